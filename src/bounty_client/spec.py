@@ -1,0 +1,432 @@
+"""The bounty spec: everything a participant and a verifier need, fixed before submissions open.
+
+The spec is a JSON document stored on IPFS; its CID goes on-chain when the bounty
+is created.  It names the public data files, how the dataset is built from them
+(target coin, features, window length, prediction horizon, time-ordered split),
+the training protocol every submission is re-trained with, the metric, the
+hyperparameter bounds and the minimum accuracy.
+
+>>> spec = BountySpec(name="ltc-5min", data_files=[DataFile("LTC-USD", cid)], target="LTC-USD")
+>>> spec.to_json()          # canonical: sorted keys, no whitespace -> same bytes, same CID
+>>> load_spec(spec.to_json()) == spec
+True
+
+Every problem raises :class:`SpecError` whose ``field`` is the dotted path of the
+offending value (``"protocol.epochs"``, ``"data_files[1].cid"``) and whose message
+says what is wrong; unknown fields are rejected so that a typo never silently
+falls back to a default.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from .hyperparams import CHAIN_LIMITS, HyperparameterBounds, HyperparameterError, Hyperparameters
+
+__all__ = [
+    "SPEC_VERSION",
+    "DATA_FORMATS",
+    "FEATURES",
+    "OPTIMIZERS",
+    "METRICS",
+    "MONITORS",
+    "SpecError",
+    "DataFile",
+    "SplitRule",
+    "TrainingProtocol",
+    "BountySpec",
+    "load_spec",
+]
+
+#: The only spec version this client reads and writes.
+SPEC_VERSION = 1
+#: Known data file formats (headerless ``timestamp,price,volume_24h,market_cap`` CSV).
+DATA_FORMATS: tuple[str, ...] = ("coinpaprika-csv",)
+#: Per-coin feature columns the dataset builder knows (percent changes, standardized).
+FEATURES: tuple[str, ...] = ("close", "volume")
+OPTIMIZERS: tuple[str, ...] = ("adam",)
+METRICS: tuple[str, ...] = ("accuracy",)
+#: What early stopping may watch (on the validation part).
+MONITORS: tuple[str, ...] = ("val_loss", "val_accuracy")
+
+_LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class SpecError(ValueError):
+    """The spec is malformed; ``field`` is the dotted path of the offending value."""
+
+    def __init__(self, field_path: str, message: str):
+        self.field = field_path
+        self.message = message
+        super().__init__(f"{field_path}: {message}" if field_path else message)
+
+    def within(self, prefix: str) -> "SpecError":
+        """The same error with ``prefix`` in front of its field path."""
+        if not self.field:
+            path = prefix
+        elif self.field.startswith("["):
+            path = f"{prefix}{self.field}"
+        else:
+            path = f"{prefix}.{self.field}"
+        return SpecError(path, self.message)
+
+
+# --------------------------------------------------------------------------- checks
+def _int(name: str, value: Any, low: int | None = None, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            raise SpecError(name, f"must be an integer, got {value!r}")
+    if low is not None and value < low:
+        raise SpecError(name, f"must be >= {low}, got {value}")
+    if high is not None and value > high:
+        raise SpecError(name, f"must be <= {high}, got {value}")
+    return value
+
+
+def _float(name: str, value: Any, low: float, high: float, *, high_open: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise SpecError(name, f"must be a finite number, got {value!r}")
+    value = float(value)
+    if value < low:
+        raise SpecError(name, f"must be >= {low}, got {value}")
+    if value > high or (high_open and value == high):
+        raise SpecError(name, f"must be {'<' if high_open else '<='} {high}, got {value}")
+    return value
+
+
+def _str(name: str, value: Any, *, allowed: Sequence[str] | None = None, empty_ok: bool = False) -> str:
+    if not isinstance(value, str):
+        raise SpecError(name, f"must be a string, got {value!r}")
+    if not empty_ok and not value.strip():
+        raise SpecError(name, "must not be empty")
+    if allowed is not None and value not in allowed:
+        raise SpecError(name, f"{value!r} is not supported; choose one of {list(allowed)}")
+    return value
+
+
+def _bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise SpecError(name, f"must be true or false, got {value!r}")
+    return value
+
+
+def _check_cid(name: str, value: Any) -> str:
+    value = _str(name, value)
+    from multiformats import CID  # small pure-Python package, imported only when a spec is checked
+
+    try:
+        CID.decode(value)
+    except Exception as exc:  # multiformats raises several error types
+        raise SpecError(name, f"{value!r} is not a valid CID ({exc})") from None
+    return value
+
+
+def _from_mapping(cls: type, data: Any, where: str = "") -> Any:
+    """Build dataclass ``cls`` from a mapping, rejecting unknown keys and naming missing ones."""
+    if not isinstance(data, Mapping):
+        raise SpecError(where, f"must be a JSON object, got {type(data).__name__}")
+    known = [f.name for f in fields(cls)]
+    for key in data:
+        if key not in known:
+            raise SpecError(_join(where, str(key)), f"unknown field; known fields: {sorted(known)}")
+    required = [f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING]
+    for name in required:
+        if name not in data:
+            raise SpecError(_join(where, name), "is required")
+    return cls(**dict(data))
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+# --------------------------------------------------------------------------- parts
+@dataclass(frozen=True)
+class DataFile:
+    """One public data file: ``label`` (e.g. ``"LTC-USD"``), its IPFS ``cid`` and ``format``."""
+
+    label: str
+    cid: str
+    format: str = "coinpaprika-csv"
+
+    def __post_init__(self) -> None:
+        label = _str("label", self.label)
+        if not _LABEL_RE.match(label):
+            raise SpecError("label", f"{label!r} must be letters, digits, '.', '_' or '-' (e.g. 'LTC-USD')")
+        _check_cid("cid", self.cid)
+        _str("format", self.format, allowed=DATA_FORMATS)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "cid": self.cid, "format": self.format}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "DataFile":
+        return _from_mapping(cls, data)
+
+
+@dataclass(frozen=True)
+class SplitRule:
+    """How the rows are split, strictly by time: train | gap | validation | gap | test.
+
+    ``test_fraction`` of the most recent rows is the organizer's hidden test part
+    (published only after the submission deadline); ``val_fraction`` of the public
+    rows that remain, the most recent ones, is the validation part.  ``gap`` time
+    steps are dropped at each boundary so that no window or label straddles two parts.
+    """
+
+    val_fraction: float = 0.2
+    test_fraction: float = 0.2
+    gap: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "val_fraction", _float("val_fraction", self.val_fraction, 0.0, 1.0, high_open=True))
+        object.__setattr__(self, "test_fraction", _float("test_fraction", self.test_fraction, 0.0, 1.0, high_open=True))
+        if self.test_fraction == 0.0:
+            raise SpecError("test_fraction", "must be > 0: the score is measured on the held-out test part")
+        object.__setattr__(self, "gap", _int("gap", self.gap, 0))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"val_fraction": self.val_fraction, "test_fraction": self.test_fraction, "gap": self.gap}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "SplitRule":
+        return _from_mapping(cls, data)
+
+
+@dataclass(frozen=True)
+class TrainingProtocol:
+    """How every submission is (re-)trained; the submission only brings its hyperparameters.
+
+    * ``optimizer``: ``"adam"`` with the submission's learning rate.
+    * ``seed``: seeds Python, NumPy and TensorFlow before each model is built.
+    * ``early_stopping_patience``: ``None`` trains exactly ``epochs`` epochs; an
+      integer stops after that many epochs without improvement of ``monitor`` on
+      the validation part (``restore_best_weights`` then scores the best epoch).
+    * ``shuffle``: shuffle training windows each epoch (seeded, so still deterministic).
+    """
+
+    epochs: int = 10
+    batch_size: int = 64
+    optimizer: str = "adam"
+    seed: int = 0
+    early_stopping_patience: int | None = None
+    restore_best_weights: bool = True
+    shuffle: bool = True
+    monitor: str = "val_loss"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "epochs", _int("epochs", self.epochs, 1, 10_000))
+        object.__setattr__(self, "batch_size", _int("batch_size", self.batch_size, 1, 1 << 20))
+        _str("optimizer", self.optimizer, allowed=OPTIMIZERS)
+        object.__setattr__(self, "seed", _int("seed", self.seed, 0, 2**32 - 1))
+        if self.early_stopping_patience is not None:
+            object.__setattr__(
+                self, "early_stopping_patience", _int("early_stopping_patience", self.early_stopping_patience, 1)
+            )
+        _bool("restore_best_weights", self.restore_best_weights)
+        _bool("shuffle", self.shuffle)
+        _str("monitor", self.monitor, allowed=MONITORS)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "TrainingProtocol":
+        return _from_mapping(cls, data)
+
+
+# --------------------------------------------------------------------------- spec
+@dataclass(frozen=True)
+class BountySpec:
+    """A bounty's full, public definition (see the module docstring).
+
+    ``target`` is the label of one of ``data_files``; ``features`` are per-coin
+    columns taken from every file; the label of a window is 1 when the target's
+    close ``future_period`` steps after the window's last row is above that row's
+    close.  ``min_accuracy_bps`` (0..10000) is the accuracy a submission must reach
+    on the test part to win.
+    """
+
+    name: str
+    data_files: tuple[DataFile, ...]
+    target: str
+    description: str = ""
+    features: tuple[str, ...] = FEATURES
+    seq_len: int = 10
+    future_period: int = 3
+    split: SplitRule = field(default_factory=SplitRule)
+    protocol: TrainingProtocol = field(default_factory=TrainingProtocol)
+    metric: str = "accuracy"
+    bounds: HyperparameterBounds = CHAIN_LIMITS
+    min_accuracy_bps: int = 5000
+    version: int = SPEC_VERSION
+
+    def __post_init__(self) -> None:
+        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen dataclass)
+        set_("version", _int("version", self.version))
+        if self.version != SPEC_VERSION:
+            raise SpecError("version", f"unsupported spec version {self.version}; this client reads {SPEC_VERSION}")
+        _str("name", self.name)
+        _str("description", self.description, empty_ok=True)
+
+        files = self.data_files
+        if isinstance(files, (str, bytes, Mapping)) or not isinstance(files, Sequence):
+            raise SpecError("data_files", f"must be a list of data files, got {type(files).__name__}")
+        if not files:
+            raise SpecError("data_files", "at least one data file is required")
+        parsed: list[DataFile] = []
+        for i, item in enumerate(files):
+            try:
+                parsed.append(item if isinstance(item, DataFile) else DataFile.from_dict(item))
+            except SpecError as exc:
+                raise exc.within(f"data_files[{i}]") from None
+        labels = [f.label for f in parsed]
+        for i, label in enumerate(labels):
+            if label in labels[:i]:
+                raise SpecError(f"data_files[{i}].label", f"duplicate label {label!r}")
+        set_("data_files", tuple(parsed))
+
+        _str("target", self.target)
+        if self.target not in labels:
+            raise SpecError("target", f"{self.target!r} is not the label of a data file; labels: {labels}")
+
+        feats = self.features
+        if isinstance(feats, (str, bytes)) or not isinstance(feats, Sequence) or not feats:
+            raise SpecError("features", f"must be a non-empty list drawn from {list(FEATURES)}, got {feats!r}")
+        for i, name in enumerate(feats):
+            _str(f"features[{i}]", name, allowed=FEATURES)
+            if name in feats[:i]:
+                raise SpecError(f"features[{i}]", f"duplicate feature {name!r}")
+        set_("features", tuple(feats))
+
+        set_("seq_len", _int("seq_len", self.seq_len, 1, 10_000))
+        set_("future_period", _int("future_period", self.future_period, 1, 10_000))
+        for name, cls in (("split", SplitRule), ("protocol", TrainingProtocol)):
+            value = getattr(self, name)
+            if not isinstance(value, cls):
+                try:
+                    value = cls.from_dict(value)
+                except SpecError as exc:
+                    raise exc.within(name) from None
+                set_(name, value)
+        _str("metric", self.metric, allowed=METRICS)
+
+        bounds = self.bounds
+        if not isinstance(bounds, HyperparameterBounds):
+            if not isinstance(bounds, Mapping):
+                raise SpecError("bounds", f"must be a JSON object, got {type(bounds).__name__}")
+            try:
+                bounds = HyperparameterBounds.from_dict(bounds)
+            except HyperparameterError as exc:
+                raise SpecError(f"bounds.{exc.field}", str(exc).split(": ", 1)[-1]) from None
+            except (TypeError, ValueError) as exc:
+                raise SpecError("bounds", str(exc)) from None
+            set_("bounds", bounds)
+        set_("min_accuracy_bps", _int("min_accuracy_bps", self.min_accuracy_bps, 0, 10_000))
+
+    # ------------------------------------------------------------------ helpers
+    def validate(self) -> "BountySpec":
+        """Re-check every field (a spec is checked when built; this re-runs it) and return self."""
+        BountySpec.from_dict(self.to_dict())
+        return self
+
+    @property
+    def labels(self) -> list[str]:
+        """Data file labels in spec order."""
+        return [f.label for f in self.data_files]
+
+    @property
+    def data_cids(self) -> dict[str, str]:
+        """``{label: cid}`` of the public data files."""
+        return {f.label: f.cid for f in self.data_files}
+
+    def hyperparameters(self, values: "Mapping[str, Any] | Hyperparameters") -> Hyperparameters:
+        """Validate a submission's values against this spec's bounds (raises ``HyperparameterError``)."""
+        if isinstance(values, Hyperparameters):
+            return values.with_bounds(self.bounds)
+        return Hyperparameters.from_dict(values, bounds=self.bounds)
+
+    # ------------------------------------------------------------------ serialization
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "name": self.name,
+            "description": self.description,
+            "data_files": [f.to_dict() for f in self.data_files],
+            "target": self.target,
+            "features": list(self.features),
+            "seq_len": self.seq_len,
+            "future_period": self.future_period,
+            "split": self.split.to_dict(),
+            "protocol": self.protocol.to_dict(),
+            "metric": self.metric,
+            "bounds": self.bounds.to_dict(),
+            "min_accuracy_bps": self.min_accuracy_bps,
+        }
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """Canonical JSON (sorted keys, no insignificant whitespace): equal specs give equal text.
+
+        ``indent`` gives a readable, non-canonical form for humans.
+        """
+        if indent is not None:
+            return json.dumps(self.to_dict(), sort_keys=True, indent=indent, ensure_ascii=False, allow_nan=False)
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+    def to_bytes(self) -> bytes:
+        """The canonical JSON as UTF-8: what is added to IPFS (same spec -> same bytes -> same CID)."""
+        return self.to_json().encode("utf-8")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "BountySpec":
+        return _from_mapping(cls, data)
+
+    def __repr__(self) -> str:
+        return (
+            f"BountySpec(name={self.name!r}, target={self.target!r}, files={self.labels}, seq_len={self.seq_len}, "
+            f"future_period={self.future_period}, epochs={self.protocol.epochs}, "
+            f"min_accuracy_bps={self.min_accuracy_bps})"
+        )
+
+
+def load_spec(source: "bytes | bytearray | str | Path | Mapping[str, Any]") -> BountySpec:
+    """Read a spec from JSON bytes, JSON text, a file path or an already-parsed mapping.
+
+    A string that starts with ``{`` (after whitespace) is JSON text; any other string
+    is a path.  Invalid JSON raises :class:`SpecError` with the line and column.
+    """
+    where = ""
+    if isinstance(source, Mapping):
+        return BountySpec.from_dict(source)
+    if isinstance(source, Path) or (isinstance(source, str) and not source.lstrip().startswith("{")):
+        path = Path(source)
+        where = str(path)
+        try:
+            raw: "str | bytes" = path.read_bytes()
+        except OSError as exc:
+            raise SpecError("", f"cannot read spec file {where}: {exc.strerror or exc}") from None
+    elif isinstance(source, (bytes, bytearray, str)):
+        raw = bytes(source) if isinstance(source, bytearray) else source
+    else:
+        raise TypeError(f"load_spec takes bytes, JSON text, a path or a mapping, not {type(source).__name__}")
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        data = json.loads(text)
+    except UnicodeDecodeError as exc:
+        raise SpecError("", f"{where + ': ' if where else ''}spec is not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        prefix = f"{where}: " if where else ""
+        raise SpecError("", f"{prefix}invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    try:
+        return BountySpec.from_dict(data)
+    except SpecError as exc:
+        if where:
+            raise SpecError(exc.field, f"{exc.message} (in {where})") from None
+        raise
