@@ -6,7 +6,7 @@ is created.  It names the public data files, how the dataset is built from them
 the training protocol every submission is re-trained with, the metric, the
 hyperparameter bounds and the minimum accuracy.
 
->>> spec = BountySpec(name="ltc-5min", data_files=[DataFile("LTC-USD", cid)], target="LTC-USD")
+>>> spec = BountySpec(name="ltc-5min", data_files=[DataFile("LTC-USD", cid)], target="LTC")
 >>> spec.to_json()          # canonical: sorted keys, no whitespace -> same bytes, same CID
 >>> load_spec(spec.to_json()) == spec
 True
@@ -32,6 +32,7 @@ __all__ = [
     "SPEC_VERSION",
     "DATA_FORMATS",
     "FEATURES",
+    "DEFAULT_FEATURES",
     "OPTIMIZERS",
     "METRICS",
     "MONITORS",
@@ -47,14 +48,16 @@ __all__ = [
 SPEC_VERSION = 1
 #: Known data file formats (headerless ``timestamp,price,volume_24h,market_cap`` CSV).
 DATA_FORMATS: tuple[str, ...] = ("coinpaprika-csv",)
-#: Per-coin feature columns the dataset builder knows (percent changes, standardized).
-FEATURES: tuple[str, ...] = ("close", "volume")
+#: Per-coin price-table columns the dataset builder can use as features (percent changes, standardized).
+FEATURES: tuple[str, ...] = ("price", "volume_24h", "market_cap")
+#: The original project's features: close price and volume of every coin.
+DEFAULT_FEATURES: tuple[str, ...] = ("price", "volume_24h")
 OPTIMIZERS: tuple[str, ...] = ("adam",)
 METRICS: tuple[str, ...] = ("accuracy",)
 #: What early stopping may watch (on the validation part).
 MONITORS: tuple[str, ...] = ("val_loss", "val_accuracy")
 
-_LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_LABEL_RE = re.compile(r"^(?P<symbol>[A-Za-z0-9]+)-USD$")
 
 
 class SpecError(ValueError):
@@ -150,7 +153,8 @@ def _join(prefix: str, name: str) -> str:
 # --------------------------------------------------------------------------- parts
 @dataclass(frozen=True)
 class DataFile:
-    """One public data file: ``label`` (e.g. ``"LTC-USD"``), its IPFS ``cid`` and ``format``."""
+    """One public data file: ``label`` ``SYMBOL-USD`` (e.g. ``"LTC-USD"``, stored as ``LTC-USD.csv``),
+    its IPFS ``cid`` and ``format``."""
 
     label: str
     cid: str
@@ -159,9 +163,18 @@ class DataFile:
     def __post_init__(self) -> None:
         label = _str("label", self.label)
         if not _LABEL_RE.match(label):
-            raise SpecError("label", f"{label!r} must be letters, digits, '.', '_' or '-' (e.g. 'LTC-USD')")
+            raise SpecError("label", f"{label!r} must be a coin symbol followed by '-USD' (e.g. 'LTC-USD')")
         _check_cid("cid", self.cid)
         _str("format", self.format, allowed=DATA_FORMATS)
+
+    @property
+    def symbol(self) -> str:
+        """The coin symbol, ``"LTC"`` for ``"LTC-USD"`` (the key ``bounty_client.data`` uses)."""
+        return self.label.rsplit("-", 1)[0]
+
+    @property
+    def filename(self) -> str:
+        return f"{self.label}.csv"
 
     def to_dict(self) -> dict[str, Any]:
         return {"label": self.label, "cid": self.cid, "format": self.format}
@@ -173,27 +186,26 @@ class DataFile:
 
 @dataclass(frozen=True)
 class SplitRule:
-    """How the rows are split, strictly by time: train | gap | validation | gap | test.
+    """How the rows are split, strictly by time: train | validation | test.
 
-    ``test_fraction`` of the most recent rows is the organizer's hidden test part
-    (published only after the submission deadline); ``val_fraction`` of the public
-    rows that remain, the most recent ones, is the validation part.  ``gap`` time
-    steps are dropped at each boundary so that no window or label straddles two parts.
+    ``test_fraction`` of the most recent joined rows is the organizer's hidden test
+    part (``bounty_client.data.split_hidden``; published only after the submission
+    deadline); ``val_fraction`` of the labelled public windows, the most recent
+    ones, is the validation part.  The dataset builder drops ``future_period``
+    windows at each boundary so that no label reads a price of a later part.
     """
 
     val_fraction: float = 0.2
     test_fraction: float = 0.2
-    gap: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "val_fraction", _float("val_fraction", self.val_fraction, 0.0, 1.0, high_open=True))
         object.__setattr__(self, "test_fraction", _float("test_fraction", self.test_fraction, 0.0, 1.0, high_open=True))
         if self.test_fraction == 0.0:
             raise SpecError("test_fraction", "must be > 0: the score is measured on the held-out test part")
-        object.__setattr__(self, "gap", _int("gap", self.gap, 0))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"val_fraction": self.val_fraction, "test_fraction": self.test_fraction, "gap": self.gap}
+        return {"val_fraction": self.val_fraction, "test_fraction": self.test_fraction}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "SplitRule":
@@ -247,10 +259,10 @@ class TrainingProtocol:
 class BountySpec:
     """A bounty's full, public definition (see the module docstring).
 
-    ``target`` is the label of one of ``data_files``; ``features`` are per-coin
-    columns taken from every file; the label of a window is 1 when the target's
-    close ``future_period`` steps after the window's last row is above that row's
-    close.  ``min_accuracy_bps`` (0..10000) is the accuracy a submission must reach
+    ``target`` is the coin symbol (``"LTC"``) of one of ``data_files``;
+    ``features`` are price-table columns taken from every coin; a window's label
+    is 1 when the target's price ``future_period`` steps after the window's last
+    row is above that row's price (see ``bounty_client.data``).  ``min_accuracy_bps`` (0..10000) is the accuracy a submission must reach
     on the test part to win.
     """
 
@@ -258,7 +270,7 @@ class BountySpec:
     data_files: tuple[DataFile, ...]
     target: str
     description: str = ""
-    features: tuple[str, ...] = FEATURES
+    features: tuple[str, ...] = DEFAULT_FEATURES
     seq_len: int = 10
     future_period: int = 3
     split: SplitRule = field(default_factory=SplitRule)
@@ -294,8 +306,9 @@ class BountySpec:
         set_("data_files", tuple(parsed))
 
         _str("target", self.target)
-        if self.target not in labels:
-            raise SpecError("target", f"{self.target!r} is not the label of a data file; labels: {labels}")
+        symbols = [f.symbol for f in parsed]
+        if self.target not in symbols:
+            raise SpecError("target", f"{self.target!r} is not the coin of a data file; coins: {symbols}")
 
         feats = self.features
         if isinstance(feats, (str, bytes)) or not isinstance(feats, Sequence) or not feats:
@@ -343,9 +356,42 @@ class BountySpec:
         return [f.label for f in self.data_files]
 
     @property
+    def coins(self) -> list[str]:
+        """Coin symbols in spec order (``["BTC", "LTC"]``)."""
+        return [f.symbol for f in self.data_files]
+
+    @property
     def data_cids(self) -> dict[str, str]:
         """``{label: cid}`` of the public data files."""
         return {f.label: f.cid for f in self.data_files}
+
+    def split_hidden(self, prices: "Mapping[str, Any]") -> tuple[dict, dict]:
+        """Organizer: ``(public, hidden)`` price tables by this spec's ``test_fraction``."""
+        from .data import split_hidden
+
+        return split_hidden(prices, self.split.test_fraction)
+
+    def build_dataset(self, public: "Mapping[str, Any]", hidden: "Mapping[str, Any] | None" = None):
+        """The ``bounty_client.data.Dataset`` this spec defines from ``{symbol: price table}``.
+
+        A participant passes only the public tables (no test part); the organizer
+        and verifiers also pass the hidden ones.
+        """
+        from .data import build_dataset
+
+        missing = [c for c in self.coins if c not in public]
+        extra = [c for c in public if c not in self.coins]
+        if missing or extra:
+            raise SpecError("data_files", f"the prices given have coins {sorted(public)}; the spec has {self.coins}")
+        return build_dataset(
+            public,
+            target=self.target,
+            seq_len=self.seq_len,
+            future_period=self.future_period,
+            val_fraction=self.split.val_fraction,
+            hidden=hidden,
+            columns=self.features,
+        )
 
     def hyperparameters(self, values: "Mapping[str, Any] | Hyperparameters") -> Hyperparameters:
         """Validate a submission's values against this spec's bounds (raises ``HyperparameterError``)."""
