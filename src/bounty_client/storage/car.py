@@ -1,0 +1,253 @@
+"""CARv1 files: the content-addressed archive ``ipfs dag import/export`` reads and writes.
+
+Format (https://ipld.io/specs/transport/car/carv1/)::
+
+    varint(len(header)) header          header = dag-cbor {"roots": [CID], "version": 1}
+    varint(len(cid) + len(block)) cid block      ... one section per block
+
+The header is encoded by hand in canonical dag-cbor (map keys sorted by
+length, then bytes: ``roots`` before ``version``; CIDs as tag 42 over a byte
+string ``0x00 || binary CID``). Reading accepts any valid dag-cbor header map
+and checks every block's sha2-256 against its CID.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import BinaryIO, Iterable, Iterator, Sequence, Union
+
+from .cid import CID, cid_from_bytes, cid_str
+from .errors import CARError, StorageError
+from .unixfs import read_uvarint, uvarint
+
+__all__ = ["CARError", "encode_header", "decode_header", "write_car", "read_car", "iter_car"]
+
+_MAX_HEADER = 1 << 20
+_MAX_SECTION = 1 << 24  # kubo's block limit is 2 MiB (4 MiB hard); allow headroom
+
+
+def _cbor_head(major: int, n: int) -> bytes:
+    if n < 24:
+        return bytes([(major << 5) | n])
+    if n < 0x100:
+        return bytes([(major << 5) | 24, n])
+    if n < 0x10000:
+        return bytes([(major << 5) | 25]) + n.to_bytes(2, "big")
+    if n < 0x100000000:
+        return bytes([(major << 5) | 26]) + n.to_bytes(4, "big")
+    return bytes([(major << 5) | 27]) + n.to_bytes(8, "big")
+
+
+def encode_header(roots: Sequence[CID]) -> bytes:
+    """Canonical dag-cbor of ``{"roots": [...], "version": 1}``."""
+    out = bytearray()
+    out += _cbor_head(5, 2)                       # map(2)
+    out += _cbor_head(3, 5) + b"roots"            # "roots" (5 bytes sorts first)
+    out += _cbor_head(4, len(roots))              # array
+    for cid in roots:
+        raw = b"\x00" + bytes(cid)
+        out += _cbor_head(6, 42) + _cbor_head(2, len(raw)) + raw
+    out += _cbor_head(3, 7) + b"version" + _cbor_head(0, 1)
+    return bytes(out)
+
+
+class _CborReader:
+    """Just enough dag-cbor to read a CAR header."""
+
+    def __init__(self, data: bytes, source: str) -> None:
+        self.data, self.pos, self.source = data, 0, source
+
+    def _fail(self, why: str) -> CARError:
+        return CARError(f"{self.source}: malformed CAR header: {why}")
+
+    def _arg(self, info: int) -> int:
+        if info < 24:
+            return info
+        width = {24: 1, 25: 2, 26: 4, 27: 8}.get(info)
+        if width is None:
+            raise self._fail(f"unsupported CBOR length encoding {info}")
+        if self.pos + width > len(self.data):
+            raise self._fail("ends early")
+        v = int.from_bytes(self.data[self.pos:self.pos + width], "big")
+        self.pos += width
+        return v
+
+    def item(self):
+        if self.pos >= len(self.data):
+            raise self._fail("ends early")
+        b = self.data[self.pos]
+        self.pos += 1
+        major, info = b >> 5, b & 31
+        if major == 0:
+            return self._arg(info)
+        if major in (2, 3):
+            n = self._arg(info)
+            if self.pos + n > len(self.data):
+                raise self._fail("string runs past the end")
+            raw = self.data[self.pos:self.pos + n]
+            self.pos += n
+            if major == 2:
+                return bytes(raw)
+            try:
+                return raw.decode()
+            except UnicodeDecodeError:
+                raise self._fail("invalid UTF-8 in a key") from None
+        if major == 4:
+            return [self.item() for _ in range(self._arg(info))]
+        if major == 5:
+            out = {}
+            for _ in range(self._arg(info)):
+                k = self.item()
+                out[k] = self.item()
+            return out
+        if major == 6:
+            tag = self._arg(info)
+            val = self.item()
+            if tag != 42 or not isinstance(val, bytes) or not val.startswith(b"\x00"):
+                raise self._fail(f"unexpected tag {tag}")
+            try:
+                return cid_from_bytes(val[1:])
+            except StorageError as exc:
+                raise self._fail(str(exc)) from None
+        if major == 7 and info in (20, 21, 22):
+            return {20: False, 21: True, 22: None}[info]
+        raise self._fail(f"unsupported CBOR item 0x{b:02x}")
+
+
+def decode_header(data: bytes, source: str = "CAR") -> list[CID]:
+    """Parse a CARv1 header and return its roots."""
+    r = _CborReader(data, source)
+    hdr = r.item()
+    if r.pos != len(data):
+        raise r._fail("trailing bytes after the header map")
+    if not isinstance(hdr, dict):
+        raise r._fail("not a map")
+    if hdr.get("version") != 1:
+        raise CARError(f"{source}: unsupported CAR version {hdr.get('version')!r} (only CARv1)")
+    roots = hdr.get("roots")
+    if not isinstance(roots, list) or not roots or not all(isinstance(c, CID) for c in roots):
+        raise r._fail("'roots' must be a non-empty list of CIDs")
+    return roots
+
+
+def _read_exact(f: BinaryIO, n: int) -> bytes:
+    data = f.read(n)
+    if len(data) != n:
+        raise EOFError
+    return data
+
+
+def _read_varint(f: BinaryIO) -> int | None:
+    """Varint from a stream; None at a clean EOF."""
+    result = shift = 0
+    first = True
+    while True:
+        b = f.read(1)
+        if not b:
+            if first:
+                return None
+            raise EOFError
+        first = False
+        result |= (b[0] & 0x7F) << shift
+        if b[0] < 0x80:
+            return result
+        shift += 7
+        if shift > 63:
+            raise ValueError("varint too long")
+
+
+def _section_cid(section: bytes, source: str, offset: int) -> tuple[CID, int]:
+    """CID at the start of a section and its length in bytes."""
+    if section[:2] == b"\x12\x20":       # CIDv0: a bare sha2-256 multihash
+        return cid_from_bytes(section[:34]), 34
+    try:
+        version, pos = read_uvarint(section, 0, len(section))
+        codec, pos = read_uvarint(section, pos, len(section))
+        hcode, pos = read_uvarint(section, pos, len(section))
+        hlen, pos = read_uvarint(section, pos, len(section))
+    except StorageError:
+        raise CARError(f"{source}: section at byte {offset}: truncated CID") from None
+    if version != 1:
+        raise CARError(f"{source}: section at byte {offset}: CID version {version}")
+    end = pos + hlen
+    if end > len(section):
+        raise CARError(f"{source}: section at byte {offset}: truncated CID")
+    try:
+        return cid_from_bytes(section[:end]), end
+    except StorageError as exc:
+        raise CARError(f"{source}: section at byte {offset}: {exc}") from None
+
+
+def iter_car(f: BinaryIO, source: str = "CAR") -> tuple[list[CID], Iterator[tuple[CID, bytes]]]:
+    """Read a CARv1 stream: (roots, iterator of verified (CID, block))."""
+    try:
+        n = _read_varint(f)
+        if n is None:
+            raise CARError(f"{source}: empty file, not a CAR")
+        if n == 0 or n > _MAX_HEADER:
+            raise CARError(f"{source}: implausible CAR header length {n}")
+        roots = decode_header(_read_exact(f, n), source)
+    except (EOFError, ValueError) as exc:
+        if isinstance(exc, CARError):
+            raise
+        raise CARError(f"{source}: truncated CAR header") from None
+
+    def sections() -> Iterator[tuple[CID, bytes]]:
+        offset = f.tell() if f.seekable() else -1
+        while True:
+            try:
+                length = _read_varint(f)
+                if length is None:
+                    return
+                if length == 0 or length > _MAX_SECTION:
+                    raise CARError(f"{source}: section at byte {offset}: implausible length {length}")
+                section = _read_exact(f, length)
+            except EOFError:
+                raise CARError(f"{source}: truncated section at byte {offset}") from None
+            except ValueError:
+                raise CARError(f"{source}: bad section length at byte {offset}") from None
+            cid, clen = _section_cid(section, source, offset)
+            if cid.hashfun.code != 0x12 or len(cid.raw_digest) != 32:
+                raise CARError(f"{source}: block {cid} uses {cid.hashfun.name}; only sha2-256 "
+                               f"is supported")
+            block = section[clen:]
+            if hashlib.sha256(block).digest() != cid.raw_digest:
+                raise CARError(f"{source}: block {cid_str(cid)} (section at byte {offset}) does "
+                               f"not hash to its CID")
+            yield cid, block
+            if offset >= 0:
+                offset += len(uvarint(length)) + length
+
+    return roots, sections()
+
+
+read_car = iter_car
+
+
+def write_car(path: Union[str, "os.PathLike[str]"], roots: Sequence[CID],
+              blocks: Iterable[tuple[CID, bytes]]) -> Path:
+    """Write a CARv1 file atomically (temporary file + rename); returns the path."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    header = encode_header(roots)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.part-")
+    try:
+        with open(fd, "wb") as out:
+            out.write(uvarint(len(header)))
+            out.write(header)
+            for cid, block in blocks:
+                raw = bytes(cid)
+                out.write(uvarint(len(raw) + len(block)))
+                out.write(raw)
+                out.write(block)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return target

@@ -1,0 +1,626 @@
+"""LocalStore: an embedded, daemon-free content-addressed block store.
+
+Layout under the store root (created on the first write)::
+
+    blocks/<2 hex>/<64 hex>    one file per block, named by its sha2-256 digest
+    roots/<cidv1>.json         one record per added file (CID, size, name, time)
+    pins/<cidv1>               present while the root is pinned
+
+Every file is written to a temporary name in its final directory and then
+``os.replace``-d into place, so a crash never leaves a half-written block
+under a valid name, and several processes may add to one store at once (two
+writers of the same block write the same bytes; the last rename wins).
+Reading hashes every block and compares it with the CID it is stored under.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import queue
+import tempfile
+import threading
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterator, Optional, Union
+
+import hashlib
+
+from .cid import CID, DAG_PB, RAW, CIDLike, cid_from_bytes, cid_from_digest, cid_str, parse_cid
+from .errors import (
+    BlockNotFoundError,
+    CIDNotFoundError,
+    CorruptBlockError,
+    CorruptDAGError,
+    NotPinnedError,
+    StorageError,
+    StoreRootError,
+    TruncatedBlockError,
+    UnsupportedDAGError,
+)
+from .unixfs import CHUNK_SIZE, TYPE_FILE, TYPE_RAW, BuildResult, DagBuilder, decode_node
+
+__all__ = ["LocalStore", "StoredObject", "default_store_root", "DataLike"]
+
+DataLike = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]", BinaryIO]
+
+_ENV_ROOT = "BOUNTY_STORE_DIR"
+_PREFETCH = 4          # blocks read ahead while writing the output
+_WRITE_QUEUE = 4       # chunks in flight between hashing and the writer thread
+_SMALL_BLOCK = 64 * 1024  # internal nodes are < 12 KiB; full-chunk leaves are > 256 KiB
+
+
+def default_store_root() -> Path:
+    """``$BOUNTY_STORE_DIR``, else ``$XDG_DATA_HOME/ml-bounty/ipfs``, else
+    ``~/.local/share/ml-bounty/ipfs``."""
+    env = os.environ.get(_ENV_ROOT)
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
+    return base / "ml-bounty" / "ipfs"
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """One root listed by :meth:`LocalStore.ls` / :meth:`KuboStore.ls`."""
+
+    cid: str
+    size: Optional[int] = None      #: file size in bytes, when known
+    name: Optional[str] = None      #: file name it was added from, if any
+    pinned: bool = False
+    added: Optional[str] = None     #: ISO-8601 UTC time of the (last) add
+
+
+def _cid_for(cid_bytes: bytes) -> CID:
+    if len(cid_bytes) == 34 and cid_bytes[:2] == b"\x12\x20":
+        return cid_from_digest(cid_bytes[2:], version=0)
+    return cid_from_bytes(cid_bytes)
+
+
+class _BlockWriter:
+    """Writes blocks on a background thread (hashing and writing overlap).
+
+    ``put`` enqueues a block; ``call`` enqueues a callback run after every block
+    queued before it was written (used to recycle buffers). ``close`` waits and
+    re-raises the first error from the thread.
+    """
+
+    def __init__(self, store: "LocalStore") -> None:
+        self._store = store
+        self._q: queue.Queue = queue.Queue(maxsize=_WRITE_QUEUE * 2)
+        self._error: Optional[BaseException] = None
+        self._thread = threading.Thread(target=self._run, name="bounty-store-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._q.get()
+            if item is None:
+                return
+            kind, a, b, c = item
+            try:
+                if kind == "put":
+                    if self._error is None:
+                        self._store._write_block(a, b, c)
+                else:
+                    a()
+            except BaseException as exc:  # reported by close()
+                if self._error is None:
+                    self._error = exc
+
+    def put(self, mh: bytes, parts, size: int) -> None:
+        if self._error is not None:
+            raise self._error
+        self._q.put(("put", mh, parts, size))
+
+    def call(self, fn) -> None:
+        self._q.put(("call", fn, None, None))
+
+    def close(self) -> None:
+        self._q.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
+class LocalStore:
+    """Content-addressed store on the local disk; CIDs identical to ``ipfs add``.
+
+    >>> store = LocalStore("/tmp/example-store")        # doctest: +SKIP
+    >>> cid = store.add(b"hello world\\n")                # doctest: +SKIP
+    'QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o'
+    >>> store.get(cid)                                   # doctest: +SKIP
+    b'hello world\\n'
+
+    ``root`` defaults to :func:`default_store_root`. It is created on the first
+    write; a root path that exists but is not a directory is refused. ``fsync``
+    makes every write durable across power loss (slower); without it a write
+    is still atomic with respect to crashes of this process.
+    """
+
+    def __init__(self, root: Union[str, "os.PathLike[str]", None] = None, *,
+                 fsync: bool = False, workers: int = 2) -> None:
+        self._root = Path(root).expanduser() if root is not None else default_store_root()
+        self._fsync = fsync
+        self._workers = max(1, int(workers))
+        self._known_dirs: set[str] = set()
+        self._lock = threading.Lock()
+        if self._root.exists() and not self._root.is_dir():
+            raise StoreRootError(
+                f"store root {self._root} exists but is not a directory; pass root= (or set "
+                f"{_ENV_ROOT}) to a directory path")
+
+    # ------------------------------------------------------------------ misc
+    @property
+    def root(self) -> Path:
+        """The store's directory."""
+        return self._root
+
+    @property
+    def url(self) -> str:
+        """A URL that :func:`open_store` maps back to this store."""
+        return f"local:{self._root}"
+
+    def __repr__(self) -> str:
+        return f"LocalStore(root={str(self._root)!r})"
+
+    def __enter__(self) -> "LocalStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Nothing to release; present for interface parity with KuboStore."""
+
+    # ----------------------------------------------------------- filesystem
+    def _check_root(self, create: bool) -> bool:
+        root = self._root
+        if root.is_dir():
+            return True
+        if root.exists():
+            raise StoreRootError(
+                f"store root {root} exists but is not a directory; pass root= (or set "
+                f"{_ENV_ROOT}) to a directory path")
+        if not create:
+            return False
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreRootError(f"cannot create store root {root}: {exc}") from exc
+        return True
+
+    def _ensure_dir(self, path: Path) -> None:
+        key = str(path)
+        if key in self._known_dirs:
+            return
+        path.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            self._known_dirs.add(key)
+
+    def _block_path(self, digest_hex: str) -> Path:
+        return self._root / "blocks" / digest_hex[:2] / digest_hex
+
+    def _atomic_write(self, path: Path, parts, size: int) -> None:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            written = os.writev(fd, parts)
+            if written < size:  # partial write: finish the rest the slow way
+                rest = b"".join(bytes(p) for p in parts)[written:]
+                while rest:
+                    n = os.write(fd, rest)
+                    rest = rest[n:]
+            if self._fsync:
+                os.fsync(fd)
+            os.close(fd)
+            fd = -1
+            os.replace(tmp, path)
+        except BaseException:
+            if fd >= 0:
+                os.close(fd)
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+
+    def _write_block(self, mh: bytes, parts, size: int) -> None:
+        digest_hex = mh[2:].hex()
+        path = self._block_path(digest_hex)
+        try:
+            if path.stat().st_size == size:
+                return  # already stored (a damaged copy of another size is rewritten)
+        except FileNotFoundError:
+            pass
+        self._ensure_dir(path.parent)
+        self._atomic_write(path, parts, size)
+
+    def _write_json(self, path: Path, obj) -> None:
+        self._ensure_dir(path.parent)
+        data = (json.dumps(obj, sort_keys=True) + "\n").encode()
+        self._atomic_write(path, (data,), len(data))
+
+    # ------------------------------------------------------------------ add
+    def add(self, data: DataLike, *, name: Optional[str] = None, pin: bool = True,
+            cid_version: int = 0) -> str:
+        """Store a file and return its CID (as ``ipfs add`` would print it).
+
+        ``data`` is ``bytes``-like (stored as is), a path (``str`` or
+        ``os.PathLike``; streamed from disk chunk by chunk) or a binary file
+        object. ``cid_version=1`` returns the CIDv1 (base32) of the same DAG.
+        The root is recorded for :meth:`ls` and, unless ``pin=False``, pinned.
+        """
+        if cid_version not in (0, 1):
+            raise ValueError(f"cid_version must be 0 or 1, got {cid_version!r}")
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            result = self._add_bytes(memoryview(data).cast("B"))
+        elif isinstance(data, (str, os.PathLike)):
+            path = Path(data)
+            if not path.exists():
+                hint = " (to store a string, pass bytes: text.encode())" if isinstance(data, str) else ""
+                raise FileNotFoundError(f"add: no such file: {str(path)!r}{hint}")
+            if path.is_dir():
+                raise IsADirectoryError(f"add: {str(path)!r} is a directory; add files one by one")
+            with open(path, "rb", buffering=0) as f:
+                result = self._add_stream(f)
+            name = name if name is not None else path.name
+        elif hasattr(data, "readinto") or hasattr(data, "read"):
+            result = self._add_stream(data)
+        else:
+            raise TypeError(
+                f"add: data must be bytes, a path or a binary file object, not {type(data).__name__}")
+        cid = result.cid
+        self._record_root(cid, result.filesize, name, pin)
+        return str(cid) if cid_version == 0 else str(cid.set(version=1, base="base32"))
+
+    def _record_root(self, cid: CID, size: Optional[int], name: Optional[str], pin: bool) -> None:
+        key = str(cid.set(version=1, base="base32"))
+        record = {"cid": cid_str(cid), "size": size, "name": name,
+                  "added": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        self._write_json(self._root / "roots" / f"{key}.json", record)
+        if pin:
+            self._write_json(self._root / "pins" / key, {"cid": cid_str(cid)})
+
+    def _add_bytes(self, mv: memoryview) -> BuildResult:
+        self._check_root(create=True)
+        writer = _BlockWriter(self)
+        builder = DagBuilder(writer.put)
+        try:
+            for off in range(0, len(mv), CHUNK_SIZE):
+                builder.add_chunk(mv[off:off + CHUNK_SIZE])
+            result = builder.finish()
+        finally:
+            writer.close()
+        return result
+
+    def _add_stream(self, f) -> BuildResult:
+        self._check_root(create=True)
+        free: queue.Queue = queue.Queue()
+        for _ in range(_WRITE_QUEUE):
+            free.put(bytearray(CHUNK_SIZE))
+        readinto = getattr(f, "readinto", None)
+        writer = _BlockWriter(self)
+        builder = DagBuilder(writer.put)
+        try:
+            while True:
+                buf = free.get()
+                n = _read_full(f, buf, readinto)
+                if n == 0:
+                    break
+                builder.add_chunk(memoryview(buf)[:n])
+                writer.call(lambda b=buf: free.put(b))
+                if n < CHUNK_SIZE:
+                    break
+            result = builder.finish()
+        finally:
+            writer.close()
+        return result
+
+    # ------------------------------------------------------------------ read
+    def _read_verified(self, cid: CID, root: Optional[CID] = None) -> bytes:
+        digest = cid.raw_digest
+        path = self._block_path(digest.hex())
+        try:
+            with open(path, "rb", buffering=0) as f:
+                block = f.read()
+        except FileNotFoundError:
+            if root is None or root == cid:
+                where = "" if self._root.is_dir() else " (the store directory does not exist yet)"
+                raise CIDNotFoundError(
+                    f"CID {cid_str(cid)} is not in the store at {self._root}{where}",
+                    cid=cid_str(cid)) from None
+            raise BlockNotFoundError(
+                f"block {cid_str(cid)} of {cid_str(root)} is missing from the store at "
+                f"{self._root} (incomplete import?)", cid=cid_str(cid)) from None
+        if hashlib.sha256(block).digest() != digest:
+            self._raise_corrupt(cid, path, block)
+        return block
+
+    def _raise_corrupt(self, cid: CID, path: Path, block: bytes) -> None:
+        truncated = len(block) == 0
+        if not truncated and cid.codec.code == DAG_PB:
+            try:
+                decode_node(block)
+            except TruncatedBlockError:
+                truncated = True
+            except StorageError:
+                pass
+        if truncated:
+            raise TruncatedBlockError(
+                f"block {cid_str(cid)} is truncated ({len(block)} bytes in {path}); "
+                f"re-add or re-import the content", cid=cid_str(cid))
+        raise CorruptBlockError(
+            f"block {cid_str(cid)} is corrupt: {path} does not hash to its CID "
+            f"(the file was altered on disk); re-add or re-import the content",
+            cid=cid_str(cid))
+
+    def _segments(self, cid: CID, block: bytes, root: CID, pool) -> Iterator[memoryview]:
+        """Yield the file bytes under ``block`` in order; return their count."""
+        if cid.codec.code == RAW:
+            yield memoryview(block)
+            return len(block)
+        try:
+            node = decode_node(block)
+        except TruncatedBlockError as exc:
+            raise TruncatedBlockError(f"block {cid_str(cid)} is truncated: {exc}",
+                                      cid=cid_str(cid)) from None
+        except CorruptDAGError as exc:
+            raise CorruptDAGError(f"block {cid_str(cid)} of {cid_str(root)}: {exc}") from None
+        if node.type not in (TYPE_FILE, TYPE_RAW):
+            raise UnsupportedDAGError(
+                f"CID {cid_str(cid)} is a UnixFS {node.type_name}, not a file; "
+                f"only files can be read")
+        links = node.links
+        if links and len(node.blocksizes) != len(links):
+            raise CorruptDAGError(
+                f"block {cid_str(cid)}: {len(links)} links but {len(node.blocksizes)} blocksizes")
+        total = len(node.data)
+        if total:
+            yield node.data
+        if links:
+            children = [_cid_for(c) for c, _ in links]
+            pending: deque = deque()
+            it = iter(children)
+            for child in it:
+                pending.append((child, pool.submit(self._read_verified, child, root)))
+                if len(pending) >= _PREFETCH:
+                    break
+            index = 0
+            while pending:
+                child, fut = pending.popleft()
+                child_block = fut.result()
+                nxt = next(it, None)
+                if nxt is not None:
+                    pending.append((nxt, pool.submit(self._read_verified, nxt, root)))
+                n = yield from self._segments(child, child_block, root, pool)
+                if n != node.blocksizes[index]:
+                    raise CorruptDAGError(
+                        f"block {cid_str(cid)}: child {index} ({cid_str(child)}) holds {n} bytes "
+                        f"but blocksizes says {node.blocksizes[index]}")
+                index += 1
+                total += n
+        if node.filesize is not None and node.filesize != total:
+            raise CorruptDAGError(
+                f"block {cid_str(cid)}: filesize says {node.filesize} bytes, DAG holds {total}")
+        return total
+
+    def _open_root(self, cid: CIDLike) -> tuple[CID, bytes]:
+        c = parse_cid(cid)
+        return c, self._read_verified(c)
+
+    def get(self, cid: CIDLike, path: Union[str, "os.PathLike[str]", None] = None):
+        """Return the file stored under ``cid`` as bytes, or stream it to ``path``.
+
+        Every block is hashed and compared with its CID before its bytes are
+        used; on any mismatch a :class:`CorruptBlockError` naming the block is
+        raised and nothing is returned. With ``path`` the file is written to a
+        temporary name beside it and renamed into place only once complete
+        (an existing directory receives ``<dir>/<cid>``); returns the Path.
+        """
+        c, block = self._open_root(cid)
+        with ThreadPoolExecutor(self._workers, thread_name_prefix="bounty-store-read") as pool:
+            if path is None:
+                segments = list(self._segments(c, block, c, pool))
+                return b"".join(segments)
+            target = Path(path)
+            if target.is_dir():
+                target = target / cid_str(c)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.part-")
+            try:
+                with open(fd, "wb", buffering=0) as out:
+                    for seg in self._segments(c, block, c, pool):
+                        while seg:
+                            n = out.write(seg)
+                            seg = seg[n:]
+                os.replace(tmp, target)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+            return target
+
+    def cat(self, cid: CIDLike) -> bytes:
+        """Alias of ``get(cid)`` (kubo's name)."""
+        return self.get(cid)
+
+    def has(self, cid: CIDLike) -> bool:
+        """True if the whole DAG of ``cid`` is present.
+
+        Blocks are checked for presence; small blocks (every internal node is
+        one) are read and decoded to find their children. Use :meth:`get` or
+        :meth:`verify` to check content hashes.
+        """
+        c = parse_cid(cid)
+        if not self._root.is_dir():
+            self._check_root(create=False)
+            return False
+        stack = [c]
+        while stack:
+            cur = stack.pop()
+            path = self._block_path(cur.raw_digest.hex())
+            try:
+                size = path.stat().st_size
+            except FileNotFoundError:
+                return False
+            if cur.codec.code != DAG_PB or size > _SMALL_BLOCK:
+                continue  # raw or a large block: a leaf holding a full chunk
+            try:
+                node = decode_node(self._read_verified(cur, c))
+            except StorageError:
+                return False
+            stack.extend(_cid_for(child) for child, _ in node.links)
+        return True
+
+    def verify(self, cid: CIDLike) -> int:
+        """Read and hash every block of ``cid``; return the file size or raise
+        the error :meth:`get` would raise."""
+        c, block = self._open_root(cid)
+        with ThreadPoolExecutor(self._workers, thread_name_prefix="bounty-store-read") as pool:
+            return sum(len(seg) for seg in self._segments(c, block, c, pool))
+
+    __contains__ = has
+
+    def iter_blocks(self, cid: CIDLike) -> Iterator[tuple[CID, bytes]]:
+        """Every block of the DAG, verified, depth-first in link order, each once."""
+        root = parse_cid(cid)
+        seen: set[bytes] = set()
+        stack = [root]
+        while stack:
+            cur = stack.pop()
+            if cur.raw_digest in seen:
+                continue
+            seen.add(cur.raw_digest)
+            block = self._read_verified(cur, root)
+            yield cur, block
+            if cur.codec.code == DAG_PB:
+                try:
+                    node = decode_node(block)
+                except (TruncatedBlockError, CorruptDAGError) as exc:
+                    raise CorruptDAGError(f"block {cid_str(cur)}: {exc}") from None
+                stack.extend(_cid_for(c) for c, _ in reversed(node.links))
+
+    def put_block(self, cid: CIDLike, block) -> None:
+        """Store one raw block after checking that it hashes to ``cid``."""
+        c = parse_cid(cid)
+        if hashlib.sha256(block).digest() != c.raw_digest:
+            raise CorruptBlockError(f"block for {cid_str(c)} does not hash to that CID", cid=cid_str(c))
+        self._check_root(create=True)
+        self._write_block(b"\x12\x20" + c.raw_digest, (block,), len(block))
+
+    # ------------------------------------------------------------- pinning
+    def _key(self, c: CID) -> str:
+        return str(c.set(version=1, base="base32"))
+
+    def pin(self, cid: CIDLike) -> None:
+        """Pin ``cid`` (bookkeeping: the local store never deletes blocks)."""
+        c = parse_cid(cid)
+        if not self.has(c):
+            raise CIDNotFoundError(f"cannot pin {cid_str(c)}: not in the store at {self._root}",
+                                   cid=cid_str(c))
+        key = self._key(c)
+        if not (self._root / "roots" / f"{key}.json").exists():
+            self._record_root(c, None, None, pin=False)
+        self._write_json(self._root / "pins" / key, {"cid": cid_str(c)})
+
+    def unpin(self, cid: CIDLike) -> None:
+        """Remove the pin of ``cid``; :class:`NotPinnedError` if it has none."""
+        c = parse_cid(cid)
+        try:
+            os.unlink(self._root / "pins" / self._key(c))
+        except FileNotFoundError:
+            raise NotPinnedError(f"{cid_str(c)} is not pinned in the store at {self._root}") from None
+
+    def is_pinned(self, cid: CIDLike) -> bool:
+        return (self._root / "pins" / self._key(parse_cid(cid))).exists()
+
+    def pins(self) -> list[str]:
+        """CIDs of the pinned roots."""
+        return [o.cid for o in self.ls() if o.pinned]
+
+    def ls(self) -> list[StoredObject]:
+        """Roots added (or imported) into this store, oldest first."""
+        roots_dir = self._root / "roots"
+        if not roots_dir.is_dir():
+            self._check_root(create=False)
+            return []
+        pins_dir = self._root / "pins"
+        out = []
+        for entry in os.scandir(roots_dir):
+            if not entry.name.endswith(".json") or entry.name.startswith("."):
+                continue
+            try:
+                with open(entry.path, "rb") as f:
+                    rec = json.load(f)
+            except (OSError, ValueError):
+                continue
+            key = entry.name[:-5]
+            out.append(StoredObject(cid=rec.get("cid", key), size=rec.get("size"),
+                                    name=rec.get("name"), pinned=(pins_dir / key).exists(),
+                                    added=rec.get("added")))
+        out.sort(key=lambda o: (o.added or "", o.cid))
+        return out
+
+    list = ls
+
+    # ------------------------------------------------------------------ CAR
+    def export_car(self, cid: CIDLike, path: Union[str, "os.PathLike[str]"]) -> Path:
+        """Write the whole DAG of ``cid`` as a CARv1 file (``ipfs dag import``-able)."""
+        from .car import write_car
+
+        c = parse_cid(cid)
+        return write_car(path, [c], self.iter_blocks(c))
+
+    def import_car(self, path: Union[str, "os.PathLike[str]"], *, pin: bool = True) -> list[str]:
+        """Import a CARv1 file, verifying every block; returns its root CIDs.
+
+        Every root must be complete in the store afterwards, else
+        :class:`CARError`. Roots are recorded for :meth:`ls` and pinned.
+        """
+        from .car import CARError, read_car
+
+        self._check_root(create=True)
+        with open(path, "rb") as f:
+            roots, sections = read_car(f, source=str(path))
+            for c, block in sections:
+                self._write_block(b"\x12\x20" + c.raw_digest, (block,), len(block))
+        out = []
+        for r in roots:
+            if not self.has(r):
+                raise CARError(f"{path}: root {cid_str(r)} is incomplete: blocks of its DAG are "
+                               f"missing from the CAR")
+            size = None
+            if r.codec.code == DAG_PB:
+                node = decode_node(self._read_verified(r))
+                size = node.filesize
+            self._record_root(r, size, None, pin)
+            out.append(cid_str(r))
+        return out
+
+
+def _read_full(f, buf: bytearray, readinto) -> int:
+    """Fill ``buf`` from ``f`` (short only at EOF); return the byte count."""
+    n = 0
+    size = len(buf)
+    if readinto is not None:
+        mv = memoryview(buf)
+        while n < size:
+            k = readinto(mv[n:])
+            if not k:
+                break
+            n += k
+        return n
+    while n < size:
+        chunk = f.read(size - n)
+        if not chunk:
+            break
+        buf[n:n + len(chunk)] = chunk
+        n += len(chunk)
+    return n
