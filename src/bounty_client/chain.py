@@ -1,0 +1,429 @@
+"""Reading and driving deployed bounties through Ape.
+
+A thin layer: every function here is one contract call, one transaction or one
+event query.  Orchestration (what the organizer and participants do in each
+stage) lives in :mod:`bounty_client.roles`.
+
+The contract types come from this repository's Ape project (``contracts/``);
+``ape run`` inside the repository uses it directly, a notebook anywhere else
+finds it through ``$BOUNTY_PROJECT`` or the installed package's checkout.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from dataclasses import dataclass, field
+from enum import IntEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from .hyperparams import Hyperparameters
+
+__all__ = [
+    "Stage",
+    "Outcome",
+    "StageError",
+    "ChainError",
+    "Bounty",
+    "BountyCreation",
+    "BountyStatus",
+    "RevealedSubmission",
+    "contracts_project",
+    "deploy_factory",
+    "find_factory",
+    "list_bounties",
+    "parse_ether",
+]
+
+
+class Stage(IntEnum):
+    """Mirror of ``Bounty.stage()``."""
+
+    SUBMISSION = 0
+    REVEAL = 1
+    EVALUATION = 2
+    EXPIRED = 3
+    FINALIZED = 4
+    CANCELLED = 5
+
+
+class Outcome(IntEnum):
+    """Mirror of ``Bounty.outcome()``."""
+
+    PENDING = 0
+    PRIZES = 1
+    REFUNDED = 2
+    SHARED = 3
+    CANCELLED = 4
+
+
+class ChainError(RuntimeError):
+    """A chain-side precondition does not hold (nothing was sent)."""
+
+
+class StageError(ChainError):
+    """The bounty is not in a stage that allows the action (nothing was sent)."""
+
+
+def parse_ether(value: "str | int | float") -> int:
+    """``"10 ether"``, ``"0.5"`` (ether), ``"100 gwei"`` or an int of wei -> wei."""
+    if isinstance(value, int):
+        return value
+    text = str(value).strip().lower()
+    units = {"wei": 1, "gwei": 10**9, "ether": 10**18, "eth": 10**18}
+    number, _, unit = text.partition(" ")
+    unit = unit.strip() or "ether"
+    if unit not in units:
+        raise ValueError(f"amount {value!r}: unknown unit {unit!r}; use wei, gwei or ether")
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        wei = Decimal(number) * units[unit]
+    except InvalidOperation:
+        raise ValueError(f"amount {value!r}: not a number") from None
+    if wei < 0 or wei != wei.to_integral_value():
+        raise ValueError(f"amount {value!r}: must be a whole, non-negative number of wei")
+    return int(wei)
+
+
+def _fmt_time(ts: int) -> str:
+    return _dt.datetime.fromtimestamp(int(ts), _dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+# --------------------------------------------------------------------- project
+def _find_root() -> Path:
+    env = os.environ.get("BOUNTY_PROJECT")
+    candidates = [Path(env)] if env else []
+    cwd = Path.cwd().resolve()
+    candidates += [cwd, *cwd.parents, Path(__file__).resolve().parents[2]]
+    for c in candidates:
+        if (c / "contracts" / "Bounty.vy").is_file() and (c / "ape-config.yaml").is_file():
+            return c
+    raise ChainError(
+        "cannot find the ML Bounty Ape project (contracts/Bounty.vy); set BOUNTY_PROJECT to the repository path"
+    )
+
+
+@lru_cache(maxsize=1)
+def contracts_project() -> Any:
+    """The Ape project that holds ``Bounty`` and ``BountyFactory``."""
+    import ape
+
+    root = _find_root()
+    if Path(ape.project.path).resolve() == root:
+        return ape.project
+    return ape.Project(root)
+
+
+def deploy_factory(sender: Any) -> Any:
+    """Declare the Bounty blueprint and deploy a ``BountyFactory`` (two transactions)."""
+    project = contracts_project()
+    blueprint = sender.declare(project.Bounty)
+    address = getattr(blueprint, "contract_address", None) or getattr(blueprint, "address", None)
+    return project.BountyFactory.deploy(address, sender=sender)
+
+
+def find_factory(explicit: "str | None" = None) -> "Any | None":
+    """The factory to use: ``explicit``, ``$BOUNTY_FACTORY``, or this network's entry under
+    ``deployments:`` in ape-config.yaml (a fork uses its upstream network's entry).
+    ``None`` when none is configured."""
+    from ape import chain, networks
+
+    project = contracts_project()
+    address = explicit or os.environ.get("BOUNTY_FACTORY")
+    if not address:
+        provider = networks.provider
+        ecosystem = provider.network.ecosystem.name
+        network = provider.network.name
+        upstream = network[: -len("-fork")] if network.endswith("-fork") else network
+        deployments = project.config.get("deployments") or {}
+        entries = ((deployments.get(ecosystem) or {}).get(network) or (deployments.get(ecosystem) or {}).get(upstream) or [])
+        for entry in reversed(list(entries)):
+            entry = dict(entry)
+            if entry.get("contract_type") == "BountyFactory" and entry.get("address"):
+                address = entry["address"]
+                break
+    if not address:
+        return None
+    if not chain.provider.get_code(address):
+        raise ChainError(f"no contract code at factory address {address} on {networks.provider.network_choice}")
+    return project.BountyFactory.at(address)
+
+
+# ---------------------------------------------------------------- data records
+@dataclass(frozen=True)
+class BountyCreation:
+    """The ``BountyCreated`` event: every creation parameter, CIDs included."""
+
+    bounty: str
+    organizer: str
+    reward: int
+    spec_cid: str
+    data_cids: tuple[str, ...]
+    min_accuracy: int
+    seq_len: int
+    future_period: int
+    submission_deadline: int
+    reveal_deadline: int
+    evaluation_deadline: int
+    test_commitment: str
+    max_submissions: int
+    commit_deposit: int
+    prize_shares: tuple[int, ...]
+    block_number: int
+
+
+@dataclass(frozen=True)
+class RevealedSubmission:
+    """One revealed submission, decoded from its ``Revealed`` event."""
+
+    id: int
+    submitter: str
+    hyperparameters: Hyperparameters
+
+
+@dataclass
+class BountyStatus:
+    """A snapshot of a bounty's public state (``repr`` prints a readable summary)."""
+
+    address: str
+    stage: Stage
+    outcome: Outcome
+    now: int
+    organizer: str
+    reward: int
+    balance: int
+    submission_deadline: int
+    reveal_deadline: int
+    evaluation_deadline: int
+    min_accuracy: int
+    max_submissions: int
+    commit_deposit: int
+    prize_shares: tuple[int, ...]
+    submission_count: int
+    revealed_count: int
+    scored_count: int
+    test_revealed: bool
+    ranking: list[tuple[int, int]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["stage"] = self.stage.name
+        d["outcome"] = self.outcome.name
+        return d
+
+    def __repr__(self) -> str:
+        lines = [
+            f"Bounty {self.address}: stage {self.stage.name}"
+            + (f", outcome {self.outcome.name}" if self.outcome else ""),
+            f"  organizer {self.organizer}, reward {self.reward / 1e18:g} ETH, balance {self.balance / 1e18:g} ETH",
+            f"  submissions close {_fmt_time(self.submission_deadline)}",
+            f"  reveals close     {_fmt_time(self.reveal_deadline)}",
+            f"  evaluation closes {_fmt_time(self.evaluation_deadline)}",
+            f"  min accuracy {self.min_accuracy} bps, prize shares {list(self.prize_shares)} bps,"
+            f" deposit {self.commit_deposit / 1e18:g} ETH",
+            f"  {self.submission_count}/{self.max_submissions} committed, {self.revealed_count} revealed,"
+            f" {self.scored_count} scored, test set {'revealed' if self.test_revealed else 'sealed'}",
+        ]
+        if self.ranking:
+            lines.append("  ranking: " + ", ".join(f"#{i} {s} bps" for i, s in self.ranking))
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------- bounty
+_STAGE_OPENS = {
+    Stage.SUBMISSION: "at creation",
+    Stage.REVEAL: "submission_deadline",
+    Stage.EVALUATION: "reveal_deadline",
+    Stage.EXPIRED: "evaluation_deadline",
+}
+
+
+class Bounty:
+    """One deployed bounty: ``Bounty.at(address)``."""
+
+    def __init__(self, contract: Any):
+        self.contract = contract
+        self.address = str(contract.address)
+        self._creation: BountyCreation | None = None
+
+    @classmethod
+    def at(cls, address: str) -> "Bounty":
+        return cls(contracts_project().Bounty.at(address))
+
+    def __repr__(self) -> str:
+        return f"<Bounty {self.address}>"
+
+    # ------------------------------------------------------------- reads
+    @property
+    def factory(self) -> Any:
+        return contracts_project().BountyFactory.at(self.contract.FACTORY())
+
+    def creation(self) -> BountyCreation:
+        """Creation parameters and CIDs from the factory's ``BountyCreated`` event."""
+        if self._creation is None:
+            from ape import chain
+
+            factory = self.factory
+            logs = list(
+                factory.BountyCreated.range(0, chain.blocks.height + 1, search_topics={"bounty": self.address})
+            )
+            if not logs:
+                raise ChainError(f"no BountyCreated event for {self.address} from factory {factory.address}")
+            e = logs[0]
+            self._creation = BountyCreation(
+                bounty=str(e.bounty),
+                organizer=str(e.organizer),
+                reward=int(e.reward),
+                spec_cid=str(e.spec_cid),
+                data_cids=tuple(str(c) for c in e.data_cids),
+                min_accuracy=int(e.min_accuracy),
+                seq_len=int(e.seq_len),
+                future_period=int(e.future_period),
+                submission_deadline=int(e.submission_deadline),
+                reveal_deadline=int(e.reveal_deadline),
+                evaluation_deadline=int(e.evaluation_deadline),
+                test_commitment="0x" + bytes(e.test_commitment).hex(),
+                max_submissions=int(e.max_submissions),
+                commit_deposit=int(e.commit_deposit),
+                prize_shares=tuple(int(s) for s in e.prize_shares),
+                block_number=int(e.block_number),
+            )
+        return self._creation
+
+    def _events(self, name: str, **topics: Any) -> list[Any]:
+        from ape import chain
+
+        start = self.creation().block_number
+        event = getattr(self.contract, name)
+        return list(event.range(start, chain.blocks.height + 1, search_topics=topics or None))
+
+    @property
+    def stage(self) -> Stage:
+        return Stage(self.contract.stage())
+
+    def now(self) -> int:
+        """Timestamp of the next block: what the contract's stage checks will see."""
+        from ape import chain
+
+        return int(chain.pending_timestamp)
+
+    def status(self) -> BountyStatus:
+        from ape import chain
+
+        c = self.contract
+        ids, scores = c.ranking()
+        return BountyStatus(
+            address=self.address,
+            stage=Stage(c.stage()),
+            outcome=Outcome(c.outcome()),
+            now=self.now(),
+            organizer=str(c.organizer()),
+            reward=int(c.reward()),
+            balance=int(chain.provider.get_balance(self.address)),
+            submission_deadline=int(c.submission_deadline()),
+            reveal_deadline=int(c.reveal_deadline()),
+            evaluation_deadline=int(c.evaluation_deadline()),
+            min_accuracy=int(c.min_accuracy()),
+            max_submissions=int(c.max_submissions()),
+            commit_deposit=int(c.commit_deposit()),
+            prize_shares=tuple(int(s) for s in c.prize_shares()),
+            submission_count=int(c.submission_count()),
+            revealed_count=int(c.revealed_count()),
+            scored_count=int(c.scored_count()),
+            test_revealed=bool(c.test_revealed()),
+            ranking=[(int(i), int(s)) for i, s in zip(ids, scores)],
+        )
+
+    def commits(self, submitter: "str | None" = None) -> list[tuple[int, str, str]]:
+        """``(id, submitter, commitment hex)`` of every ``Committed`` event."""
+        topics = {"submitter": submitter} if submitter else {}
+        return [
+            (int(e.id), str(e.submitter), "0x" + bytes(e.commitment).hex()) for e in self._events("Committed", **topics)
+        ]
+
+    def revealed_submissions(self) -> list[RevealedSubmission]:
+        """Every revealed submission with its hyperparameters, in id order."""
+        out = []
+        for e in self._events("Revealed"):
+            values = [e.lstm_layers, e.lstm_units, e.dense_layers, e.activation, e.loss, e.dropout_bps,
+                      e.learning_rate_micro]
+            out.append(RevealedSubmission(int(e.id), str(e.submitter), Hyperparameters.from_chain(values)))
+        return sorted(out, key=lambda s: s.id)
+
+    def revealed_test_data(self) -> "tuple[str, str] | None":
+        """``(test_cid, salt hex)`` once the organizer revealed the test set."""
+        logs = self._events("TestDataRevealed")
+        if not logs:
+            return None
+        return str(logs[-1].test_cid), "0x" + bytes(logs[-1].salt).hex()
+
+    def posted_scores(self) -> tuple[dict[int, int], list[str]]:
+        """Scores posted so far by id, and the report CIDs in posting order."""
+        scores: dict[int, int] = {}
+        reports: list[str] = []
+        for e in self._events("ScoresPosted"):
+            scores.update({int(i): int(s) for i, s in zip(e.ids, e.scores)})
+            if str(e.report_cid) not in reports:
+                reports.append(str(e.report_cid))
+        return scores, reports
+
+    def credits(self, account: Any) -> int:
+        return int(self.contract.credits(account))
+
+    # ------------------------------------------------------------- guards
+    def require_stage(self, action: str, *allowed: Stage) -> Stage:
+        """Raise :class:`StageError` naming the current stage and when the right one opens."""
+        st = self.status()
+        if st.stage in allowed:
+            return st.stage
+        wanted = " or ".join(s.name for s in allowed)
+        msg = f"cannot {action}: bounty {self.address} is in stage {st.stage.name}; {action} needs {wanted}"
+        deadlines = {
+            Stage.REVEAL: st.submission_deadline,
+            Stage.EVALUATION: st.reveal_deadline,
+            Stage.EXPIRED: st.evaluation_deadline,
+        }
+        future = [(deadlines[s], s) for s in allowed if s in deadlines and deadlines[s] > st.now]
+        if future and st.stage not in (Stage.FINALIZED, Stage.CANCELLED):
+            ts, s = min(future)
+            msg += f", which opens at {_fmt_time(ts)} (in {ts - st.now} s)"
+        elif st.stage in (Stage.FINALIZED, Stage.CANCELLED):
+            msg += "; the bounty is closed"
+        else:
+            msg += "; that stage has passed"
+        raise StageError(msg)
+
+
+def list_bounties(factory: Any, start_block: int = 0) -> "Any":
+    """Every bounty the factory created, as a DataFrame (from ``BountyCreated`` events)."""
+    import pandas as pd
+    from ape import chain
+
+    rows = []
+    for e in factory.BountyCreated.range(start_block, chain.blocks.height + 1):
+        bounty = contracts_project().Bounty.at(e.bounty)
+        rows.append(
+            {
+                "bounty": str(e.bounty),
+                "organizer": str(e.organizer),
+                "reward_eth": int(e.reward) / 1e18,
+                "stage": Stage(bounty.stage()).name,
+                "submissions": int(bounty.submission_count()),
+                "spec_cid": str(e.spec_cid),
+                "submission_deadline": _fmt_time(int(e.submission_deadline)),
+                "block": int(e.block_number),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def decode_ids(values: Iterable[Any]) -> list[int]:
+    return [int(v) for v in values]
+
+
+def chunks(seq: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(seq), size):
+        yield seq[i : i + size]

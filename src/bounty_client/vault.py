@@ -1,0 +1,189 @@
+"""Write-once local records of the secrets a reveal needs.
+
+A sealed submission can only be revealed with the exact hyperparameters and
+salt that were hashed; the organizer's test set only with its CID and salt.
+Losing either forfeits the submission (or, for the organizer, the evaluation),
+so the client writes them here **before** the transaction that commits them is
+sent, and never overwrites a record: each is created with ``O_EXCL`` under a
+name derived from its commitment hash.
+
+Layout (``root`` defaults to ``$BOUNTY_HOME`` or ``~/.local/share/ml-bounty``)::
+
+    root/vault/<chain id>/submissions/<commitment>.json
+    root/vault/<chain id>/test-sets/<test commitment>.json
+
+The submission id is not stored: it is looked up on-chain from the
+``Committed`` event carrying the commitment, so a record stays valid even when
+the process died between writing it and mining the commit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from .hyperparams import Hyperparameters, HyperparameterBounds, CHAIN_LIMITS
+
+__all__ = ["Vault", "VaultError", "SubmissionSecret", "TestSetSecret", "default_home"]
+
+
+class VaultError(RuntimeError):
+    """A secret is missing, unreadable or would be overwritten."""
+
+
+def default_home() -> Path:
+    """``$BOUNTY_HOME``, else ``$XDG_DATA_HOME/ml-bounty``, else ``~/.local/share/ml-bounty``."""
+    if os.environ.get("BOUNTY_HOME"):
+        return Path(os.environ["BOUNTY_HOME"]).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "ml-bounty"
+
+
+def _hex(value: "bytes | str") -> str:
+    if isinstance(value, (bytes, bytearray)):
+        return "0x" + bytes(value).hex()
+    return "0x" + str(value).lower().removeprefix("0x")
+
+
+@dataclass(frozen=True)
+class SubmissionSecret:
+    """What a participant needs to reveal one commitment."""
+
+    chain_id: int
+    bounty: str
+    sender: str
+    commitment: str
+    salt: str
+    hyperparameters: Hyperparameters
+    created_at: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "submission",
+            "chain_id": self.chain_id,
+            "bounty": self.bounty,
+            "sender": self.sender,
+            "commitment": self.commitment,
+            "salt": self.salt,
+            "hyperparameters": self.hyperparameters.to_dict(),
+            "created_at": self.created_at,
+        }
+
+
+@dataclass(frozen=True)
+class TestSetSecret:
+    """What an organizer needs to reveal the hidden test set."""
+
+    __test__ = False  # not a pytest class
+
+    chain_id: int
+    test_commitment: str
+    test_cid: str
+    salt: str
+    created_at: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "test-set",
+            "chain_id": self.chain_id,
+            "test_commitment": self.test_commitment,
+            "test_cid": self.test_cid,
+            "salt": self.salt,
+            "created_at": self.created_at,
+        }
+
+
+class Vault:
+    """Write-once store of reveal secrets under ``root/vault``."""
+
+    def __init__(self, root: "str | os.PathLike[str] | None" = None):
+        self.root = (Path(root).expanduser() if root is not None else default_home()) / "vault"
+
+    def __repr__(self) -> str:
+        return f"Vault({str(self.root)!r})"
+
+    # ------------------------------------------------------------------ writing
+    def _write_once(self, path: Path, record: dict[str, Any]) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = json.dumps(record, indent=2, sort_keys=True).encode()
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            existing = json.loads(path.read_bytes())
+            if {k: v for k, v in existing.items() if k != "created_at"} == {
+                k: v for k, v in record.items() if k != "created_at"
+            }:
+                return path  # the very same secret, already saved
+            raise VaultError(f"{path} already holds a different secret; refusing to overwrite it") from None
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return path
+
+    def save_submission(
+        self, chain_id: int, bounty: str, sender: str, commitment: "bytes | str", salt: "bytes | str",
+        hyperparameters: Hyperparameters,
+    ) -> SubmissionSecret:
+        secret = SubmissionSecret(
+            chain_id=int(chain_id), bounty=str(bounty), sender=str(sender), commitment=_hex(commitment),
+            salt=_hex(salt), hyperparameters=hyperparameters, created_at=time.time(),
+        )
+        self._write_once(self._submission_path(chain_id, secret.commitment), secret.to_dict())
+        return secret
+
+    def save_test_set(self, chain_id: int, test_commitment: "bytes | str", test_cid: str, salt: "bytes | str") -> TestSetSecret:
+        secret = TestSetSecret(
+            chain_id=int(chain_id), test_commitment=_hex(test_commitment), test_cid=test_cid, salt=_hex(salt),
+            created_at=time.time(),
+        )
+        self._write_once(self._test_path(chain_id, secret.test_commitment), secret.to_dict())
+        return secret
+
+    # ------------------------------------------------------------------ reading
+    def _submission_path(self, chain_id: int, commitment: str) -> Path:
+        return self.root / str(int(chain_id)) / "submissions" / f"{_hex(commitment)}.json"
+
+    def _test_path(self, chain_id: int, test_commitment: str) -> Path:
+        return self.root / str(int(chain_id)) / "test-sets" / f"{_hex(test_commitment)}.json"
+
+    @staticmethod
+    def _load(path: Path) -> dict[str, Any]:
+        try:
+            return json.loads(path.read_bytes())
+        except FileNotFoundError:
+            raise VaultError(f"no saved secret at {path}") from None
+        except (OSError, ValueError) as exc:
+            raise VaultError(f"{path}: unreadable secret ({exc})") from exc
+
+    def submission(
+        self, chain_id: int, commitment: "bytes | str", bounds: HyperparameterBounds = CHAIN_LIMITS
+    ) -> SubmissionSecret:
+        d = self._load(self._submission_path(chain_id, _hex(commitment)))
+        return SubmissionSecret(
+            chain_id=d["chain_id"], bounty=d["bounty"], sender=d["sender"], commitment=d["commitment"],
+            salt=d["salt"], hyperparameters=Hyperparameters.from_dict(d["hyperparameters"], bounds=bounds),
+            created_at=d["created_at"],
+        )
+
+    def submissions(self, chain_id: int, bounty: "str | None" = None, sender: "str | None" = None) -> Iterator[SubmissionSecret]:
+        folder = self.root / str(int(chain_id)) / "submissions"
+        for path in sorted(folder.glob("*.json")) if folder.is_dir() else ():
+            secret = self.submission(chain_id, path.stem)
+            if bounty is not None and secret.bounty.lower() != str(bounty).lower():
+                continue
+            if sender is not None and secret.sender.lower() != str(sender).lower():
+                continue
+            yield secret
+
+    def test_set(self, chain_id: int, test_commitment: "bytes | str") -> TestSetSecret:
+        d = self._load(self._test_path(chain_id, _hex(test_commitment)))
+        return TestSetSecret(
+            chain_id=d["chain_id"], test_commitment=d["test_commitment"], test_cid=d["test_cid"], salt=d["salt"],
+            created_at=d["created_at"],
+        )
