@@ -17,13 +17,13 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator, Sequence, Union
+from typing import BinaryIO, Iterable, Iterator, NamedTuple, Sequence, Union
 
-from .cid import CID, cid_from_bytes, cid_str
+from .cid import CID, cid_from_bytes, cid_from_digest
 from .errors import CARError, StorageError
 from .unixfs import read_uvarint, uvarint
 
-__all__ = ["CARError", "encode_header", "decode_header", "write_car", "read_car", "iter_car"]
+__all__ = ["CARError", "CarBlock", "encode_header", "decode_header", "write_car", "read_car", "iter_car"]
 
 _MAX_HEADER = 1 << 20
 _MAX_SECTION = 1 << 24  # kubo's block limit is 2 MiB (4 MiB hard); allow headroom
@@ -159,10 +159,25 @@ def _read_varint(f: BinaryIO) -> int | None:
             raise ValueError("varint too long")
 
 
-def _section_cid(section: bytes, source: str, offset: int) -> tuple[CID, int]:
-    """CID at the start of a section and its length in bytes."""
+class CarBlock(NamedTuple):
+    """One verified CAR section. ``cid_bytes`` is the binary CID as stored."""
+
+    cid_bytes: bytes
+    codec: int
+    digest: bytes
+    data: bytes
+
+    @property
+    def cid(self) -> CID:
+        return cid_from_bytes(self.cid_bytes)
+
+
+def _section_cid(section: bytes, source: str, offset: int) -> tuple[int, bytes, int]:
+    """(codec, sha2-256 digest, CID length) of the CID opening a section."""
     if section[:2] == b"\x12\x20":       # CIDv0: a bare sha2-256 multihash
-        return cid_from_bytes(section[:34]), 34
+        if len(section) < 34:
+            raise CARError(f"{source}: section at byte {offset}: truncated CID")
+        return 0x70, section[2:34], 34
     try:
         version, pos = read_uvarint(section, 0, len(section))
         codec, pos = read_uvarint(section, pos, len(section))
@@ -175,14 +190,17 @@ def _section_cid(section: bytes, source: str, offset: int) -> tuple[CID, int]:
     end = pos + hlen
     if end > len(section):
         raise CARError(f"{source}: section at byte {offset}: truncated CID")
-    try:
-        return cid_from_bytes(section[:end]), end
-    except StorageError as exc:
-        raise CARError(f"{source}: section at byte {offset}: {exc}") from None
+    if hcode != 0x12 or hlen != 32:
+        raise CARError(f"{source}: section at byte {offset}: hash function 0x{hcode:x}; only "
+                       f"sha2-256 is supported")
+    if codec not in (0x70, 0x55):
+        raise CARError(f"{source}: section at byte {offset}: codec 0x{codec:x}; only dag-pb and "
+                       f"raw blocks are supported")
+    return codec, section[pos:end], end
 
 
-def iter_car(f: BinaryIO, source: str = "CAR") -> tuple[list[CID], Iterator[tuple[CID, bytes]]]:
-    """Read a CARv1 stream: (roots, iterator of verified (CID, block))."""
+def iter_car(f: BinaryIO, source: str = "CAR") -> tuple[list[CID], Iterator[CarBlock]]:
+    """Read a CARv1 stream: (roots, iterator of verified :class:`CarBlock`)."""
     try:
         n = _read_varint(f)
         if n is None:
@@ -195,8 +213,8 @@ def iter_car(f: BinaryIO, source: str = "CAR") -> tuple[list[CID], Iterator[tupl
             raise
         raise CARError(f"{source}: truncated CAR header") from None
 
-    def sections() -> Iterator[tuple[CID, bytes]]:
-        offset = f.tell() if f.seekable() else -1
+    def sections() -> Iterator[CarBlock]:
+        offset = len(uvarint(n)) + n
         while True:
             try:
                 length = _read_varint(f)
@@ -209,17 +227,15 @@ def iter_car(f: BinaryIO, source: str = "CAR") -> tuple[list[CID], Iterator[tupl
                 raise CARError(f"{source}: truncated section at byte {offset}") from None
             except ValueError:
                 raise CARError(f"{source}: bad section length at byte {offset}") from None
-            cid, clen = _section_cid(section, source, offset)
-            if cid.hashfun.code != 0x12 or len(cid.raw_digest) != 32:
-                raise CARError(f"{source}: block {cid} uses {cid.hashfun.name}; only sha2-256 "
-                               f"is supported")
+            codec, digest, clen = _section_cid(section, source, offset)
             block = section[clen:]
-            if hashlib.sha256(block).digest() != cid.raw_digest:
-                raise CARError(f"{source}: block {cid_str(cid)} (section at byte {offset}) does "
+            if hashlib.sha256(block).digest() != digest:
+                name = str(cid_from_digest(digest, version=0) if codec == 0x70 and clen == 34
+                           else cid_from_digest(digest, version=1, codec=codec))
+                raise CARError(f"{source}: block {name} (section at byte {offset}) does "
                                f"not hash to its CID")
-            yield cid, block
-            if offset >= 0:
-                offset += len(uvarint(length)) + length
+            yield CarBlock(section[:clen], codec, digest, block)
+            offset += len(uvarint(length)) + length
 
     return roots, sections()
 
@@ -239,7 +255,7 @@ def write_car(path: Union[str, "os.PathLike[str]"], roots: Sequence[CID],
             out.write(uvarint(len(header)))
             out.write(header)
             for cid, block in blocks:
-                raw = bytes(cid)
+                raw = cid if isinstance(cid, (bytes, bytearray)) else bytes(cid)
                 out.write(uvarint(len(raw) + len(block)))
                 out.write(raw)
                 out.write(block)

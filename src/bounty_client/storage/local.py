@@ -26,7 +26,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator, Optional, Union
+from typing import BinaryIO, Iterator, NamedTuple, Optional, Union
 
 import hashlib
 
@@ -42,7 +42,7 @@ from .errors import (
     TruncatedBlockError,
     UnsupportedDAGError,
 )
-from .unixfs import CHUNK_SIZE, TYPE_FILE, TYPE_RAW, BuildResult, DagBuilder, decode_node
+from .unixfs import CHUNK_SIZE, TYPE_FILE, TYPE_RAW, BuildResult, DagBuilder, decode_node, uvarint
 
 __all__ = ["LocalStore", "StoredObject", "default_store_root", "DataLike"]
 
@@ -76,10 +76,37 @@ class StoredObject:
     added: Optional[str] = None     #: ISO-8601 UTC time of the (last) add
 
 
-def _cid_for(cid_bytes: bytes) -> CID:
-    if len(cid_bytes) == 34 and cid_bytes[:2] == b"\x12\x20":
-        return cid_from_digest(cid_bytes[2:], version=0)
-    return cid_from_bytes(cid_bytes)
+class _Ref(NamedTuple):
+    """A block reference without multiformats overhead: (codec, sha2-256 digest)."""
+
+    codec: int
+    digest: bytes
+
+
+def _ref_of(cid: CID) -> _Ref:
+    return _Ref(cid.codec.code, cid.raw_digest)
+
+
+def _ref_from_link(raw: bytes) -> _Ref:
+    """Parse a binary CID from a dag-pb link (fast path for sha2-256)."""
+    if len(raw) == 34 and raw[0] == 0x12 and raw[1] == 0x20:
+        return _Ref(DAG_PB, raw[2:])
+    if len(raw) == 36 and raw[0] == 0x01 and raw[2] == 0x12 and raw[3] == 0x20 and raw[1] < 0x80:
+        return _Ref(raw[1], raw[4:])
+    return _ref_of(parse_cid(cid_from_bytes(raw), field="link"))
+
+
+def _ref_bytes(ref: _Ref) -> bytes:
+    """Binary CID: CIDv0 (bare multihash) for dag-pb, CIDv1 otherwise."""
+    if ref.codec == DAG_PB:
+        return b"\x12\x20" + ref.digest
+    return b"\x01" + uvarint(ref.codec) + b"\x12\x20" + ref.digest
+
+
+def _ref_str(ref: _Ref) -> str:
+    if ref.codec == DAG_PB:
+        return str(cid_from_digest(ref.digest, version=0))
+    return str(cid_from_digest(ref.digest, version=1, codec=ref.codec))
 
 
 class _BlockWriter:
@@ -322,70 +349,70 @@ class LocalStore:
         return result
 
     # ------------------------------------------------------------------ read
-    def _read_verified(self, cid: CID, root: Optional[CID] = None) -> bytes:
-        digest = cid.raw_digest
+    def _read_verified(self, ref: _Ref, root: Optional[_Ref] = None) -> bytes:
+        digest = ref.digest
         path = self._block_path(digest.hex())
         try:
             with open(path, "rb", buffering=0) as f:
                 block = f.read()
         except FileNotFoundError:
-            if root is None or root == cid:
+            if root is None or root == ref:
                 where = "" if self._root.is_dir() else " (the store directory does not exist yet)"
                 raise CIDNotFoundError(
-                    f"CID {cid_str(cid)} is not in the store at {self._root}{where}",
-                    cid=cid_str(cid)) from None
+                    f"CID {_ref_str(ref)} is not in the store at {self._root}{where}",
+                    cid=_ref_str(ref)) from None
             raise BlockNotFoundError(
-                f"block {cid_str(cid)} of {cid_str(root)} is missing from the store at "
-                f"{self._root} (incomplete import?)", cid=cid_str(cid)) from None
+                f"block {_ref_str(ref)} of {_ref_str(root)} is missing from the store at "
+                f"{self._root} (incomplete import?)", cid=_ref_str(ref)) from None
         if hashlib.sha256(block).digest() != digest:
-            self._raise_corrupt(cid, path, block)
+            self._raise_corrupt(ref, path, block)
         return block
 
-    def _raise_corrupt(self, cid: CID, path: Path, block: bytes) -> None:
+    def _raise_corrupt(self, ref: _Ref, path: Path, block: bytes) -> None:
         truncated = len(block) == 0
-        if not truncated and cid.codec.code == DAG_PB:
+        if not truncated and ref.codec == DAG_PB:
             try:
                 decode_node(block)
             except TruncatedBlockError:
                 truncated = True
             except StorageError:
                 pass
+        name = _ref_str(ref)
         if truncated:
             raise TruncatedBlockError(
-                f"block {cid_str(cid)} is truncated ({len(block)} bytes in {path}); "
-                f"re-add or re-import the content", cid=cid_str(cid))
+                f"block {name} is truncated ({len(block)} bytes in {path}); "
+                f"re-add or re-import the content", cid=name)
         raise CorruptBlockError(
-            f"block {cid_str(cid)} is corrupt: {path} does not hash to its CID "
-            f"(the file was altered on disk); re-add or re-import the content",
-            cid=cid_str(cid))
+            f"block {name} is corrupt: {path} does not hash to its CID "
+            f"(the file was altered on disk); re-add or re-import the content", cid=name)
 
-    def _segments(self, cid: CID, block: bytes, root: CID, pool) -> Iterator[memoryview]:
+    def _segments(self, ref: _Ref, block: bytes, root: _Ref, pool) -> Iterator[memoryview]:
         """Yield the file bytes under ``block`` in order; return their count."""
-        if cid.codec.code == RAW:
+        if ref.codec == RAW:
             yield memoryview(block)
             return len(block)
         try:
             node = decode_node(block)
         except TruncatedBlockError as exc:
-            raise TruncatedBlockError(f"block {cid_str(cid)} is truncated: {exc}",
-                                      cid=cid_str(cid)) from None
+            raise TruncatedBlockError(f"block {_ref_str(ref)} is truncated: {exc}",
+                                      cid=_ref_str(ref)) from None
         except CorruptDAGError as exc:
-            raise CorruptDAGError(f"block {cid_str(cid)} of {cid_str(root)}: {exc}") from None
+            raise CorruptDAGError(f"block {_ref_str(ref)} of {_ref_str(root)}: {exc}") from None
         if node.type not in (TYPE_FILE, TYPE_RAW):
             raise UnsupportedDAGError(
-                f"CID {cid_str(cid)} is a UnixFS {node.type_name}, not a file; "
+                f"CID {_ref_str(ref)} is a UnixFS {node.type_name}, not a file; "
                 f"only files can be read")
         links = node.links
         if links and len(node.blocksizes) != len(links):
             raise CorruptDAGError(
-                f"block {cid_str(cid)}: {len(links)} links but {len(node.blocksizes)} blocksizes")
+                f"block {_ref_str(ref)}: {len(links)} links but {len(node.blocksizes)} blocksizes")
         total = len(node.data)
         if total:
             yield node.data
         if links:
-            children = [_cid_for(c) for c, _ in links]
+            blocksizes = node.blocksizes
+            it = iter([_ref_from_link(c) for c, _ in links])
             pending: deque = deque()
-            it = iter(children)
             for child in it:
                 pending.append((child, pool.submit(self._read_verified, child, root)))
                 if len(pending) >= _PREFETCH:
@@ -398,20 +425,21 @@ class LocalStore:
                 if nxt is not None:
                     pending.append((nxt, pool.submit(self._read_verified, nxt, root)))
                 n = yield from self._segments(child, child_block, root, pool)
-                if n != node.blocksizes[index]:
+                if n != blocksizes[index]:
                     raise CorruptDAGError(
-                        f"block {cid_str(cid)}: child {index} ({cid_str(child)}) holds {n} bytes "
-                        f"but blocksizes says {node.blocksizes[index]}")
+                        f"block {_ref_str(ref)}: child {index} ({_ref_str(child)}) holds {n} "
+                        f"bytes but blocksizes says {blocksizes[index]}")
                 index += 1
                 total += n
         if node.filesize is not None and node.filesize != total:
             raise CorruptDAGError(
-                f"block {cid_str(cid)}: filesize says {node.filesize} bytes, DAG holds {total}")
+                f"block {_ref_str(ref)}: filesize says {node.filesize} bytes, DAG holds {total}")
         return total
 
-    def _open_root(self, cid: CIDLike) -> tuple[CID, bytes]:
+    def _open_root(self, cid: CIDLike) -> tuple[CID, _Ref, bytes]:
         c = parse_cid(cid)
-        return c, self._read_verified(c)
+        ref = _ref_of(c)
+        return c, ref, self._read_verified(ref)
 
     def get(self, cid: CIDLike, path: Union[str, "os.PathLike[str]", None] = None):
         """Return the file stored under ``cid`` as bytes, or stream it to ``path``.
@@ -422,10 +450,10 @@ class LocalStore:
         temporary name beside it and renamed into place only once complete
         (an existing directory receives ``<dir>/<cid>``); returns the Path.
         """
-        c, block = self._open_root(cid)
+        c, ref, block = self._open_root(cid)
         with ThreadPoolExecutor(self._workers, thread_name_prefix="bounty-store-read") as pool:
             if path is None:
-                segments = list(self._segments(c, block, c, pool))
+                segments = list(self._segments(ref, block, ref, pool))
                 return b"".join(segments)
             target = Path(path)
             if target.is_dir():
@@ -434,7 +462,7 @@ class LocalStore:
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.part-")
             try:
                 with open(fd, "wb", buffering=0) as out:
-                    for seg in self._segments(c, block, c, pool):
+                    for seg in self._segments(ref, block, ref, pool):
                         while seg:
                             n = out.write(seg)
                             seg = seg[n:]
@@ -458,54 +486,54 @@ class LocalStore:
         one) are read and decoded to find their children. Use :meth:`get` or
         :meth:`verify` to check content hashes.
         """
-        c = parse_cid(cid)
+        root = _ref_of(parse_cid(cid))
         if not self._root.is_dir():
             self._check_root(create=False)
             return False
-        stack = [c]
+        stack = [root]
         while stack:
             cur = stack.pop()
-            path = self._block_path(cur.raw_digest.hex())
             try:
-                size = path.stat().st_size
+                size = self._block_path(cur.digest.hex()).stat().st_size
             except FileNotFoundError:
                 return False
-            if cur.codec.code != DAG_PB or size > _SMALL_BLOCK:
+            if cur.codec != DAG_PB or size > _SMALL_BLOCK:
                 continue  # raw or a large block: a leaf holding a full chunk
             try:
-                node = decode_node(self._read_verified(cur, c))
+                node = decode_node(self._read_verified(cur, root))
             except StorageError:
                 return False
-            stack.extend(_cid_for(child) for child, _ in node.links)
+            stack.extend(_ref_from_link(child) for child, _ in node.links)
         return True
+
+    __contains__ = has
 
     def verify(self, cid: CIDLike) -> int:
         """Read and hash every block of ``cid``; return the file size or raise
         the error :meth:`get` would raise."""
-        c, block = self._open_root(cid)
+        c, ref, block = self._open_root(cid)
         with ThreadPoolExecutor(self._workers, thread_name_prefix="bounty-store-read") as pool:
-            return sum(len(seg) for seg in self._segments(c, block, c, pool))
+            return sum(len(seg) for seg in self._segments(ref, block, ref, pool))
 
-    __contains__ = has
-
-    def iter_blocks(self, cid: CIDLike) -> Iterator[tuple[CID, bytes]]:
-        """Every block of the DAG, verified, depth-first in link order, each once."""
-        root = parse_cid(cid)
+    def iter_blocks(self, cid: CIDLike) -> Iterator[tuple[bytes, bytes]]:
+        """(binary CID, block) for every block of the DAG, verified, depth-first
+        in link order (root first), each block once."""
+        root = _ref_of(parse_cid(cid))
         seen: set[bytes] = set()
         stack = [root]
         while stack:
             cur = stack.pop()
-            if cur.raw_digest in seen:
+            if cur.digest in seen:
                 continue
-            seen.add(cur.raw_digest)
+            seen.add(cur.digest)
             block = self._read_verified(cur, root)
-            yield cur, block
-            if cur.codec.code == DAG_PB:
+            yield _ref_bytes(cur), block
+            if cur.codec == DAG_PB:
                 try:
                     node = decode_node(block)
                 except (TruncatedBlockError, CorruptDAGError) as exc:
-                    raise CorruptDAGError(f"block {cid_str(cur)}: {exc}") from None
-                stack.extend(_cid_for(c) for c, _ in reversed(node.links))
+                    raise CorruptDAGError(f"block {_ref_str(cur)}: {exc}") from None
+                stack.extend(_ref_from_link(c) for c, _ in reversed(node.links))
 
     def put_block(self, cid: CIDLike, block) -> None:
         """Store one raw block after checking that it hashes to ``cid``."""
@@ -589,8 +617,8 @@ class LocalStore:
         self._check_root(create=True)
         with open(path, "rb") as f:
             roots, sections = read_car(f, source=str(path))
-            for c, block in sections:
-                self._write_block(b"\x12\x20" + c.raw_digest, (block,), len(block))
+            for sec in sections:
+                self._write_block(b"\x12\x20" + sec.digest, (sec.data,), len(sec.data))
         out = []
         for r in roots:
             if not self.has(r):
@@ -598,7 +626,7 @@ class LocalStore:
                                f"missing from the CAR")
             size = None
             if r.codec.code == DAG_PB:
-                node = decode_node(self._read_verified(r))
+                node = decode_node(self._read_verified(_ref_of(r)))
                 size = node.filesize
             self._record_root(r, size, None, pin)
             out.append(cid_str(r))
