@@ -38,7 +38,6 @@ from .errors import (
     UnsupportedCIDError,
     UnsupportedDAGError,
 )
-from .kubo import KuboStore
 from .local import LocalStore, StoredObject, default_store_root
 from .unixfs import CHUNK_SIZE, MAX_LINKS, BuildResult, DagBuilder
 from .url import open_store
@@ -79,6 +78,15 @@ __all__ = [
     "KuboTimeoutError",
     "ContentMismatchError",
 ]
+
+
+def __getattr__(name: str):
+    # KuboStore pulls in asyncio; load it only when asked for.
+    if name == "KuboStore":
+        from .kubo import KuboStore
+
+        return KuboStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def compute_cid(data, *, cid_version: int = 0) -> str:

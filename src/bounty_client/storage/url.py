@@ -26,7 +26,6 @@ def open_store(url: Union[str, "os.PathLike[str]", None] = None, **kwargs):
     Extra keyword arguments go to the store's constructor. Anything else
     raises :class:`StoreURLError` saying what is accepted.
     """
-    from .kubo import KuboStore
     from .local import LocalStore
 
     if url is None:
@@ -45,9 +44,9 @@ def open_store(url: Union[str, "os.PathLike[str]", None] = None, **kwargs):
         return LocalStore(Path(rest) if rest else None, **kwargs)
     if text.startswith("file://"):
         return LocalStore(Path(text[len("file://"):]), **kwargs)
-    if text.startswith(("http://", "https://")):
-        return KuboStore(text, **kwargs)
-    if text.startswith(("/ip4/", "/ip6/", "/dns/", "/dns4/", "/dns6/")):
+    if text.startswith(("http://", "https://", "/ip4/", "/ip6/", "/dns/", "/dns4/", "/dns6/")):
+        from .kubo import KuboStore
+
         return KuboStore(text, **kwargs)
     if "://" in text or (":" in text.split("/")[0] and not os.path.isabs(text)
                          and len(text.split(":")[0]) > 1):
