@@ -307,9 +307,17 @@ class LocalStore:
 
     def _record_root(self, cid: CID, size: Optional[int], name: Optional[str], pin: bool) -> None:
         key = str(cid.set(version=1, base="base32"))
+        path = self._root / "roots" / f"{key}.json"
+        if name is None or size is None:  # keep what an earlier add knew
+            try:
+                old = json.loads(path.read_bytes())
+                name = name if name is not None else old.get("name")
+                size = size if size is not None else old.get("size")
+            except (OSError, ValueError):
+                pass
         record = {"cid": cid_str(cid), "size": size, "name": name,
                   "added": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        self._write_json(self._root / "roots" / f"{key}.json", record)
+        self._write_json(path, record)
         if pin:
             self._write_json(self._root / "pins" / key, {"cid": cid_str(cid)})
 
