@@ -78,6 +78,8 @@ __all__ = [
 SCORE_TOLERANCE_BPS = 50
 
 ARRAY_NAMES = ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")
+#: Windows per inference call when scoring (fixed, so outputs never depend on a batch size choice).
+PREDICT_CHUNK = 4096
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ def _import_tf():
     import tensorflow as tf
     import keras
 
+    tf.get_logger().setLevel("ERROR")  # no retracing chatter from predict/fit in notebooks
     return tf, keras
 
 
@@ -297,6 +300,16 @@ class TrainResult:
         }
 
 
+def _infer(model: "keras.Model", x: np.ndarray) -> np.ndarray:
+    """Model outputs in inference mode, in fixed chunks of :data:`PREDICT_CHUNK` windows.
+
+    A direct call instead of ``model.predict``: no ``tf.function`` to trace for a
+    model used once, which is most of ``predict``'s cost on small test parts.
+    """
+    outputs = [np.asarray(model(x[i : i + PREDICT_CHUNK], training=False)) for i in range(0, len(x), PREDICT_CHUNK)]
+    return np.concatenate(outputs) if outputs else np.empty((0,))
+
+
 def train_and_score(hp: Hyperparameters, dataset: Any, protocol: "TrainingProtocol") -> TrainResult:
     """Train ``hp`` under ``protocol`` on the train part and score it on the test part.
 
@@ -338,10 +351,10 @@ def train_and_score(hp: Hyperparameters, dataset: Any, protocol: "TrainingProtoc
     )
     train_seconds = time.perf_counter() - started
 
-    test_pred = predict_classes(model.predict(arrays["x_test"], batch_size=protocol.batch_size, verbose=0), hp.loss)
+    test_pred = predict_classes(_infer(model, arrays["x_test"]), hp.loss)
     score = score_bps(arrays["y_test"], test_pred)
     if has_val:
-        val_pred = predict_classes(model.predict(arrays["x_val"], batch_size=protocol.batch_size, verbose=0), hp.loss)
+        val_pred = predict_classes(_infer(model, arrays["x_val"]), hp.loss)
         val_accuracy = float(np.mean(val_pred == arrays["y_val"]))
     else:
         val_accuracy = float("nan")
