@@ -17,6 +17,7 @@ CID from the bytes the node returns and refuses them on mismatch
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import tempfile
 import threading
@@ -254,9 +255,9 @@ class KuboStore:
         """The node's ``/api/v0/version`` answer (also a cheap reachability check)."""
         return self._call("version", lambda c: self._fetch_json(c, "version", {}))
 
-    async def _fetch_json(self, client, endpoint: str, params: dict):
+    async def _fetch_json(self, client, endpoint: str, params: dict, data=None):
         async with client.session.post(client.api_endpoint(endpoint), params=params,
-                                       auth=client.auth) as resp:
+                                       auth=client.auth, data=data) as resp:
             text = await resp.text()
             if resp.status != 200:
                 client.core.handle_error(resp, text)
@@ -283,11 +284,16 @@ class KuboStore:
             size = path.stat().st_size
 
             async def run(client):
-                last = None
-                async for entry in client.core.add(str(path), **params):
-                    if "Hash" in entry:
-                        last = entry
-                return self._check(last, "add")
+                with open(path, "rb") as f:
+                    return await self._add_stream(client, f, path.name, params)
+        elif isinstance(data, io.IOBase):
+            try:
+                size = os.fstat(data.fileno()).st_size
+            except (OSError, AttributeError, io.UnsupportedOperation):
+                size = 0
+
+            async def run(client):
+                return await self._add_stream(client, data, "", params)
         elif hasattr(data, "read"):
             payload = data.read()
             size = len(payload)
@@ -299,6 +305,24 @@ class KuboStore:
                 f"add: data must be bytes, a path or a binary file object, not {type(data).__name__}")
         # big uploads get extra time: at least 1 MiB/s on top of the base timeout
         return run, self.timeout + size / (1 << 20)
+
+    async def _add_stream(self, client, f, filename: str, params: dict):
+        """POST /api/v0/add with the file streamed from ``f`` (not read into memory).
+
+        (aioipfs' own ``add(path)`` wraps files in aiohttp's BytesIOPayload,
+        which recent aiohttp versions reject for real files.)
+        """
+        from aiohttp import MultipartWriter, payload
+
+        with MultipartWriter("form-data") as mp:
+            part = payload.IOBasePayload(f, content_type="application/octet-stream")
+            part.set_content_disposition("form-data", name="file", filename=filename)
+            mp.append_payload(part)
+        last = None
+        async for entry in client.core.add_generic(mp, params=client.core._build_add_params(**params)):
+            if "Hash" in entry:
+                last = entry
+        return self._check(last, "add")
 
     def add(self, data: DataLike, *, name: Optional[str] = None, pin: bool = True,
             cid_version: int = 0) -> str:
@@ -341,7 +365,9 @@ class KuboStore:
 
     async def _cat_stream(self, client, cid, sink: Callable[[bytes], None]) -> None:
         url = client.api_endpoint("cat")
-        async with client.session.post(url, params={"arg": str(cid)}, auth=client.auth) as resp:
+        resp = await asyncio.wait_for(
+            client.session.post(url, params={"arg": str(cid)}, auth=client.auth), self.timeout)
+        async with resp:
             if resp.status != 200:
                 client.core.handle_error(resp, await resp.text())
             while True:
@@ -492,8 +518,10 @@ class KuboStore:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.part-")
 
         async def run(client, out):
-            async with client.session.post(client.api_endpoint("dag/export"),
-                                           params={"arg": str(c)}, auth=client.auth) as resp:
+            resp = await asyncio.wait_for(client.session.post(
+                client.api_endpoint("dag/export"), params={"arg": str(c)}, auth=client.auth),
+                self.timeout)
+            async with resp:
                 if resp.status != 200:
                     client.core.handle_error(resp, await resp.text())
                 while True:
@@ -527,6 +555,15 @@ class KuboStore:
                 pass
 
         async def run(client):
-            return await client.dag.car_import(str(path), pin_roots=pin)
+            from aiohttp import MultipartWriter, payload
+
+            with open(path, "rb") as f:
+                with MultipartWriter("form-data") as mp:
+                    part = payload.IOBasePayload(f, content_type="application/octet-stream")
+                    part.set_content_disposition("form-data", name="file",
+                                                 filename=os.path.basename(path))
+                    mp.append_payload(part)
+                return await self._fetch_json(client, "dag/import",
+                                              {"pin-roots": "true" if pin else "false"}, data=mp)
         self._call(f"dag/import {path}", run, self.timeout + os.path.getsize(path) / (1 << 20))
         return [cid_str(r) for r in roots]
