@@ -3,14 +3,14 @@
     python bench/storage.py [--size-mib 64] [--repeat 3] [--dir DIR]
 
 Writes a random file of ``--size-mib`` MiB, then measures (median of
-``--repeat`` runs, each into a fresh store):
+``--repeat`` rounds; each round runs all three back to back into a fresh store):
 
 * ``sha256``   hashlib.sha256 over the bytes in memory (the floor: every
                CID needs one sha256 pass over the data);
 * ``add``      LocalStore.add(path): streamed from disk, chunked, hashed,
                blocks written atomically;
 * ``get``      LocalStore.get(cid, path): every block read and verified,
-               streamed to a file;
+               streamed to a file (``get_bytes``: the same into memory);
 * ``peak_rss`` the peak resident memory of a separate process that only does
                one streaming add + get of the file (so the in-memory copy used
                for the sha256 figure does not count).
@@ -51,15 +51,28 @@ def _write_random(path: Path, size: int) -> None:
             left -= n
 
 
-def _rss_child(path: str, scratch: str) -> None:
-    """Run in a subprocess: streaming add + get, print peak RSS (MiB)."""
+def _peak_rss_mib() -> float:
+    """Peak RSS of this process image (VmHWM; ru_maxrss would include the
+    parent's memory, which Linux carries across fork+exec)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     import resource
 
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _rss_child(path: str, scratch: str) -> None:
+    """Run in a subprocess: streaming add + get, print peak RSS (MiB)."""
+    base = _peak_rss_mib()
     store = LocalStore(Path(scratch) / "rss-store")
     cid = store.add(path)
     store.get(cid, Path(scratch) / "rss-out.bin")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _peak_rss_mib()
     print(json.dumps({"baseline_rss_mib": round(base, 1), "peak_rss_mib": round(peak, 1)}))
 
 
@@ -83,15 +96,13 @@ def main(argv=None) -> int:
         _write_random(src, size)
         data = src.read_bytes()
 
-        sha_times = []
-        for _ in range(args.repeat):
+        # sha256, add and get are measured back to back in every round, so a
+        # busy machine slows all three alike and the ratios stay meaningful.
+        sha_times, add_times, get_times, mem_times, cid = [], [], [], [], None
+        for i in range(args.repeat):
             t = time.perf_counter()
             hashlib.sha256(data).digest()
             sha_times.append(time.perf_counter() - t)
-        del data
-
-        add_times, get_times, cid = [], [], None
-        for i in range(args.repeat):
             store = LocalStore(scratch / f"store-{i}")
             t = time.perf_counter()
             cid = store.add(src)
@@ -103,7 +114,14 @@ def main(argv=None) -> int:
             if os.path.getsize(out) != size:
                 raise SystemExit(f"get wrote {os.path.getsize(out)} bytes, expected {size}")
             out.unlink()
+            t = time.perf_counter()
+            got = store.get(cid)
+            mem_times.append(time.perf_counter() - t)
+            if len(got) != size:
+                raise SystemExit(f"get returned {len(got)} bytes, expected {size}")
+            del got
             shutil.rmtree(scratch / f"store-{i}")
+        del data
 
         child = subprocess.run(
             [sys.executable, __file__, "--rss-child", str(src), str(scratch)],
@@ -116,10 +134,12 @@ def main(argv=None) -> int:
     sha = mib / statistics.median(sha_times)
     add = mib / statistics.median(add_times)
     get = mib / statistics.median(get_times)
+    mem = mib / statistics.median(mem_times)
     rows = [
         ("sha256 (in memory)", sha, 1.0),
         ("LocalStore.add(path)", add, add / sha),
         ("LocalStore.get(cid, path)", get, get / sha),
+        ("LocalStore.get(cid) -> bytes", mem, mem / sha),
     ]
     print(f"file: {mib:.0f} MiB random, CID {cid}, median of {args.repeat} runs")
     print(f"{'operation':<28}{'MiB/s':>10}{'x sha256':>10}")
@@ -131,6 +151,7 @@ def main(argv=None) -> int:
         "size_mib": round(mib),
         "add_mib_s": round(add, 1),
         "get_mib_s": round(get, 1),
+        "get_bytes_mib_s": round(mem, 1),
         "sha256_mib_s": round(sha, 1),
         "add_ratio": round(add / sha, 3),
         "get_ratio": round(get / sha, 3),
