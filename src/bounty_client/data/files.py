@@ -101,7 +101,7 @@ def parse_prices_csv(text: str, *, source: str = "<string>") -> pd.DataFrame:
     """Parse the text of a coinpaprika-format CSV file; see :func:`read_prices_csv`."""
     fields: list[list[str]] = []
     line_numbers: list[int] = []
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), strict=True)
     try:
         for row in reader:
             if not row or (len(row) == 1 and not row[0].strip()):
@@ -149,7 +149,7 @@ def parse_prices_csv(text: str, *, source: str = "<string>") -> pd.DataFrame:
     values = {}
     for k, column in enumerate(COLUMNS, start=1):
         raw = table[:, k]
-        numbers = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(dtype=np.float64)
+        numbers = _parse_floats(raw)
         bad = np.flatnonzero(~np.isfinite(numbers))
         if bad.size:
             i = bad[0]
@@ -162,6 +162,20 @@ def parse_prices_csv(text: str, *, source: str = "<string>") -> pd.DataFrame:
     _check_order(index, source=source, where=lambda i: {"line": int(lines[i])},
                  other=lambda i: f"line {int(lines[i])}")
     return pd.DataFrame(values, index=index, columns=list(COLUMNS))
+
+
+def _parse_floats(raw: np.ndarray) -> np.ndarray:
+    """Strings -> float64, correctly rounded (pandas' fast parser is not); bad cells -> NaN."""
+    try:
+        return raw.astype(str).astype(np.float64)
+    except ValueError:
+        out = np.empty(len(raw))
+        for i, cell in enumerate(raw):
+            try:
+                out[i] = float(cell)
+            except ValueError:
+                out[i] = np.nan
+        return out
 
 
 def _check_bounds(numbers: np.ndarray, column: str, *, source: str, where) -> None:
