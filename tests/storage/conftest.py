@@ -3,7 +3,6 @@ kubo daemon (see storage_helpers.FakeKubo)."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -45,7 +44,3 @@ def kubo_fake_store(fake_kubo):
 
     with KuboStore(fake_kubo.multiaddr, timeout=10) as store:
         yield store
-
-
-def real_kubo_api() -> str | None:
-    return os.environ.get("BOUNTY_IPFS_API") or None

@@ -8,12 +8,13 @@ It adds small random files (pinned, then mostly unpinned) to that node.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from conftest import real_kubo_api
 from storage_kubo_suite import KuboSuite
 
-API = real_kubo_api()
+API = os.environ.get("BOUNTY_IPFS_API") or None
 
 pytestmark = pytest.mark.skipif(
     API is None, reason="set BOUNTY_IPFS_API (e.g. /ip4/127.0.0.1/tcp/5001) to test a real kubo daemon")
