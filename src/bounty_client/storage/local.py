@@ -16,6 +16,7 @@ Reading hashes every block and compares it with the CID it is stored under.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import queue
@@ -175,8 +176,10 @@ class LocalStore:
         self._root = Path(root).expanduser() if root is not None else default_store_root()
         self._fsync = fsync
         self._workers = max(1, int(workers))
+        self._blocks_dir = str(self._root / "blocks")
         self._known_dirs: set[str] = set()
         self._lock = threading.Lock()
+        self._seq = itertools.count()
         if self._root.exists() and not self._root.is_dir():
             raise StoreRootError(
                 f"store root {self._root} exists but is not a directory; pass root= (or set "
@@ -222,19 +225,29 @@ class LocalStore:
             raise StoreRootError(f"cannot create store root {root}: {exc}") from exc
         return True
 
-    def _ensure_dir(self, path: Path) -> None:
+    def _ensure_dir(self, path: Union[Path, str]) -> None:
         key = str(path)
         if key in self._known_dirs:
             return
-        path.mkdir(parents=True, exist_ok=True)
+        os.makedirs(key, exist_ok=True)
         with self._lock:
             self._known_dirs.add(key)
 
     def _block_path(self, digest_hex: str) -> Path:
         return self._root / "blocks" / digest_hex[:2] / digest_hex
 
-    def _atomic_write(self, path: Path, parts, size: int) -> None:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    def _atomic_write(self, path: Union[Path, str], parts, size: int) -> None:
+        """Write ``parts`` to a fresh temporary file beside ``path``, then rename."""
+        parent = os.path.dirname(path)
+        tmp = os.path.join(parent, f".tmp-{os.getpid()}-{threading.get_ident()}-{next(self._seq)}")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+        try:
+            fd = os.open(tmp, flags, 0o644)
+        except FileExistsError:  # left over by a crashed process that had our pid
+            fd, tmp = tempfile.mkstemp(dir=parent, prefix=".tmp-")
+        except FileNotFoundError:  # directory removed behind our back: recreate it
+            os.makedirs(parent, exist_ok=True)
+            fd = os.open(tmp, flags, 0o644)
         try:
             written = os.writev(fd, parts)
             if written < size:  # partial write: finish the rest the slow way
@@ -258,13 +271,15 @@ class LocalStore:
 
     def _write_block(self, mh: bytes, parts, size: int) -> None:
         digest_hex = mh[2:].hex()
-        path = self._block_path(digest_hex)
+        shard = f"{self._blocks_dir}/{digest_hex[:2]}"
+        path = f"{shard}/{digest_hex}"
         try:
-            if path.stat().st_size == size:
+            if os.stat(path).st_size == size:
                 return  # already stored (a damaged copy of another size is rewritten)
         except FileNotFoundError:
             pass
-        self._ensure_dir(path.parent)
+        if shard not in self._known_dirs:
+            self._ensure_dir(shard)
         self._atomic_write(path, parts, size)
 
     def _write_json(self, path: Path, obj) -> None:
