@@ -367,3 +367,33 @@ def test_open_store__unknown_urls_raise(bad):
 def test_open_store__non_string():
     with pytest.raises(StoreURLError, match="must be a string"):
         open_store(5)
+
+
+def test_failed_write_leaves_no_block_and_no_temp_file(store, monkeypatch):
+    """A write that dies half way (disk full, crash) never leaves a block under
+    its final name, so nothing half-written can later be served."""
+    import bounty_client.storage.local as local_mod
+
+    real_writev = os.writev
+    calls = {"n": 0}
+
+    def failing_writev(fd, parts):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            os.write(fd, bytes(parts[0])[:3])  # a few bytes land, then the disk fills
+            raise OSError(28, "No space left on device")
+        return real_writev(fd, parts)
+
+    monkeypatch.setattr(local_mod.os, "writev", failing_writev)
+    data = random.Random(8).randbytes(3 * CHUNK_SIZE)
+    with pytest.raises(OSError, match="No space left"):
+        store.add(data)
+    monkeypatch.setattr(local_mod.os, "writev", real_writev)
+    assert not list(store.root.rglob(".tmp-*"))
+    for p in block_files(store):  # whatever did get written is complete and valid
+        import hashlib
+
+        assert hashlib.sha256(p.read_bytes()).hexdigest() == p.name
+    cid = compute_cid(data)
+    assert not store.has(cid)
+    assert store.add(data) == cid and store.get(cid) == data
