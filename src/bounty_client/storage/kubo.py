@@ -200,7 +200,7 @@ class KuboStore:
                 f"kubo at {self._api} did not answer {what} within {self.timeout:g} s "
                 f"(content not available on the node or its peers, or the node is overloaded); "
                 f"raise KuboStore(timeout=...) if it is just slow")
-        if isinstance(exc, (aiohttp.ClientConnectionError, aioipfs.IPFSConnectionError, OSError)):
+        if isinstance(exc, (aiohttp.ClientConnectionError, aioipfs.IPFSConnectionError, ConnectionError)):
             return KuboUnavailableError(
                 f"no kubo daemon answers at {self._api} ({type(exc).__name__}: {exc}); {_START_HINT}")
         if isinstance(exc, aioipfs.EndpointNotFoundError):
@@ -218,8 +218,8 @@ class KuboStore:
             return KuboError(f"kubo at {self._api}: {what} failed with an unexpected answer")
         return exc
 
-    async def _guard(self, what: str, fn: Callable[[Any], Awaitable], timeout: Optional[float]):
-        lt = self._lt
+    async def _guard(self, lt: _LoopThread, what: str, fn: Callable[[Any], Awaitable],
+                     timeout: Optional[float]):
         try:
             client = await lt.get_client()
             if timeout is None:
@@ -235,13 +235,13 @@ class KuboStore:
         if timeout is not None and timeout < 0:
             timeout = self.timeout
         lt = self._loop()
-        return lt.submit(self._guard(what, fn, timeout)).result()
+        return lt.submit(self._guard(lt, what, fn, timeout)).result()
 
     async def _acall(self, what: str, fn, timeout: Optional[float] = -1.0):
         if timeout is not None and timeout < 0:
             timeout = self.timeout
         lt = self._loop()
-        return await asyncio.wrap_future(lt.submit(self._guard(what, fn, timeout)))
+        return await asyncio.wrap_future(lt.submit(self._guard(lt, what, fn, timeout)))
 
     @staticmethod
     def _check(result, what: str):
