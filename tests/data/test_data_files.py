@@ -227,3 +227,28 @@ def test_validate__naive_index_or_timestamp_column__becomes_utc_index():
     as_column = frame.reset_index()
     as_column["timestamp"] = as_column["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     pd.testing.assert_frame_equal(validate_prices(as_column), frame, check_freq=False)
+
+
+def test_write__tiny_and_huge_values__are_written_without_exponents(tmp_path):
+    index = pd.date_range("2022-05-08T00:05:00Z", periods=2, freq="5min", name="timestamp")
+    frame = pd.DataFrame(
+        {"price": [1e-05, 123.456], "volume_24h": [0.0, 2.5e20], "market_cap": [1e16, 0.5]}, index=index
+    )
+    path = write_prices_csv(frame, tmp_path / "X-USD.csv")
+    assert path.read_text() == (
+        "2022-05-08T00:05:00Z,0.00001,0,10000000000000000\n"
+        "2022-05-08T00:10:00Z,123.456,250000000000000000000,0.5\n"
+    )
+    pd.testing.assert_frame_equal(read_prices_csv(path), frame, check_exact=True, check_freq=False)
+
+
+def test_format_prices_csv__equals_the_file_text_and_validates(tmp_path):
+    from bounty_client.data import format_prices_csv, parse_prices_csv
+
+    frame = synthetic_prices(coins=("BTC",), rows=20)["BTC"]
+    path = write_prices_csv(frame, tmp_path / "BTC-USD.csv")
+    text = format_prices_csv(frame)
+    assert text == path.read_text()
+    pd.testing.assert_frame_equal(parse_prices_csv(text), frame, check_exact=True, check_freq=False)
+    with pytest.raises(DataError, match=r"^BTC: column 'price': missing column"):
+        format_prices_csv(frame.drop(columns="price"), source="BTC")

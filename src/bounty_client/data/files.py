@@ -35,6 +35,7 @@ __all__ = [
     "csv_name",
     "validate_prices",
     "parse_prices_csv",
+    "format_prices_csv",
     "read_prices_csv",
     "write_prices_csv",
     "read_prices_dir",
@@ -294,22 +295,31 @@ def validate_prices(
 
 def _format_numbers(values: np.ndarray) -> list[str]:
     """Integral values as integers (``94``), others as the shortest round-tripping decimal."""
-    out: list[str] = []
     integral = (values == np.floor(values)) & (np.abs(values) < 2**63)
-    as_int = np.where(integral, values, 0).astype(np.int64)
-    for v, is_int, i in zip(values.tolist(), integral.tolist(), as_int.tolist()):
-        out.append(str(i) if is_int else np.format_float_positional(v, unique=True, trim="-"))
-    return out
+    out = np.empty(len(values), dtype=object)
+    out[integral] = values[integral].astype(np.int64).astype(str)
+    rest = np.flatnonzero(~integral)
+    texts = [repr(v) for v in values[rest].tolist()]  # shortest round-trip repr
+    for k, text in enumerate(texts):
+        if "e" in text:  # 1e-05 -> 0.00001: keep the file free of exponents
+            texts[k] = np.format_float_positional(values[rest[k]], unique=True, trim="-")
+    out[rest] = texts
+    return out.tolist()
 
 
 def _format_csv(frame: pd.DataFrame) -> str:
     index = frame.index
-    fmt = "%Y-%m-%dT%H:%M:%SZ"
     if (index.microsecond != 0).any() or (index.nanosecond != 0).any():
-        fmt = "%Y-%m-%dT%H:%M:%S.%fZ"
-    stamps = index.strftime(fmt)
+        stamps = list(index.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    else:
+        stamps = [t + "Z" for t in np.datetime_as_string(index.tz_convert("UTC").tz_localize(None).values, unit="s")]
     columns = [_format_numbers(frame[c].to_numpy()) for c in COLUMNS]
     return "".join(f"{t},{p},{v},{m}\n" for t, p, v, m in zip(stamps, *columns))
+
+
+def format_prices_csv(frame: pd.DataFrame, *, source: str = "prices") -> str:
+    """The exact text :func:`write_prices_csv` would write (for hashing or IPFS), after validating."""
+    return _format_csv(validate_prices(frame, source=source))
 
 
 def _atomic_write(path: Path, text: str) -> None:
