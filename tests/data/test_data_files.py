@@ -252,3 +252,12 @@ def test_format_prices_csv__equals_the_file_text_and_validates(tmp_path):
     pd.testing.assert_frame_equal(parse_prices_csv(text), frame, check_exact=True, check_freq=False)
     with pytest.raises(DataError, match=r"^BTC: column 'price': missing column"):
         format_prices_csv(frame.drop(columns="price"), source="BTC")
+
+
+def test_read__other_utc_offsets_and_naive_timestamps__are_converted_to_utc(tmp_path):
+    text = "2022-05-08T02:05:00+02:00,94,1,2\n2022-05-08T00:10:00Z,94,1,2\n2022-05-08 00:15:00,94,1,2\n"
+    df = read_prices_csv(write(tmp_path, text))
+    assert list(df.index) == list(pd.date_range("2022-05-08T00:05:00Z", periods=3, freq="5min"))
+    # A row that is out of order only once converted to UTC is still caught.
+    with pytest.raises(DataError, match="line 2, column 'timestamp': timestamps out of order"):
+        read_prices_csv(write(tmp_path, "2022-05-08T00:05:00Z,94,1,2\n2022-05-08T01:00:00+01:00,94,1,2\n"))

@@ -82,7 +82,9 @@ def read_prices_csv(path: PathLikeStr) -> pd.DataFrame:
     missing file, missing or extra fields, a non-numeric or negative value, a
     timestamp that is not ISO-8601, rows out of time order or duplicated, or an
     empty file. An exact header line ``timestamp,price,volume_24h,market_cap``
-    is tolerated and skipped (the original files have none).
+    is tolerated and skipped (the original files have none). Timestamps with
+    another UTC offset are converted to UTC; timestamps without one are taken
+    to be UTC already.
     """
     path = Path(path)
     try:
