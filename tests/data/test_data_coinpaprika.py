@@ -49,8 +49,17 @@ def test_historical__long_range__pages_past_the_last_timestamp(fake_api):
     frame = c.historical("ltc-litecoin", START, limit=50)
     pd.testing.assert_frame_equal(frame, expected(), check_exact=True)
     starts = [r["start"] for r in fake_api.requests]
-    assert starts == ["2022-05-08T00:05:00Z", "2022-05-08T04:10:01Z", "2022-05-08T08:20:01Z"]
+    # 50 + 50 + 20 rows, then an empty page ends the download.
+    assert starts == ["2022-05-08T00:05:00Z", "2022-05-08T04:10:01Z", "2022-05-08T08:20:01Z", "2022-05-08T10:00:01Z"]
     assert all("end" not in r for r in fake_api.requests)
+
+
+def test_historical__server_caps_rows_below_the_limit__still_gets_everything(fake_api):
+    fake_api.max_rows = 30
+    c, _ = client(fake_api)
+    frame = c.historical("ltc-litecoin", START, "2022-05-08T09:00:00Z")  # limit=5000 asked, 30 served
+    pd.testing.assert_frame_equal(frame, expected().loc[:"2022-05-08T09:00:00Z"], check_exact=True)
+    assert len(fake_api.requests) == 4  # 30 + 30 + 30 + 18 rows, the last page reaches `end`
 
 
 def test_historical__page_ending_exactly_at_end__stops_without_an_extra_request(fake_api):
@@ -65,7 +74,7 @@ def test_historical__429_then_200__waits_retry_after_and_succeeds(fake_api):
     frame = c.historical("ltc-litecoin", START)
     assert len(frame) == 120
     assert sleeps == [2.0]
-    assert len(fake_api.requests) == 2
+    assert len(fake_api.requests) == 3  # 429, the data, then the empty page that ends the range
 
 
 def test_historical__429_without_retry_after__backs_off_exponentially(fake_api):

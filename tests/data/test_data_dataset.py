@@ -385,3 +385,22 @@ def test_no_leakage__the_row_right_after_the_last_training_window__is_not_in_the
     for name in ("x_train", "scaler_mean", "scaler_std"):
         assert np.array_equal(getattr(base, name), getattr(changed, name)), name
     assert not np.array_equal(base.x_val, changed.x_val)
+
+
+def test_original_scenario__210_row_csv_files_seq_len_1_future_period_3(tmp_path):
+    """The original demo: ~210 rows per coin from CSV files, sequence length 1, predict 3 steps ahead."""
+    from bounty_client.data import read_prices_dir, write_prices_dir
+
+    write_prices_dir(synthetic_prices(rows=210, seed=0), tmp_path)
+    public, hidden = split_hidden(read_prices_dir(tmp_path), test_fraction=0.2)
+    ds = build_dataset(public, hidden=hidden, target="LTC", seq_len=1, future_period=3)
+    assert (len(ds.y_train), len(ds.y_val), len(ds.y_test)) == (128, 33, 39)  # 168 public rows, 42 hidden
+    assert ds.x_train.shape == (128, 1, 8)
+
+
+def test_dataset__pickles_for_worker_processes(parts):
+    import pickle
+
+    ds = build(*parts)
+    back = pickle.loads(pickle.dumps(ds))
+    assert back.digest() == ds.digest() and back.t_test.equals(ds.t_test) and repr(back) == repr(ds)

@@ -8,9 +8,9 @@ objects. The client adds what a long download needs:
 * **retries** with exponential backoff (``backoff * 2**attempt`` seconds, capped at
   ``max_backoff``) on HTTP 429 and 5xx, timeouts and connection errors, honouring a
   ``Retry-After`` header (seconds or an HTTP date) when the server sends one;
-* **paging**: the API returns at most ``limit`` rows (5000 at most) per call, so a
-  full page is followed by another request starting one second after its last
-  timestamp, until a short page or ``end``;
+* **paging**: the API returns at most ``limit`` rows (5000 at most, fewer on some
+  plans) per call, so each page is followed by another request starting one
+  second after its last timestamp, until a page comes back empty or reaches ``end``;
 * **clear errors**: :class:`DataError` with the URL and the HTTP status and a
   snippet of the body, invalid JSON, or the row and field that is missing.
 
@@ -228,7 +228,9 @@ class CoinpaprikaClient:
                 page = page[page.index <= last]
             if len(page):
                 pages.append(page)
-            if rows < limit or not len(page) or (last is not None and page.index[-1] >= last):
+            # Stop at an empty page or at `end`. A short page is no proof of the end: the
+            # server may cap rows below `limit` (plans differ), so ask once more.
+            if not rows or not len(page) or (last is not None and page.index[-1] >= last):
                 break
             cursor = page.index[-1] + pd.Timedelta(seconds=1)
         else:  # pragma: no cover - a server that never ends
