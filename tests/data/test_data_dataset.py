@@ -336,7 +336,7 @@ def test_split_hidden__cuts_every_coin_at_the_same_timestamp(prices):
     assert hidden["LTC"].index[-1] == prices["LTC"].index[-1]
 
 
-@pytest.mark.parametrize("fraction", [0, 1, 1.5, -0.2, "x"])
+@pytest.mark.parametrize("fraction", [0, 1, 1.5, -0.2, "x", "0.2", None, True])
 def test_split_hidden__bad_fraction__raises(prices, fraction):
     with pytest.raises(DataError, match="test_fraction: must be a number with 0 < test_fraction < 1"):
         split_hidden(prices, test_fraction=fraction)

@@ -181,10 +181,8 @@ def _check_int(name: str, value: object, minimum: int) -> int:
 
 
 def _check_fraction(name: str, value: object, *, allow_zero: bool, source: str) -> float:
-    try:
-        f = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        f = float("nan")
+    is_number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    f = float(value) if is_number else float("nan")  # type: ignore[arg-type]
     low_ok = f >= 0 if allow_zero else f > 0
     if isinstance(value, bool) or not (low_ok and f < 1):
         low = "0 <=" if allow_zero else "0 <"
