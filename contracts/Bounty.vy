@@ -45,7 +45,11 @@
      At every moment `self.balance == sum(credits) + escrow()`.
 
      GAS. No function loops over all submissions: the ranking keeps only the
-     top K (<= 5) entries in one packed word, updated as scores arrive. Storage
+     top K (<= 5) entries in one packed word, updated as scores arrive.
+     `post_scores` takes ids in strictly increasing order across all batches;
+     a cursor (`next_score_id`) then proves "scored at most once" without a
+     storage write per id, so scores are not stored per submission: they are
+     in the `ScoresPosted` events, and the top K in `ranking()`. Storage
      is packed by hand into a few words (layouts next to each variable); strings
      are never stored: the spec and training-data CIDs live in the factory's
      `BountyCreated` event, the test CID in `TestDataRevealed`, the report CID
@@ -67,16 +71,16 @@ implements: IBounty
 
 
 # A sealed submission; the id is its rank among equal scores (earlier wins).
+# (The commitment itself is in the transaction's calldata and, until the reveal, in `commitment_of(id)`.)
 event Committed:
-    id: indexed(uint256)
     submitter: indexed(address)
-    commitment: bytes32
+    id: uint256
 
 
 # A submission opened in the reveal window: every hyperparameter, as committed.
 event Revealed:
-    id: indexed(uint256)
-    submitter: indexed(address)
+    submitter: address
+    id: uint256
     lstm_layers: uint8
     lstm_units: uint16
     dense_layers: uint8
@@ -92,10 +96,10 @@ event TestDataRevealed:
     salt: bytes32
 
 
-# One batch of scores (basis points) and the CID of the evaluation report.
+# One batch of scores and the CID of the evaluation report; each entry is
+# id << 16 | score (basis points), in the order posted (ids increasing).
 event ScoresPosted:
-    ids: DynArray[uint256, 128]
-    scores: DynArray[uint16, 128]
+    entries: DynArray[uint256, 128]
     report_cid: String[128]
 
 
@@ -171,20 +175,19 @@ MAX_BATCH: constant(uint256) = 128
 # Longest CID string.
 MAX_CID_LENGTH: constant(uint256) = 128
 # Largest `max_submissions` (ids and counters are 24-bit fields).
-MAX_SUBMISSIONS_LIMIT: constant(uint256) = 16_777_215
+MAX_SUBMISSIONS_LIMIT: constant(uint256) = 16_777_214
 # Largest commit deposit (a 64-bit field, about 18.4 ether).
 MAX_COMMIT_DEPOSIT: constant(uint256) = 18_446_744_073_709_551_615
-# Largest reward (a 128-bit field).
-MAX_REWARD: constant(uint256) = 340_282_366_920_938_463_463_374_607_431_768_211_455
+# Largest reward (a 96-bit field, about 79 billion ether).
+MAX_REWARD: constant(uint256) = 79_228_162_514_264_337_593_543_950_335
 # Deadlines are 32-bit fields: up to 2106-02-07.
 MAX_TIMESTAMP: constant(uint256) = 4_294_967_295
 
 MASK_16: constant(uint256) = 65_535
 MASK_24: constant(uint256) = 16_777_215
 MASK_32: constant(uint256) = 4_294_967_295
-MASK_48: constant(uint256) = 281_474_976_710_655
 MASK_64: constant(uint256) = 18_446_744_073_709_551_615
-MASK_128: constant(uint256) = 340_282_366_920_938_463_463_374_607_431_768_211_455
+MASK_96: constant(uint256) = 79_228_162_514_264_337_593_543_950_335
 MASK_160: constant(uint256) = 1_461_501_637_330_902_918_203_684_832_716_283_019_655_932_542_975
 
 # `_core` layout (the word every participant call reads and writes once).
@@ -195,34 +198,39 @@ CORE_DEPOSIT: constant(uint256) = 96  # uint64, wei
 CORE_OPEN_CAP: constant(uint256) = 160  # uint24, max_submissions; 0 when not initialized or cancelled
 CORE_COUNT: constant(uint256) = 184  # uint24, submissions committed
 CORE_REVEALED: constant(uint256) = 208  # uint24, submissions revealed
-CORE_SCORED: constant(uint256) = 232  # uint24, submissions scored
+# bits 232..255 unused
 
-# `_meta` layout (organizer-side configuration and terminal facts).
-META_MIN_ACCURACY: constant(uint256) = 160  # uint16, after the organizer address in bits 0..159
-META_SEQ_LEN: constant(uint256) = 176  # uint16
-META_FUTURE_PERIOD: constant(uint256) = 192  # uint16
-META_MAX_SUBMISSIONS: constant(uint256) = 208  # uint24, as created (kept after cancel)
-META_PRIZE_COUNT: constant(uint256) = 232  # 3 bits, K in 1..5
-META_INITIALIZED: constant(uint256) = 1 << 235
-META_TEST_REVEALED: constant(uint256) = 1 << 236
-META_OUTCOME: constant(uint256) = 237  # 3 bits, OUTCOME_*
+# `_meta` layout (organizer-side configuration and terminal facts; bits 0..159: organizer).
+META_MIN_ACCURACY: constant(uint256) = 160  # uint16
+META_REVEAL_DEADLINE: constant(uint256) = 176  # uint32, copy of the core field (post_scores reads one word less)
+META_EVALUATION_DEADLINE: constant(uint256) = 208  # uint32, copy of the core field
+META_PRIZE_COUNT: constant(uint256) = 240  # 3 bits, K in 1..5
+META_INITIALIZED: constant(uint256) = 1 << 243
+META_TEST_REVEALED: constant(uint256) = 1 << 244
+META_OUTCOME: constant(uint256) = 245  # 3 bits, OUTCOME_*
 
-# `_money` layout.
-MONEY_SHARES: constant(uint256) = 128  # 5 x uint16 after the uint128 reward
-MONEY_CLAIMED: constant(uint256) = 208  # uint24, abandonment shares claimed
+# `_money` layout (bits 0..95: reward).
+MONEY_SHARES: constant(uint256) = 96  # 5 x uint16
+MONEY_CLAIMED: constant(uint256) = 176  # uint24, abandonment shares claimed
+MONEY_SEQ_LEN: constant(uint256) = 200  # uint16
+MONEY_FUTURE_PERIOD: constant(uint256) = 216  # uint16
+MONEY_MAX_SUBMISSIONS: constant(uint256) = 232  # uint24, as created (kept after cancel)
 
 # `_submissions[id]` record layout once revealed (bits 0..159: submitter).
-RECORD_SCORE: constant(uint256) = 160  # uint16
-RECORD_SHARE_CLAIMED: constant(uint256) = 1 << 253
-RECORD_SCORED: constant(uint256) = 1 << 254
+RECORD_SHARE_CLAIMED: constant(uint256) = 1 << 254
 RECORD_REVEALED: constant(uint256) = 1 << 255
 # Before the reveal the word holds the commitment with its top bit cleared, so a
 # stored commitment can never be mistaken for a revealed record.
 COMMITMENT_MASK: constant(uint256) = (1 << 255) - 1
 
-# `_ranking` lane: 48 bits = score << 32 | (MASK_32 - id), so a larger lane is a
-# better entry (higher score, then earlier id) and an empty lane is 0.
-LANE_BITS: constant(uint256) = 48
+# `_ranking` layout: 5 lanes of 40 bits, best first, then two counters. A lane is
+# score << 24 | (MASK_24 - id), so a larger lane is a better entry (higher
+# score, then earlier id) and an empty lane is 0 (ids are < MASK_24).
+LANE_BITS: constant(uint256) = 40
+MASK_LANE: constant(uint256) = 1_099_511_627_775
+MASK_LANES: constant(uint256) = (1 << 200) - 1
+RANKING_SCORED: constant(uint256) = 200  # uint24, submissions scored
+RANKING_NEXT_ID: constant(uint256) = 224  # uint24, lowest id post_scores still accepts
 
 
 # IMMUTABLES #
@@ -239,13 +247,13 @@ _IMPLEMENTATION: immutable(address)
 
 # Deadlines, commit deposit, open cap and counters (CORE_* layout).
 _core: uint256
-# Organizer, min_accuracy, seq_len, future_period, max_submissions, K, flags, outcome (META_* layout).
+# Organizer, min_accuracy, reveal and evaluation deadlines, K, flags, outcome (META_* layout).
 _meta: uint256
-# Reward (bits 0..127), prize shares and claimed abandonment shares (MONEY_* layout).
+# Reward, prize shares, claimed abandonment shares, seq_len, future_period, max_submissions (MONEY_* layout).
 _money: uint256
 # keccak256(abi_encode(test_cid, salt)), fixed at creation.
 _test_commitment: bytes32
-# Top-K qualified entries, best first, one LANE_BITS lane each.
+# Top-K qualified entries, best first, plus the scored count and the scoring cursor (RANKING_* layout).
 _ranking: uint256
 # Per id: the masked commitment until the reveal, then the record (RECORD_* layout).
 _submissions: HashMap[uint256, uint256]
@@ -328,13 +336,18 @@ def initialize(
     self._meta = (
         convert(organizer, uint256)
         | (convert(min_accuracy, uint256) << META_MIN_ACCURACY)
-        | (convert(seq_len, uint256) << META_SEQ_LEN)
-        | (convert(future_period, uint256) << META_FUTURE_PERIOD)
-        | (convert(max_submissions, uint256) << META_MAX_SUBMISSIONS)
+        | (reveal_deadline << META_REVEAL_DEADLINE)
+        | (evaluation_deadline << META_EVALUATION_DEADLINE)
         | (len(shares) << META_PRIZE_COUNT)
         | META_INITIALIZED
     )
-    self._money = reward | (packed_shares << MONEY_SHARES)
+    self._money = (
+        reward
+        | (packed_shares << MONEY_SHARES)
+        | (convert(seq_len, uint256) << MONEY_SEQ_LEN)
+        | (convert(future_period, uint256) << MONEY_FUTURE_PERIOD)
+        | (convert(max_submissions, uint256) << MONEY_MAX_SUBMISSIONS)
+    )
     self._test_commitment = test_commitment
 
 
@@ -362,7 +375,7 @@ def commit(commitment: bytes32) -> uint256:
     self._submissions[count] = sealed
     # unchecked: count < open cap < 2**24, so the 24-bit field cannot carry over.
     self._core = unsafe_add(core, 1 << CORE_COUNT)
-    log Committed(id=count, submitter=msg.sender, commitment=commitment)
+    log Committed(submitter=msg.sender, id=count)
     return count
 
 
@@ -385,9 +398,6 @@ def reveal(
     core: uint256 = self._core
     assert block.timestamp >= core & MASK_32, "bounty: reveal window not open"
     assert block.timestamp < (core >> CORE_REVEAL_DEADLINE) & MASK_32, "bounty: reveal window closed"
-    stored: uint256 = self._submissions[id]
-    assert stored != 0, "bounty: unknown submission"
-    assert stored & RECORD_REVEALED == 0, "bounty: already revealed"
     assert lstm_layers >= MIN_LSTM_LAYERS and lstm_layers <= MAX_LSTM_LAYERS, "bounty: lstm_layers out of range"
     assert lstm_units >= MIN_LSTM_UNITS and lstm_units <= MAX_LSTM_UNITS, "bounty: lstm_units out of range"
     assert dense_layers <= MAX_DENSE_LAYERS, "bounty: dense_layers out of range"
@@ -414,7 +424,12 @@ def reveal(
         ),
         uint256,
     )
-    assert computed & COMMITMENT_MASK == stored, "bounty: commitment mismatch"
+    stored: uint256 = self._submissions[id]
+    if computed & COMMITMENT_MASK != stored:
+        # Slow path: say why. A revealed record has its top bit set, so it never matches.
+        assert stored != 0, "bounty: unknown submission"
+        assert stored & RECORD_REVEALED == 0, "bounty: already revealed"
+        raise "bounty: commitment mismatch"
 
     self._submissions[id] = RECORD_REVEALED | convert(msg.sender, uint256)
     # unchecked: revealed <= count < 2**24.
@@ -424,8 +439,8 @@ def reveal(
         self.credits[msg.sender] += deposit
         log Credited(account=msg.sender, amount=deposit, reason=CREDIT_DEPOSIT)
     log Revealed(
-        id=id,
         submitter=msg.sender,
+        id=id,
         lstm_layers=lstm_layers,
         lstm_units=lstm_units,
         dense_layers=dense_layers,
@@ -463,39 +478,50 @@ def post_scores(
     report_cid: String[MAX_CID_LENGTH],
 ):
     """
-    @notice Record accuracies (basis points) of revealed, not yet scored
-            submissions and keep the top-K qualified ones ranked.
+    @notice Record accuracies (basis points) of revealed submissions and keep
+            the top-K qualified ones ranked. Ids must be strictly increasing,
+            within a batch and across batches (each id above every id posted
+            before): that is how the contract knows, without a storage write
+            per id, that no submission is scored twice. An id passed over can
+            no longer be scored. Scores are kept in the `ScoresPosted` events
+            and, for the top K, in `ranking()`.
     @dev Access: organizer. Stage: evaluation (test data revealed).
     """
     meta: uint256 = self._meta
     self._check_organizer_and_open(meta)
     assert meta & META_TEST_REVEALED != 0, "bounty: test data not revealed"
-    core: uint256 = self._core
-    assert block.timestamp >= (core >> CORE_REVEAL_DEADLINE) & MASK_32, "bounty: reveal window still open"
-    assert block.timestamp < (core >> CORE_EVALUATION_DEADLINE) & MASK_32, "bounty: evaluation window closed"
+    assert block.timestamp >= (meta >> META_REVEAL_DEADLINE) & MASK_32, "bounty: reveal window still open"
+    assert block.timestamp < (meta >> META_EVALUATION_DEADLINE) & MASK_32, "bounty: evaluation window closed"
     n: uint256 = len(ids)
     assert n != 0, "bounty: empty score batch"
     assert n == len(scores), "bounty: ids and scores differ in length"
 
     min_accuracy: uint256 = (meta >> META_MIN_ACCURACY) & MASK_16
     k: uint256 = (meta >> META_PRIZE_COUNT) & 7
-    ranking: uint256 = self._ranking
-    start: uint256 = ranking
+    word: uint256 = self._ranking
+    lanes: uint256 = word & MASK_LANES
+    next_id: uint256 = (word >> RANKING_NEXT_ID) & MASK_24
+    entries: DynArray[uint256, MAX_BATCH] = []
+    # The entry a new one must beat to enter the top k (0 while the ranking is not full).
+    last: uint256 = (lanes >> (LANE_BITS * (k - 1))) & MASK_LANE
     for i: uint256 in range(n, bound=MAX_BATCH):
         id: uint256 = ids[i]
         score: uint256 = convert(scores[i], uint256)
+        assert id >= next_id, "bounty: ids must increase past the last scored id"
         assert score <= BPS, "bounty: score above 10000"
-        record: uint256 = self._submissions[id]
-        assert record & RECORD_REVEALED != 0, "bounty: submission not revealed"
-        assert record & RECORD_SCORED == 0, "bounty: submission already scored"
-        self._submissions[id] = record | RECORD_SCORED | (score << RECORD_SCORE)
+        assert self._submissions[id] & RECORD_REVEALED != 0, "bounty: submission not revealed"
+        # unchecked: revealed ids are < submission_count() < 2**24.
+        next_id = unsafe_add(id, 1)
+        entries.append((id << 16) | score)
         if score >= min_accuracy:
-            ranking = self._insert(ranking, (score << 32) | (MASK_32 - id), k)
-    if ranking != start:
-        self._ranking = ranking
-    # unchecked: every id above was revealed and scored once, so scored <= revealed < 2**24.
-    self._core = unsafe_add(core, n << CORE_SCORED)
-    log ScoresPosted(ids=ids, scores=scores, report_cid=report_cid)
+            lane: uint256 = (score << 24) | (MASK_24 - id)
+            if lane > last:
+                lanes = self._insert(lanes, lane, k)
+                last = (lanes >> (LANE_BITS * (k - 1))) & MASK_LANE
+    # unchecked: every id above was revealed and is scored once, so scored <= revealed < 2**24.
+    scored: uint256 = unsafe_add((word >> RANKING_SCORED) & MASK_24, n)
+    self._ranking = lanes | (scored << RANKING_SCORED) | (next_id << RANKING_NEXT_ID)
+    log ScoresPosted(entries=entries, report_cid=report_cid)
 
 
 @external
@@ -511,7 +537,7 @@ def cancel():
     # Closing the cap makes every later commit revert.
     self._core = core & ~(MASK_24 << CORE_OPEN_CAP)
     self._meta = meta | (OUTCOME_CANCELLED << META_OUTCOME)
-    refund: uint256 = self._money & MASK_128
+    refund: uint256 = self._money & MASK_96
     organizer: address = convert(meta & MASK_160, address)
     self.credits[organizer] += refund
     log Credited(account=organizer, amount=refund, reason=CREDIT_REFUND)
@@ -534,7 +560,8 @@ def finalize():
     core: uint256 = self._core
     count: uint256 = (core >> CORE_COUNT) & MASK_24
     revealed: uint256 = (core >> CORE_REVEALED) & MASK_24
-    scored: uint256 = (core >> CORE_SCORED) & MASK_24
+    ranking: uint256 = self._ranking
+    scored: uint256 = (ranking >> RANKING_SCORED) & MASK_24
     organizer: address = convert(meta & MASK_160, address)
     if block.timestamp < (core >> CORE_EVALUATION_DEADLINE) & MASK_32:
         assert block.timestamp >= (core >> CORE_REVEAL_DEADLINE) & MASK_32, "bounty: reveal window still open"
@@ -542,22 +569,21 @@ def finalize():
         assert scored == revealed, "bounty: not every revealed submission is scored"
 
     money: uint256 = self._money
-    pot: uint256 = (money & MASK_128) + ((core >> CORE_DEPOSIT) & MASK_64) * (count - revealed)
+    pot: uint256 = (money & MASK_96) + ((core >> CORE_DEPOSIT) & MASK_64) * (count - revealed)
     outcome: uint256 = OUTCOME_REFUNDED
     organizer_amount: uint256 = pot
     share: uint256 = 0
     if revealed != 0 and scored == revealed:
-        ranking: uint256 = self._ranking
-        if ranking != 0:
+        if ranking & MASK_LANES != 0:
             outcome = OUTCOME_PRIZES
             k: uint256 = (meta >> META_PRIZE_COUNT) & 7
             for i: uint256 in range(MAX_PRIZE_SHARES):
                 if i == k:
                     break
-                lane: uint256 = (ranking >> (LANE_BITS * i)) & MASK_48
+                lane: uint256 = (ranking >> (LANE_BITS * i)) & MASK_LANE
                 if lane == 0:
                     break
-                winner: address = convert(self._submissions[MASK_32 - (lane & MASK_32)] & MASK_160, address)
+                winner: address = convert(self._submissions[MASK_24 - (lane & MASK_24)] & MASK_160, address)
                 amount: uint256 = pot * ((money >> (MONEY_SHARES + 16 * i)) & MASK_16) // BPS
                 if amount != 0:
                     self.credits[winner] += amount
@@ -666,7 +692,7 @@ def reward() -> uint256:
     """
     @notice The reward escrowed at creation (excludes commit deposits).
     """
-    return self._money & MASK_128
+    return self._money & MASK_96
 
 
 @external
@@ -682,7 +708,7 @@ def escrow() -> uint256:
     revealed: uint256 = (core >> CORE_REVEALED) & MASK_24
     if outcome == OUTCOME_NONE:
         count: uint256 = (core >> CORE_COUNT) & MASK_24
-        return (self._money & MASK_128) + ((core >> CORE_DEPOSIT) & MASK_64) * (count - revealed)
+        return (self._money & MASK_96) + ((core >> CORE_DEPOSIT) & MASK_64) * (count - revealed)
     if outcome == OUTCOME_SHARED:
         return self.abandon_share * (revealed - ((self._money >> MONEY_CLAIMED) & MASK_24))
     return 0
@@ -715,19 +741,19 @@ def min_accuracy() -> uint16:
 @external
 @view
 def seq_len() -> uint16:
-    return convert((self._meta >> META_SEQ_LEN) & MASK_16, uint16)
+    return convert((self._money >> MONEY_SEQ_LEN) & MASK_16, uint16)
 
 
 @external
 @view
 def future_period() -> uint16:
-    return convert((self._meta >> META_FUTURE_PERIOD) & MASK_16, uint16)
+    return convert((self._money >> MONEY_FUTURE_PERIOD) & MASK_16, uint16)
 
 
 @external
 @view
 def max_submissions() -> uint32:
-    return convert((self._meta >> META_MAX_SUBMISSIONS) & MASK_24, uint32)
+    return convert((self._money >> MONEY_MAX_SUBMISSIONS) & MASK_24, uint32)
 
 
 @external
@@ -777,7 +803,16 @@ def revealed_count() -> uint256:
 @external
 @view
 def scored_count() -> uint256:
-    return (self._core >> CORE_SCORED) & MASK_24
+    return (self._ranking >> RANKING_SCORED) & MASK_24
+
+
+@external
+@view
+def next_score_id() -> uint256:
+    """
+    @notice The lowest id `post_scores` still accepts (ids must increase).
+    """
+    return (self._ranking >> RANKING_NEXT_ID) & MASK_24
 
 
 @external
@@ -795,22 +830,26 @@ def submission(id: uint256) -> IBounty.Submission:
     """
     word: uint256 = self._submissions[id]
     if word & RECORD_REVEALED == 0:
-        return IBounty.Submission(
-            submitter=empty(address),
-            committed=word != 0,
-            revealed=False,
-            scored=False,
-            score=0,
-            share_claimed=False,
-        )
+        return IBounty.Submission(submitter=empty(address), committed=word != 0, revealed=False, share_claimed=False)
     return IBounty.Submission(
         submitter=convert(word & MASK_160, address),
         committed=True,
         revealed=True,
-        scored=word & RECORD_SCORED != 0,
-        score=convert((word >> RECORD_SCORE) & MASK_16, uint16),
         share_claimed=word & RECORD_SHARE_CLAIMED != 0,
     )
+
+
+@external
+@view
+def commitment_of(id: uint256) -> bytes32:
+    """
+    @notice The stored commitment of an unrevealed submission, with its top bit
+            cleared (the contract compares the low 255 bits); empty once revealed.
+    """
+    word: uint256 = self._submissions[id]
+    if word & RECORD_REVEALED != 0:
+        return empty(bytes32)
+    return convert(word, bytes32)
 
 
 @external
@@ -823,11 +862,11 @@ def ranking() -> (DynArray[uint256, MAX_PRIZE_SHARES], DynArray[uint16, MAX_PRIZ
     ids: DynArray[uint256, MAX_PRIZE_SHARES] = []
     scores: DynArray[uint16, MAX_PRIZE_SHARES] = []
     for i: uint256 in range(MAX_PRIZE_SHARES):
-        lane: uint256 = (ranking >> (LANE_BITS * i)) & MASK_48
+        lane: uint256 = (ranking >> (LANE_BITS * i)) & MASK_LANE
         if lane == 0:
             break
-        ids.append(MASK_32 - (lane & MASK_32))
-        scores.append(convert(lane >> 32, uint16))
+        ids.append(MASK_24 - (lane & MASK_24))
+        scores.append(convert(lane >> 24, uint16))
     return ids, scores
 
 
@@ -878,9 +917,9 @@ def _insert(ranking: uint256, lane: uint256, k: uint256) -> uint256:
         if i == k:
             break
         offset: uint256 = LANE_BITS * i
-        if lane > (ranking >> offset) & MASK_48:
+        if lane > (ranking >> offset) & MASK_LANE:
             low: uint256 = ranking & ((1 << offset) - 1)
-            # Lanes i.. move up one lane; the shift may push the last lane past bit 255, which the mask drops.
+            # Lanes i.. move up one lane; the mask drops whatever moves past lane k - 1.
             high: uint256 = (ranking >> offset) << (offset + LANE_BITS)
             return (low | (lane << offset) | high) & ((1 << (LANE_BITS * k)) - 1)
     return ranking
