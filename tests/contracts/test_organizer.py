@@ -1,0 +1,282 @@
+"""reveal_test_data, post_scores and cancel: access, windows to the second, bad ids, and the top-K ranking."""
+
+from __future__ import annotations
+
+import ape
+import pytest
+from conftest import REWARD, TEST_CID, TEST_SALT, CreditReason, Outcome, Stage
+
+# ---------------------------------------------------------------- reveal_test_data
+
+
+def test_reveal_test_data__by_a_non_organizer__reverts(bounty, mallory):
+    bounty.to_reveal()
+    with ape.reverts("bounty: caller is not the organizer"):
+        bounty.reveal_test(sender=mallory)
+
+
+def test_reveal_test_data__one_second_before_the_submission_deadline__reverts(bounty):
+    bounty.at(bounty.submission_deadline - 1)
+    with ape.reverts("bounty: submission window still open"):
+        bounty.reveal_test()
+
+
+def test_reveal_test_data__at_the_submission_deadline__succeeds(bounty):
+    bounty.at(bounty.submission_deadline)
+    receipt = bounty.reveal_test()
+    (ev,) = receipt.decode_logs(bounty.contract.TestDataRevealed)
+    assert (ev.test_cid, ev.salt) == (TEST_CID, TEST_SALT)
+    assert bounty.contract.test_revealed()
+
+
+def test_reveal_test_data__one_second_before_the_evaluation_deadline__succeeds(bounty):
+    bounty.at(bounty.evaluation_deadline - 1)
+    bounty.reveal_test()
+
+
+def test_reveal_test_data__at_the_evaluation_deadline__reverts(bounty):
+    bounty.at(bounty.evaluation_deadline)
+    with ape.reverts("bounty: evaluation window closed"):
+        bounty.reveal_test()
+
+
+def test_reveal_test_data__one_second_after_the_evaluation_deadline__reverts(bounty):
+    bounty.at(bounty.evaluation_deadline + 1)
+    with ape.reverts("bounty: evaluation window closed"):
+        bounty.reveal_test()
+
+
+@pytest.mark.parametrize("cid, salt", [(TEST_CID + "x", TEST_SALT), (TEST_CID, b"\x01" * 32)])
+def test_reveal_test_data__not_matching_the_commitment__reverts(bounty, organizer, cid, salt):
+    bounty.to_reveal()
+    with ape.reverts("bounty: test commitment mismatch"):
+        bounty.contract.reveal_test_data(cid, salt, sender=organizer)
+
+
+def test_reveal_test_data__twice__reverts(bounty):
+    bounty.to_reveal()
+    bounty.reveal_test()
+    with ape.reverts("bounty: test data already revealed"):
+        bounty.reveal_test()
+
+
+def test_reveal_test_data__after_finalize__reverts(bounty, organizer):
+    bounty.to_evaluation()
+    bounty.contract.finalize(sender=organizer)  # nothing revealed: refund
+    with ape.reverts("bounty: already finalized"):
+        bounty.reveal_test()
+
+
+def test_reveal_test_data__after_cancel__reverts(bounty, organizer):
+    bounty.contract.cancel(sender=organizer)
+    bounty.to_reveal()
+    with ape.reverts("bounty: cancelled"):
+        bounty.reveal_test()
+
+
+# --------------------------------------------------------------------- post_scores
+
+
+@pytest.fixture
+def revealed(bounty, alice, bob, carol):
+    """Three revealed submissions (ids 0, 1, 2) and a fourth (id 3) never revealed; test data revealed."""
+    entries = [bounty.commit(a) for a in (alice, bob, carol, alice)]
+    bounty.to_reveal()
+    for e in entries[:3]:
+        bounty.reveal(e)
+    bounty.reveal_test()
+    return bounty
+
+
+def test_post_scores__by_a_non_organizer__reverts(revealed, mallory):
+    revealed.to_evaluation()
+    with ape.reverts("bounty: caller is not the organizer"):
+        revealed.score({0: 9_000}, sender=mallory)
+
+
+def test_post_scores__before_the_test_data_is_revealed__reverts(bounty, alice):
+    e = bounty.commit(alice)
+    bounty.to_reveal()
+    bounty.reveal(e)
+    bounty.to_evaluation()
+    with ape.reverts("bounty: test data not revealed"):
+        bounty.score({0: 9_000})
+
+
+def test_post_scores__one_second_before_the_reveal_deadline__reverts(revealed):
+    revealed.at(revealed.reveal_deadline - 1)
+    with ape.reverts("bounty: reveal window still open"):
+        revealed.score({0: 9_000})
+
+
+def test_post_scores__at_the_reveal_deadline__succeeds(revealed):
+    revealed.at(revealed.reveal_deadline)
+    receipt = revealed.score({0: 9_000, 2: 4_000}, "bafkreireportcid")
+    (ev,) = receipt.decode_logs(revealed.contract.ScoresPosted)
+    assert list(ev.entries) == [(0 << 16) | 9_000, (2 << 16) | 4_000]
+    assert ev.report_cid == "bafkreireportcid"
+    assert revealed.contract.scored_count() == 2
+    assert revealed.contract.next_score_id() == 3
+
+
+def test_post_scores__one_second_before_the_evaluation_deadline__succeeds(revealed):
+    revealed.at(revealed.evaluation_deadline - 1)
+    revealed.score({0: 9_000})
+
+
+def test_post_scores__at_the_evaluation_deadline__reverts(revealed):
+    revealed.at(revealed.evaluation_deadline)
+    with ape.reverts("bounty: evaluation window closed"):
+        revealed.score({0: 9_000})
+
+
+def test_post_scores__one_second_after_the_evaluation_deadline__reverts(revealed):
+    revealed.at(revealed.evaluation_deadline + 1)
+    with ape.reverts("bounty: evaluation window closed"):
+        revealed.score({0: 9_000})
+
+
+def test_post_scores__unrevealed_id__reverts(revealed):
+    revealed.to_evaluation()
+    with ape.reverts("bounty: submission not revealed"):
+        revealed.score({3: 9_000})
+
+
+def test_post_scores__unknown_id__reverts(revealed):
+    revealed.to_evaluation()
+    with ape.reverts("bounty: submission not revealed"):
+        revealed.score({7: 9_000})
+
+
+def test_post_scores__already_scored_id__reverts(revealed):
+    revealed.to_evaluation()
+    revealed.score({1: 9_000})
+    with ape.reverts("bounty: ids must increase past the last scored id"):
+        revealed.score({1: 9_500})
+    with ape.reverts("bounty: ids must increase past the last scored id"):
+        revealed.score({0: 9_500})  # below the cursor: can no longer be scored
+    assert revealed.contract.scored_count() == 1
+
+
+def test_post_scores__duplicate_or_decreasing_ids_in_one_batch__reverts(revealed, organizer):
+    revealed.to_evaluation()
+    with ape.reverts("bounty: ids must increase past the last scored id"):
+        revealed.contract.post_scores([0, 0], [1, 2], "r", sender=organizer)
+    with ape.reverts("bounty: ids must increase past the last scored id"):
+        revealed.contract.post_scores([2, 1], [1, 2], "r", sender=organizer)
+
+
+def test_post_scores__score_above_10000__reverts(revealed):
+    revealed.to_evaluation()
+    with ape.reverts("bounty: score above 10000"):
+        revealed.score({0: 10_001})
+    revealed.score({0: 10_000})
+
+
+def test_post_scores__empty_batch__reverts(revealed, organizer):
+    revealed.to_evaluation()
+    with ape.reverts("bounty: empty score batch"):
+        revealed.contract.post_scores([], [], "r", sender=organizer)
+
+
+def test_post_scores__ids_and_scores_of_different_lengths__reverts(revealed, organizer):
+    revealed.to_evaluation()
+    with ape.reverts("bounty: ids and scores differ in length"):
+        revealed.contract.post_scores([0, 1], [5_000], "r", sender=organizer)
+
+
+def test_post_scores__after_finalize__reverts(revealed, organizer):
+    revealed.to_evaluation()
+    revealed.score({0: 9_000, 1: 8_000, 2: 7_000})
+    revealed.contract.finalize(sender=organizer)
+    with ape.reverts("bounty: already finalized"):
+        revealed.score({3: 1})
+
+
+def test_ranking__ties_go_to_the_earlier_commit(make_bounty, alice, bob, carol):
+    b = make_bounty(prize_shares=[5_000, 3_000, 2_000])
+    entries = [b.commit(a) for a in (alice, bob, carol, alice, bob)]
+    b.to_reveal()
+    for e in entries:
+        b.reveal(e)
+    b.reveal_test()
+    b.to_evaluation()
+    b.score({0: 6_000, 1: 8_000})
+    b.score({2: 8_000, 3: 9_000, 4: 6_000})
+    ids, scores = b.contract.ranking()
+    assert list(ids) == [3, 1, 2]
+    assert list(scores) == [9_000, 8_000, 8_000]
+
+
+def test_ranking__keeps_only_qualified_entries(make_bounty, alice, bob, carol):
+    b = make_bounty(prize_shares=[5_000, 5_000], min_accuracy=7_000)
+    entries = [b.commit(a) for a in (alice, bob, carol)]
+    b.to_reveal()
+    for e in entries:
+        b.reveal(e)
+    b.reveal_test()
+    b.to_evaluation()
+    b.score({0: 6_999, 1: 7_000, 2: 2_000})
+    ids, scores = b.contract.ranking()
+    assert (list(ids), list(scores)) == ([1], [7_000])
+
+
+def test_ranking__matches_a_python_sort_for_many_scores(make_bounty, accounts):
+    import random
+
+    rng = random.Random(7)
+    b = make_bounty(prize_shares=[2_000] * 5, min_accuracy=3_000)
+    players = list(accounts)[1:9]
+    entries = [b.commit(players[i % len(players)]) for i in range(24)]
+    b.to_reveal()
+    for e in entries:
+        b.reveal(e)
+    b.reveal_test()
+    b.to_evaluation()
+    scores = {e.id: rng.choice([2_000, 3_000, 5_000, 5_000, 7_500, 9_999]) for e in entries}
+    ids = sorted(scores)
+    for start in range(0, len(ids), 7):
+        b.score({i: scores[i] for i in ids[start : start + 7]})
+    expected = sorted((i for i in ids if scores[i] >= 3_000), key=lambda i: (-scores[i], i))[:5]
+    got_ids, got_scores = b.contract.ranking()
+    assert list(got_ids) == expected
+    assert list(got_scores) == [scores[i] for i in expected]
+
+
+# -------------------------------------------------------------------------- cancel
+
+
+def test_cancel__before_any_commit__credits_the_reward(bounty, organizer):
+    c = bounty.contract
+    receipt = c.cancel(sender=organizer)
+    assert receipt.decode_logs(c.Cancelled)[0].refund == REWARD
+    (credit,) = receipt.decode_logs(c.Credited)
+    assert (credit.account, credit.amount, credit.reason) == (organizer.address, REWARD, CreditReason.REFUND)
+    assert c.stage() == Stage.CANCELLED and c.outcome() == Outcome.CANCELLED
+    assert c.max_submissions() == 100  # the configured cap is still reported
+    c.withdraw(sender=organizer)
+    assert c.balance == 0
+
+
+def test_cancel__after_a_commit__reverts(bounty, organizer, alice):
+    bounty.commit(alice)
+    with ape.reverts("bounty: submissions exist"):
+        bounty.contract.cancel(sender=organizer)
+
+
+def test_cancel__by_a_non_organizer__reverts(bounty, mallory):
+    with ape.reverts("bounty: caller is not the organizer"):
+        bounty.contract.cancel(sender=mallory)
+
+
+def test_cancel__twice__reverts(bounty, organizer):
+    bounty.contract.cancel(sender=organizer)
+    with ape.reverts("bounty: cancelled"):
+        bounty.contract.cancel(sender=organizer)
+
+
+def test_cancel__after_finalize__reverts(bounty, organizer):
+    bounty.to_evaluation()
+    bounty.contract.finalize(sender=organizer)
+    with ape.reverts("bounty: already finalized"):
+        bounty.contract.cancel(sender=organizer)
