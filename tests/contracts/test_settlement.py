@@ -1,0 +1,294 @@
+"""finalize, claim_shares and withdraw: every outcome, who may finalize when, and hostile recipients."""
+
+from __future__ import annotations
+
+import ape
+import pytest
+from conftest import REWARD, CreditReason, Outcome, Stage
+
+DEPOSIT = 10**16
+
+
+def _all_revealed(b, accounts_, test=True):
+    entries = [b.commit(a) for a in accounts_]
+    b.to_reveal()
+    for e in entries:
+        b.reveal(e)
+    if test:
+        b.reveal_test()
+    return entries
+
+
+# ------------------------------------------------------------- who and when
+
+
+def test_finalize__before_the_reveal_deadline__reverts(bounty, organizer, mallory):
+    bounty.at(bounty.reveal_deadline - 1)
+    with ape.reverts("bounty: reveal window still open"):
+        bounty.contract.finalize(sender=organizer)
+
+
+def test_finalize__organizer_at_the_reveal_deadline_with_everything_scored__succeeds(bounty, organizer, alice):
+    _all_revealed(bounty, [alice])
+    bounty.at(bounty.reveal_deadline)
+    bounty.score({0: 9_000})
+    bounty.contract.finalize(sender=organizer)
+    assert bounty.contract.outcome() == Outcome.PRIZES
+
+
+def test_finalize__organizer_with_unscored_submissions__reverts(bounty, organizer, alice, bob):
+    _all_revealed(bounty, [alice, bob])
+    bounty.to_evaluation()
+    bounty.score({0: 9_000})
+    with ape.reverts("bounty: not every revealed submission is scored"):
+        bounty.contract.finalize(sender=organizer)
+
+
+def test_finalize__by_anyone_one_second_before_the_evaluation_deadline__reverts(bounty, alice, mallory):
+    _all_revealed(bounty, [alice])
+    bounty.to_evaluation()
+    bounty.score({0: 9_000})
+    bounty.at(bounty.evaluation_deadline - 1)
+    with ape.reverts("bounty: only the organizer may finalize before the evaluation deadline"):
+        bounty.contract.finalize(sender=mallory)
+
+
+def test_finalize__by_anyone_at_the_evaluation_deadline__succeeds(bounty, alice, mallory):
+    _all_revealed(bounty, [alice])
+    bounty.to_evaluation()
+    bounty.score({0: 9_000})
+    bounty.at(bounty.evaluation_deadline)
+    receipt = bounty.contract.finalize(sender=mallory)
+    assert receipt.decode_logs(bounty.contract.Finalized)[0].caller == mallory.address
+    assert bounty.contract.credits(alice) == REWARD
+
+
+def test_finalize__by_anyone_one_second_after_the_evaluation_deadline__succeeds(bounty, alice, mallory):
+    _all_revealed(bounty, [alice])
+    bounty.at(bounty.evaluation_deadline + 1)
+    bounty.contract.finalize(sender=mallory)
+    assert bounty.contract.outcome() == Outcome.SHARED
+
+
+def test_finalize__twice__reverts(bounty, organizer):
+    bounty.to_evaluation()
+    bounty.contract.finalize(sender=organizer)
+    with ape.reverts("bounty: already finalized"):
+        bounty.contract.finalize(sender=organizer)
+
+
+def test_finalize__after_cancel__reverts(bounty, organizer):
+    bounty.contract.cancel(sender=organizer)
+    bounty.to_expired()
+    with ape.reverts("bounty: cancelled"):
+        bounty.contract.finalize(sender=organizer)
+
+
+# ---------------------------------------------------------------- outcomes
+
+
+def test_finalize__zero_submissions__refunds_the_organizer(bounty, organizer, mallory):
+    bounty.to_expired()
+    receipt = bounty.contract.finalize(sender=mallory)
+    (ev,) = receipt.decode_logs(bounty.contract.Finalized)
+    assert (ev.outcome, ev.pot, ev.organizer_amount) == (Outcome.REFUNDED, REWARD, REWARD)
+    assert bounty.contract.credits(organizer) == REWARD
+    assert bounty.contract.stage() == Stage.FINALIZED
+    bounty.contract.withdraw(sender=organizer)
+    assert bounty.contract.balance == 0
+
+
+def test_finalize__nothing_revealed__refunds_reward_and_unrevealed_deposits(make_bounty, organizer, alice, bob):
+    b = make_bounty(commit_deposit=DEPOSIT)
+    b.commit(alice)
+    b.commit(bob)
+    b.to_evaluation()
+    b.contract.finalize(sender=organizer)
+    assert b.contract.outcome() == Outcome.REFUNDED
+    assert b.contract.credits(organizer) == REWARD + 2 * DEPOSIT == b.contract.balance
+
+
+def test_finalize__nobody_qualifies__refunds_the_organizer(bounty, organizer, alice, bob):
+    _all_revealed(bounty, [alice, bob])
+    bounty.to_evaluation()
+    bounty.score({0: 4_999, 1: 100})
+    bounty.contract.finalize(sender=organizer)
+    assert bounty.contract.outcome() == Outcome.REFUNDED
+    assert bounty.contract.credits(organizer) == REWARD
+    assert bounty.contract.credits(alice) == 0
+
+
+def test_finalize__prize_split__pays_ranks_and_returns_unfilled_shares(make_bounty, organizer, alice, bob, carol):
+    b = make_bounty(prize_shares=[6_000, 3_000, 1_000], commit_deposit=DEPOSIT)
+    entries = [b.commit(a) for a in (alice, bob, carol)]
+    b.to_reveal()
+    b.reveal(entries[0])
+    b.reveal(entries[1])  # carol never reveals: her deposit joins the pot
+    b.reveal_test()
+    b.to_evaluation()
+    b.score({0: 7_000, 1: 9_000})
+    receipt = b.contract.finalize(sender=organizer)
+    pot = REWARD + DEPOSIT
+    prizes = [(e.account, e.amount) for e in receipt.decode_logs(b.contract.Credited) if e.reason == CreditReason.PRIZE]
+    assert prizes == [(bob.address, pot * 6_000 // 10_000), (alice.address, pot * 3_000 // 10_000)]
+    assert b.contract.credits(organizer) == pot - pot * 6_000 // 10_000 - pot * 3_000 // 10_000
+    assert b.contract.credits(alice) == DEPOSIT + pot * 3_000 // 10_000
+    assert b.contract.escrow() == 0
+    for who in (organizer, alice, bob):
+        b.contract.withdraw(sender=who)
+    assert b.contract.balance == 0
+
+
+def test_finalize__one_address_with_two_ranked_submissions__gets_both_prizes(make_bounty, organizer, alice):
+    b = make_bounty(prize_shares=[7_000, 3_000])
+    _all_revealed(b, [alice, alice])
+    b.to_evaluation()
+    b.score({0: 8_000, 1: 9_000})
+    b.contract.finalize(sender=organizer)
+    assert b.contract.credits(alice) == REWARD
+    assert b.contract.credits(organizer) == 0
+
+
+def test_finalize__organizer_never_revealed_test_data__shares_among_revealed(make_bounty, organizer, alice, bob, carol, mallory):
+    b = make_bounty(commit_deposit=DEPOSIT)
+    entries = [b.commit(a) for a in (alice, bob, carol, alice)]
+    b.to_reveal()
+    for e in entries[:3]:
+        b.reveal(e)
+    b.to_expired()
+    receipt = b.contract.finalize(sender=mallory)
+    pot = REWARD + DEPOSIT
+    share = pot // 3
+    (ev,) = receipt.decode_logs(b.contract.Finalized)
+    assert (ev.outcome, ev.pot, ev.abandon_share, ev.organizer_amount) == (Outcome.SHARED, pot, share, pot - 3 * share)
+    assert b.contract.escrow() == 3 * share
+    b.contract.claim_shares([0], sender=alice)
+    assert b.contract.credits(alice) == DEPOSIT + share
+    assert b.contract.submission(0).share_claimed
+    b.contract.claim_shares([1], sender=bob)
+    b.contract.claim_shares([2], sender=carol)
+    assert b.contract.escrow() == 0 and b.contract.claimed_share_count() == 3
+    for who in (organizer, alice, bob, carol):
+        b.contract.withdraw(sender=who)
+    assert b.contract.balance == 0
+
+
+def test_finalize__partial_scoring__shares_among_all_revealed(bounty, organizer, alice, bob, carol):
+    _all_revealed(bounty, [alice, bob, carol])
+    bounty.to_evaluation()
+    bounty.score({0: 9_900})
+    bounty.to_expired()
+    bounty.contract.finalize(sender=bob)
+    assert bounty.contract.outcome() == Outcome.SHARED
+    assert bounty.contract.abandon_share() == REWARD // 3
+    bounty.contract.claim_shares([0], sender=alice)
+    assert bounty.contract.credits(alice) == REWARD // 3
+
+
+def test_claim_shares__when_rewards_are_not_shared__reverts(bounty, organizer, alice):
+    _all_revealed(bounty, [alice])
+    bounty.to_evaluation()
+    bounty.score({0: 9_000})
+    bounty.contract.finalize(sender=organizer)
+    with ape.reverts("bounty: rewards are not shared"):
+        bounty.contract.claim_shares([0], sender=alice)
+
+
+@pytest.fixture
+def shared(bounty, alice, bob):
+    entries = [bounty.commit(a) for a in (alice, bob, alice)]
+    bounty.to_reveal()
+    bounty.reveal(entries[0])
+    bounty.reveal(entries[1])
+    bounty.to_expired()
+    bounty.contract.finalize(sender=alice)
+    return bounty
+
+
+def test_claim_shares__someone_elses_submission__reverts(shared, mallory, alice):
+    with ape.reverts("bounty: not your submission"):
+        shared.contract.claim_shares([0], sender=mallory)
+
+
+def test_claim_shares__unrevealed_submission__reverts(shared, alice):
+    with ape.reverts("bounty: submission not revealed"):
+        shared.contract.claim_shares([2], sender=alice)
+
+
+def test_claim_shares__twice__reverts(shared, alice):
+    with ape.reverts("bounty: share already claimed"):
+        shared.contract.claim_shares([0, 0], sender=alice)
+    shared.contract.claim_shares([0], sender=alice)
+    with ape.reverts("bounty: share already claimed"):
+        shared.contract.claim_shares([0], sender=alice)
+
+
+def test_claim_shares__empty__reverts(shared, alice):
+    with ape.reverts("bounty: no submission ids"):
+        shared.contract.claim_shares([], sender=alice)
+
+
+# ---------------------------------------------------------------- withdraw
+
+
+def test_withdraw__nothing_to_withdraw__reverts(bounty, mallory):
+    with ape.reverts("bounty: nothing to withdraw"):
+        bounty.contract.withdraw(sender=mallory)
+
+
+def test_withdraw__pays_exactly_once(bounty, organizer):
+    bounty.contract.cancel(sender=organizer)
+    receipt = bounty.contract.withdraw(sender=organizer)
+    (ev,) = receipt.decode_logs(bounty.contract.Withdrawn)
+    assert (ev.account, ev.amount) == (organizer.address, REWARD)
+    with ape.reverts("bounty: nothing to withdraw"):
+        bounty.contract.withdraw(sender=organizer)
+
+
+def _contract_winner(project, b, owner, mode):
+    from bounty_client.hyperparams import commitment
+    from conftest import HP, salt_for
+
+    player = owner.deploy(project.ContractParticipant, b.address, mode)
+    salt = salt_for(42)
+    player.commit(commitment(b.address, player.address, HP, salt), sender=owner)
+    return player, HP, salt
+
+
+def test_withdraw__reentrant_winner__gets_its_credit_exactly_once(project, bounty, organizer, alice, chain):
+    player, hp, salt = _contract_winner(project, bounty, alice, mode=1)
+    other = bounty.commit(alice)
+    bounty.to_reveal()
+    player.reveal(0, *hp.to_chain(), salt, sender=alice)
+    bounty.reveal(other)
+    bounty.reveal_test()
+    bounty.to_evaluation()
+    bounty.score({0: 9_000, 1: 6_000})
+    bounty.contract.finalize(sender=organizer)
+    assert bounty.contract.credits(player) == REWARD
+    player.withdraw(sender=alice)
+    assert player.reentry_attempts() == 1
+    assert player.reentry_succeeded() is False
+    assert player.received() == REWARD
+    assert chain.provider.get_balance(player.address) == REWARD
+    assert bounty.contract.credits(player) == 0 and bounty.contract.balance == 0
+
+
+def test_withdraw__winner_rejecting_eth__blocks_only_itself(project, make_bounty, organizer, alice, bob):
+    b = make_bounty(prize_shares=[5_000, 5_000])
+    player, hp, salt = _contract_winner(project, b, alice, mode=2)
+    other = b.commit(bob)
+    b.to_reveal()
+    player.reveal(0, *hp.to_chain(), salt, sender=alice)
+    b.reveal(other)
+    b.reveal_test()
+    b.to_evaluation()
+    b.score({0: 9_000, 1: 8_000})
+    b.contract.finalize(sender=organizer)  # finalize never sends ETH, so it cannot be blocked
+    with ape.reverts("participant: rejects ETH"):
+        player.withdraw(sender=alice)
+    b.contract.withdraw(sender=bob)  # others are unaffected
+    assert b.contract.credits(player) == REWARD // 2 == b.contract.balance
+    player.set_mode(0, sender=alice)  # the credit was kept: it can still be pulled later
+    player.withdraw(sender=alice)
+    assert b.contract.balance == 0
