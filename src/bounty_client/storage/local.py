@@ -180,6 +180,7 @@ class LocalStore:
         self._known_dirs: set[str] = set()
         self._lock = threading.Lock()
         self._seq = itertools.count()
+        self._laid_out = False
         if self._root.exists() and not self._root.is_dir():
             raise StoreRootError(
                 f"store root {self._root} exists but is not a directory; pass root= (or set "
@@ -212,6 +213,8 @@ class LocalStore:
     def _check_root(self, create: bool) -> bool:
         root = self._root
         if root.is_dir():
+            if create and not self._laid_out:
+                self.init()
             return True
         if root.exists():
             raise StoreRootError(
@@ -219,11 +222,33 @@ class LocalStore:
                 f"{_ENV_ROOT}) to a directory path")
         if not create:
             return False
+        self.init()
+        return True
+
+    def init(self) -> "LocalStore":
+        """Create the store's directory layout (done by the first write anyway).
+
+        Makes the root and all 256 block shard directories up front, so adds
+        never pay for directory creation. Safe to call any number of times,
+        from several processes at once.
+        """
+        root = self._root
+        if root.exists() and not root.is_dir():
+            raise StoreRootError(
+                f"store root {root} exists but is not a directory; pass root= (or set "
+                f"{_ENV_ROOT}) to a directory path")
         try:
-            root.mkdir(parents=True, exist_ok=True)
+            if not os.path.isdir(os.path.join(self._blocks_dir, "ff")):
+                for i in range(256):
+                    os.makedirs(os.path.join(self._blocks_dir, f"{i:02x}"), exist_ok=True)
+            for sub in ("roots", "pins"):
+                os.makedirs(root / sub, exist_ok=True)
         except OSError as exc:
             raise StoreRootError(f"cannot create store root {root}: {exc}") from exc
-        return True
+        with self._lock:
+            self._known_dirs.update(os.path.join(self._blocks_dir, f"{i:02x}") for i in range(256))
+            self._laid_out = True
+        return self
 
     def _ensure_dir(self, path: Union[Path, str]) -> None:
         key = str(path)
