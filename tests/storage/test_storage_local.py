@@ -397,3 +397,25 @@ def test_failed_write_leaves_no_block_and_no_temp_file(store, monkeypatch):
     cid = compute_cid(data)
     assert not store.has(cid)
     assert store.add(data) == cid and store.get(cid) == data
+
+
+def test_init__lays_out_the_store_once(tmp_path):
+    s = LocalStore(tmp_path / "new").init()
+    shards = sorted(p.name for p in (s.root / "blocks").iterdir())
+    assert shards == [f"{i:02x}" for i in range(256)]
+    assert (s.root / "roots").is_dir() and (s.root / "pins").is_dir()
+    assert s.init() is s  # idempotent
+    assert s.add(b"hello world\n") == HELLO
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StoreRootError):
+        LocalStore(tmp_path / "file")
+
+
+def test_shard_directory_removed_behind_our_back__add_recreates_it(store):
+    store.add(b"first")
+    import shutil
+
+    shutil.rmtree(store.root / "blocks")
+    data = random.Random(9).randbytes(CHUNK_SIZE + 1)
+    cid = store.add(data)
+    assert store.get(cid) == data
