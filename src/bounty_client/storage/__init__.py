@@ -89,6 +89,10 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
 def compute_cid(data, *, cid_version: int = 0) -> str:
     """The CID ``ipfs add --only-hash`` would print for ``data`` (bytes, a path
     or a binary file object), without storing anything."""
