@@ -157,6 +157,8 @@ def test_report__json_round_trip(sequential, tmp_path):
     assert report["data"]["test_cid"] == make_cid(b"t")
     assert report["data"]["cids"] == {"BTC-USD": make_cid(b"btc"), "LTC-USD": make_cid(b"ltc")}
     assert len(report["data"]["dataset"]["digest"]) == 64
+    n_test = report["data"]["dataset"]["splits"]["test"]["windows"]
+    assert report["score_tolerance_bps"] == max(50, -(-30_000 // n_test))
     assert {"tensorflow", "keras", "numpy", "platform"} <= set(report["environment"])
     assert report["environment"]["tensorflow"].startswith("2.")
     subs = {s["id"]: s for s in report["submissions"]}

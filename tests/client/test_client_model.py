@@ -19,6 +19,7 @@ from bounty_client.model import (
     encode_labels,
     predict_classes,
     score_bps,
+    score_tolerance_bps,
     train_and_score,
 )
 from bounty_client.spec import TrainingProtocol
@@ -91,6 +92,15 @@ def test_score_bps__integer_floor():
         score_bps([0, 1], [0, 1, 1])
     with pytest.raises(ValueError, match="empty test part"):
         score_bps([], [])
+
+
+def test_score_tolerance__half_a_point_or_three_flips():
+    assert score_tolerance_bps(10_000) == 50
+    assert score_tolerance_bps(600) == 50
+    assert score_tolerance_bps(597) == 51  # 3 flips of 597 = 50.25 bps, rounded up
+    assert score_tolerance_bps(40) == 750
+    with pytest.raises(ValueError, match="n_test: must be >= 1"):
+        score_tolerance_bps(0)
 
 
 @pytest.mark.parametrize(

@@ -104,6 +104,12 @@ def _dataset_info(dataset: Any, arrays: Mapping[str, np.ndarray]) -> dict[str, A
     return {"shapes": {k: list(v.shape) for k, v in arrays.items()}, "arrays_sha256": h.hexdigest()}
 
 
+def _cost(values: Mapping[str, Any]) -> float:
+    """Rough relative training time (measured on CPU: each LSTM layer costs a fixed
+    per-step overhead plus a part growing with its width)."""
+    return values["lstm_layers"] * (1.0 + values["lstm_units"] / 48.0) + 0.1 * values["dense_layers"]
+
+
 def evaluate(
     submissions: Iterable["Submission | Mapping[str, Any]"],
     dataset: Any,
@@ -193,6 +199,9 @@ def evaluate(
                 "dataset": None,
             }
         )
+    # Largest first (longest-processing-time rule): the last tasks to start are small,
+    # so parallel workers finish together.  Results are keyed by id; order is irrelevant.
+    tasks.sort(key=lambda t: (-_cost(t["hyperparameters"]), t["submission_id"]))
     try:
         if tasks:
             run_backend(tasks, arrays, workers=workers, worker=worker, on_result=on_result)

@@ -195,7 +195,11 @@ class EvaluationResult:
     def report(self) -> dict[str, Any]:
         """JSON-ready report: spec, protocol, data CIDs and digest, every submission with its
         learning curves, the ranking, software versions and platform."""
-        from ..model import SCORE_TOLERANCE_BPS
+        from ..model import score_tolerance_bps
+
+        n_test = (self.data.get("dataset") or {}).get("splits", {}).get("test", {}).get("windows")
+        if n_test is None:
+            n_test = ((self.data.get("dataset") or {}).get("shapes", {}).get("y_test") or [0])[0]
 
         return _clean(
             {
@@ -208,7 +212,7 @@ class EvaluationResult:
                 "ranking": [r.submission_id for r in self.ranked()],
                 "environment": self.env,
                 "run": self.run,
-                "score_tolerance_bps": SCORE_TOLERANCE_BPS,
+                "score_tolerance_bps": score_tolerance_bps(n_test) if n_test else None,
             }
         )
 
