@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from .hyperparams import Hyperparameters
 
@@ -337,12 +337,16 @@ class Bounty:
             ranking=[(int(i), int(s)) for i, s in zip(ids, scores)],
         )
 
-    def commits(self, submitter: "str | None" = None) -> list[tuple[int, str, str]]:
-        """``(id, submitter, commitment hex)`` of every ``Committed`` event."""
+    def commits(self, submitter: "str | None" = None) -> list[tuple[int, str]]:
+        """``(id, committer)`` of every ``Committed`` event (of ``submitter`` only, if given)."""
         topics = {"submitter": submitter} if submitter else {}
-        return [
-            (int(e.id), str(e.submitter), "0x" + bytes(e.commitment).hex()) for e in self._events("Committed", **topics)
-        ]
+        return [(int(e.id), str(e.submitter)) for e in self._events("Committed", **topics)]
+
+    def commitment_of(self, submission_id: int) -> "str | None":
+        """The stored commitment of an unrevealed submission, top bit cleared (as the contract keeps
+        it); ``None`` once revealed."""
+        value = bytes(self.contract.commitment_of(submission_id))
+        return None if value == bytes(32) else "0x" + value.hex()
 
     def revealed_submissions(self) -> list[RevealedSubmission]:
         """Every revealed submission with its hyperparameters, in id order."""
@@ -365,7 +369,8 @@ class Bounty:
         scores: dict[int, int] = {}
         reports: list[str] = []
         for e in self._events("ScoresPosted"):
-            scores.update({int(i): int(s) for i, s in zip(e.ids, e.scores)})
+            # each entry is id << 16 | score
+            scores.update({int(x) >> 16: int(x) & 0xFFFF for x in e.entries})
             if str(e.report_cid) not in reports:
                 reports.append(str(e.report_cid))
         return scores, reports
@@ -420,10 +425,7 @@ def list_bounties(factory: Any, start_block: int = 0) -> "Any":
     return pd.DataFrame(rows)
 
 
-def decode_ids(values: Iterable[Any]) -> list[int]:
-    return [int(v) for v in values]
-
-
-def chunks(seq: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(seq), size):
-        yield seq[i : i + size]
+def stored_commitment(commitment: "bytes | str") -> str:
+    """A commitment as ``Bounty.commitment_of`` returns it: the top bit is cleared on-chain."""
+    value = bytes.fromhex(commitment[2:]) if isinstance(commitment, str) else bytes(commitment)
+    return "0x" + (int.from_bytes(value, "big") & ((1 << 255) - 1)).to_bytes(32, "big").hex()

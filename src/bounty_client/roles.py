@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from .chain import Bounty, ChainError, Stage, StageError, contracts_project, parse_ether
+from .chain import Bounty, ChainError, Stage, StageError, parse_ether, stored_commitment
 from .hyperparams import Hyperparameters, new_salt, test_commitment
 from .vault import Vault
 
@@ -40,10 +40,10 @@ __all__ = ["Organizer", "Participant", "PreparedBounty", "SearchResult", "TEST_S
 TEST_SET_KIND = "ml-bounty/test-set"
 
 
-def _csv_bytes(frame: Any) -> bytes:
-    from .data.files import _format_csv
+def _csv_bytes(frame: Any, source: str) -> bytes:
+    from .data import format_prices_csv
 
-    return _format_csv(frame).encode()
+    return format_prices_csv(frame, source=source).encode()
 
 
 def _parse_csv(data: bytes, source: str) -> Any:
@@ -75,6 +75,21 @@ def load_test_set(test_cid: str, store: Any) -> dict[str, Any]:
     if not isinstance(manifest, dict) or manifest.get("kind") != TEST_SET_KIND:
         raise ValueError(f"test set {test_cid}: not an ML Bounty test-set manifest (kind {TEST_SET_KIND!r})")
     return load_prices([DataFile.from_dict(f) for f in manifest["files"]], store)
+
+
+def evaluate_revealed(bounty: Bounty, spec: Any, dataset: Any, test_cid: str, *, workers: int = 1,
+                      backend: str = "auto", progress: bool = True, ray_address: "str | None" = None) -> Any:
+    """Score every revealed submission of ``bounty`` (shared by the organizer and :func:`verify`)."""
+    from .evaluation import Submission, evaluate
+
+    if backend == "ray":
+        from .evaluation.ray_backend import connect
+
+        connect(ray_address)
+    subs = [Submission(id=s.id, submitter=s.submitter, hyperparameters=s.hyperparameters.to_dict())
+            for s in bounty.revealed_submissions()]
+    return evaluate(subs, dataset, spec.protocol, spec=spec, workers=workers, backend=backend, progress=progress,
+                    test_cid=test_cid, data_cids=spec.data_cids)
 
 
 def _copy(cid: str, src: Any, dst: Any) -> None:
@@ -158,8 +173,8 @@ class Organizer:
         public, hidden = split_hidden(prices, split.test_fraction)
         dataset = probe.build_dataset(public, hidden)  # raises before anything is stored
 
-        data_files = tuple(DataFile(label=f"{s}-USD", cid=self.store.add(_csv_bytes(public[s]))) for s in public)
-        test_files = [DataFile(label=f"{s}-USD", cid=self.private_store.add(_csv_bytes(hidden[s]))) for s in hidden]
+        data_files = tuple(DataFile(label=f"{s}-USD", cid=self.store.add(_csv_bytes(public[s], f"{s}-USD"))) for s in public)
+        test_files = [DataFile(label=f"{s}-USD", cid=self.private_store.add(_csv_bytes(hidden[s], f"{s}-USD (hidden)"))) for s in hidden]
         manifest = {
             "kind": TEST_SET_KIND,
             "version": 1,
@@ -254,8 +269,8 @@ class Organizer:
         return bounty.contract.reveal_test_data(secret.test_cid, bytes.fromhex(secret.salt[2:]), sender=self.account)
 
     # -------------------------------------------------------- evaluation
-    def evaluate(self, bounty: Bounty, *, workers: int = 1, backend: str = "processes", progress: bool = True,
-                 **backend_options: Any) -> Any:
+    def evaluate(self, bounty: Bounty, *, workers: int = 1, backend: str = "auto", progress: bool = True,
+                 ray_address: "str | None" = None) -> Any:
         """Re-train every revealed submission under the spec's protocol; score on the test set."""
         from .evaluation import Submission, evaluate
         from .spec import load_spec
@@ -266,10 +281,8 @@ class Organizer:
             raise StageError("cannot evaluate: the test set is not revealed yet (reveal_test first)")
         spec = load_spec(self.store.get(bounty.creation().spec_cid))
         dataset = spec.build_dataset(load_prices(spec.data_files, self.store), load_test_set(revealed[0], self.store))
-        subs = [Submission(id=s.id, submitter=s.submitter, hyperparameters=s.hyperparameters)
-                for s in bounty.revealed_submissions()]
-        return evaluate(subs, dataset, spec.protocol, workers=workers, backend=backend, progress=progress,
-                        spec=spec, **backend_options)
+        return evaluate_revealed(bounty, spec, dataset, revealed[0], workers=workers, backend=backend,
+                                 progress=progress, ray_address=ray_address)
 
     def post_scores(self, bounty: Bounty, result: Any, *, batch_size: int = 100) -> list[Any]:
         """Store the JSON report and post every score with its CID (batches of ``batch_size``)."""
@@ -281,9 +294,7 @@ class Organizer:
         report["bounty"] = bounty.address
         report_cid = self.store.add(json.dumps(report, sort_keys=True, default=str).encode())
         already, _ = bounty.posted_scores()
-        board = result.leaderboard
-        pairs = [(int(i), int(s)) for i, s in zip(board["id"], board["score_bps"]) if int(i) not in already]
-        pairs.sort()
+        pairs = [(int(i), int(s)) for i, s in result.scores().items() if int(i) not in already]
         receipts = []
         for i in range(0, len(pairs), batch_size):
             chunk = pairs[i : i + batch_size]
@@ -432,11 +443,15 @@ class Participant:
         """``(id, secret)`` of this account's commitments to ``bounty`` not revealed yet."""
         from ape import chain
 
-        mine = {c: i for i, _, c in bounty.commits(submitter=self.account.address)}
+        unrevealed = {}
+        for sid, _ in bounty.commits(submitter=self.account.address):
+            stored = bounty.commitment_of(sid)
+            if stored is not None:
+                unrevealed[stored] = sid
         out = []
         for secret in self.vault.submissions(chain.chain_id, bounty=bounty.address, sender=self.account.address):
-            sid = mine.get(secret.commitment)
-            if sid is not None and not bounty.contract.submission(sid).revealed:
+            sid = unrevealed.get(stored_commitment(secret.commitment))
+            if sid is not None:
                 out.append((sid, secret))
         return sorted(out, key=lambda p: p[0])
 
@@ -453,7 +468,7 @@ class Participant:
         return [sid for sid, _ in pending]
 
     def claim_shares(self, bounty: Bounty) -> Any:
-        ids = [i for i, _, _ in bounty.commits(submitter=self.account.address)]
+        ids = [i for i, _ in bounty.commits(submitter=self.account.address)]
         return bounty.contract.claim_shares(ids, sender=self.account)
 
     def withdraw(self, bounty: Bounty) -> Any:

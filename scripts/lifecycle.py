@@ -1,0 +1,46 @@
+"""`ape run lifecycle`: the whole ML Bounty story on a local Anvil chain (or a fork).
+
+Thin wrapper: options are parsed here, the work is `bounty_client.lifecycle.run_lifecycle`.
+The last line printed is one JSON object summarising the run.
+"""
+
+import json
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import click
+from ape.cli import ConnectedProviderCommand
+
+
+@click.command(cls=ConnectedProviderCommand, short_help="Run the whole bounty lifecycle end to end")
+@click.option("--participants", default=3, show_default=True, help="Participants (Anvil test accounts 1..N).")
+@click.option("--trials", default=3, show_default=True, help="Configurations each participant tries locally.")
+@click.option("--epochs", default=3, show_default=True, help="Epochs of the published training protocol.")
+@click.option("--search-epochs", default=2, show_default=True, help="Epochs of each participant's local trials.")
+@click.option("--reward", default="10 ether", show_default=True, help="Escrowed reward (e.g. '10 ether').")
+@click.option("--seed", default=7, show_default=True, help="Random seed (data, search, training protocol).")
+@click.option("--target", default="LTC", show_default=True, help="Coin whose direction is predicted.")
+@click.option("--seq-len", default=10, show_default=True, help="Window length (rows).")
+@click.option("--future-period", default=3, show_default=True, help="Steps ahead the label looks.")
+@click.option("--min-accuracy", default=5000, show_default=True, help="Minimum test accuracy to win (bps).")
+@click.option("--rows", default=1500, show_default=True, help="Rows per coin (synthetic or coinpaprika).")
+@click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False), help="Folder of SYMBOL-USD.csv files.")
+@click.option("--coinpaprika", is_flag=True, help="Fetch prices from the coinpaprika API.")
+@click.option("--store", default=None, help="Content store URL: 'local:[path]' (default) or a kubo API address.")
+@click.option("--workers", default=2, show_default=True, help="Parallel evaluation workers.")
+@click.option("--backend", type=click.Choice(["auto", "sequential", "processes", "ray"]), default="auto",
+              show_default=True, help="Evaluation backend.")
+@click.option("--ray-address", default=None, help="Ray cluster for --backend ray ('auto', 'ray://host:port').")
+@click.option("--factory", default=None, help="BountyFactory address (default: configuration, else deploy one).")
+@click.option("--home", default=None, help="Folder for saved secrets (default $BOUNTY_HOME or ~/.local/share/ml-bounty).")
+@click.option("--no-progress", is_flag=True, help="Plain output instead of progress bars.")
+def cli(no_progress, **options):
+    from bounty_client.lifecycle import LifecycleConfig, run_lifecycle
+
+    cfg = LifecycleConfig(progress=not no_progress, **options)
+    try:
+        summary = run_lifecycle(cfg, say=lambda line: click.echo(line))
+    except (ValueError, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(summary))

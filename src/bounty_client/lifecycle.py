@@ -1,0 +1,265 @@
+"""The whole story end to end: what ``ape run lifecycle`` (and ``make demo``) runs.
+
+It replays the original project's five stages on a connected Ape network
+(local Anvil by default, or a fork), printing each step, and returns a summary
+dict (the script prints it as its last line, as JSON).  Time is advanced with
+Anvil's time travel; on a network that cannot travel the run stops with a
+message instead.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .chain import Bounty, ChainError, Stage, deploy_factory, find_factory
+
+__all__ = ["LifecycleConfig", "run_lifecycle", "demo_candidates", "load_lifecycle_prices"]
+
+
+@dataclass
+class LifecycleConfig:
+    """Options of ``ape run lifecycle`` (see ``ape run lifecycle --help``)."""
+
+    participants: int = 3
+    trials: int = 3
+    epochs: int = 3
+    search_epochs: int = 2
+    reward: str = "10 ether"
+    seed: int = 7
+    target: str = "LTC"
+    seq_len: int = 10
+    future_period: int = 3
+    min_accuracy: int = 5000
+    rows: int = 1500
+    data_dir: "str | None" = None
+    coinpaprika: bool = False
+    coinpaprika_start: "str | None" = None
+    store: "str | None" = None
+    workers: int = 2
+    backend: str = "processes"
+    ray_address: "str | None" = None
+    factory: "str | None" = None
+    home: "str | None" = None
+    progress: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def validate(self) -> None:
+        checks = [
+            ("participants", 1 <= self.participants <= 9, "must be 1..9 (Anvil's test accounts 1..9)"),
+            ("trials", self.trials >= 1, "must be >= 1"),
+            ("epochs", self.epochs >= 1, "must be >= 1"),
+            ("search_epochs", self.search_epochs >= 1, "must be >= 1"),
+            ("seq_len", self.seq_len >= 1, "must be >= 1"),
+            ("future_period", self.future_period >= 1, "must be >= 1"),
+            ("min_accuracy", 0 <= self.min_accuracy <= 10_000, "must be 0..10000 basis points"),
+            ("workers", self.workers >= 1, "must be >= 1"),
+            ("rows", self.rows >= 50, "must be >= 50"),
+        ]
+        for name, ok, why in checks:
+            if not ok:
+                raise ValueError(f"--{name.replace('_', '-')}: {getattr(self, name)} {why}")
+        if self.data_dir and self.coinpaprika:
+            raise ValueError("--data and --coinpaprika are exclusive: choose one price source")
+
+
+def demo_candidates(rng: random.Random, n: int) -> list[dict[str, Any]]:
+    """``n`` small configurations drawn from the demo's search space (cheap to train)."""
+    out = []
+    for _ in range(n):
+        out.append(
+            {
+                "lstm_layers": rng.choice([1, 1, 2]),
+                "lstm_units": rng.choice([4, 8, 16, 24, 32]),
+                "dense_layers": rng.choice([0, 1, 2]),
+                "activation": rng.choice(["relu", "tanh", "elu", "gelu", "swish"]),
+                "loss": rng.choice(["sparse_categorical_crossentropy", "binary_crossentropy", "hinge"]),
+                "dropout": rng.choice([0.0, 0.1, 0.2]),
+                "learning_rate": rng.choice([0.001, 0.003, 0.01]),
+            }
+        )
+    return out
+
+
+def load_lifecycle_prices(cfg: LifecycleConfig) -> tuple[dict[str, Any], str]:
+    """The organizer's raw prices and a description of where they came from."""
+    from . import data
+
+    if cfg.data_dir:
+        prices = data.read_prices_dir(cfg.data_dir)
+        return prices, f"{len(prices)} coinpaprika CSV files from {cfg.data_dir}"
+    if cfg.coinpaprika:
+        import pandas as pd
+
+        client = data.CoinpaprikaClient()
+        start = pd.Timestamp(cfg.coinpaprika_start or "2022-05-08T00:00:00Z")
+        end = start + pd.Timedelta(minutes=5 * cfg.rows)
+        prices = {s: client.historical(cid, start, end, interval="5m") for s, cid in data.COIN_IDS.items()}
+        return prices, f"coinpaprika API, {', '.join(prices)} from {start}"
+    prices = data.synthetic_prices(rows=cfg.rows, seed=cfg.seed)
+    return prices, f"synthetic generator (seed {cfg.seed}, {cfg.rows} rows x {len(prices)} coins, 5-minute steps)"
+
+
+def _eth(wei: int) -> str:
+    return f"{wei / 1e18:,.4f} ETH"
+
+
+def _advance_to(timestamp: int, say: Callable[[str], None]) -> None:
+    from ape import chain
+
+    now = int(chain.pending_timestamp)
+    if now >= timestamp:
+        return
+    try:
+        chain.mine(timestamp=timestamp)
+    except Exception as exc:  # a live network cannot travel in time
+        raise ChainError(
+            f"cannot advance time to {timestamp} on this network ({exc}); wait until then and run the next step "
+            "with `ape run bounty ...`"
+        ) from exc
+    say(f"   ... time travel: +{timestamp - now} s (Anvil)")
+
+
+def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run the lifecycle on the connected network; returns the summary dict."""
+    import dataclasses
+
+    from ape import accounts, chain, networks
+
+    from .roles import Organizer, Participant
+    from .spec import TrainingProtocol
+    from .hyperparams import HyperparameterBounds
+    from .storage import open_store
+    from .vault import Vault
+    from .verification import verify
+
+    cfg.validate()
+    started = time.perf_counter()
+    store = open_store(cfg.store)
+    vault = Vault(cfg.home)
+    test_accounts = accounts.test_accounts
+    organizer_acct = test_accounts[0]
+    people = [test_accounts[i] for i in range(1, cfg.participants + 1)]
+    names = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan"]
+
+    say(f"ML Bounty lifecycle on {networks.provider.network_choice} (chain id {chain.chain_id})")
+    say(f"store: {store!r}")
+
+    # 1. preprocessing ------------------------------------------------------------
+    say("\n[1/6] Preprocessing (organizer)")
+    prices, source = load_lifecycle_prices(cfg)
+    say(f"   prices: {source}")
+    if cfg.target not in prices:
+        raise ValueError(f"--target: {cfg.target!r} is not among the coins {sorted(prices)}")
+    protocol = TrainingProtocol(epochs=cfg.epochs, batch_size=64, seed=cfg.seed)
+    bounds = HyperparameterBounds(lstm_layers=(1, 2), lstm_units=(1, 64), dense_layers=(0, 2))
+    organizer = Organizer(organizer_acct, store, vault=vault)
+    prepared = organizer.prepare(
+        prices, name=f"{cfg.target} direction in {cfg.future_period} steps", target=cfg.target,
+        seq_len=cfg.seq_len, future_period=cfg.future_period, protocol=protocol, bounds=bounds,
+        min_accuracy_bps=cfg.min_accuracy,
+        description="Predict whether the target coin's price is higher future_period 5-minute steps ahead.",
+    )
+    for f in prepared.spec.data_files:
+        say(f"   public  {f.label:<8} {f.cid}")
+    say(f"   hidden test set (sealed) {prepared.test_cid}")
+    say(f"   spec {prepared.spec_cid}: {prepared.spec!r}")
+    for line in str(prepared.summary).splitlines():
+        say(f"   {line}")
+
+    # 2. initialization -----------------------------------------------------------
+    say("\n[2/6] Initialization (organizer)")
+    factory = find_factory(cfg.factory)
+    if factory is None:
+        factory = deploy_factory(organizer_acct)
+        say(f"   deployed BountyFactory at {factory.address}")
+    else:
+        say(f"   using BountyFactory at {factory.address} from configuration")
+    organizer.factory = factory
+    before = {a.address: int(a.balance) for a in [organizer_acct, *people]}
+    say(f"   organizer balance before: {_eth(before[organizer_acct.address])}")
+    bounty = organizer.create(prepared, reward=cfg.reward, max_submissions=100)
+    st = bounty.status()
+    say(f"   bounty {bounty.address}: reward {_eth(st.reward)}, min accuracy {st.min_accuracy} bps")
+    say(f"   organizer balance after:  {_eth(int(organizer_acct.balance))}")
+    say(f"   test commitment {prepared.test_commitment.hex()}")
+
+    # 3. submission ----------------------------------------------------------------
+    say("\n[3/6] Submission (participants)")
+    rng = random.Random(cfg.seed)
+    committed: dict[str, int] = {}
+    for name, acct in zip(names, people):
+        p = Participant(acct, store, vault=vault)
+        data = p.download(bounty)
+        say(f"   {name} ({acct.address[:10]}…) downloaded {len(data)} files, CIDs verified")
+        result = p.search(bounty, demo_candidates(rng, cfg.trials), epochs=cfg.search_epochs)
+        best = result.best
+        sid = p.commit(bounty, best)
+        committed[name] = sid
+        say(f"   {name} tried {cfg.trials} configurations, best validation {int(result.leaderboard['val_bps'].iloc[0])} bps;"
+            f" committed submission #{sid} (sealed)")
+
+    # 4. reveal ---------------------------------------------------------------------
+    say("\n[4/6] Reveal")
+    _advance_to(st.submission_deadline, say)
+    for name, acct in zip(names, people):
+        ids = Participant(acct, store, vault=vault).reveal(bounty)
+        say(f"   {name} revealed #{', #'.join(map(str, ids))}")
+    organizer.reveal_test(bounty)
+    say(f"   organizer revealed the test set {bounty.revealed_test_data()[0]} (commitment checked on-chain)")
+
+    # 5. evaluation ------------------------------------------------------------------
+    say("\n[5/6] Evaluation (organizer)")
+    _advance_to(st.reveal_deadline, say)
+    options = {"address": cfg.ray_address} if cfg.backend == "ray" else {}
+    result = organizer.evaluate(bounty, workers=cfg.workers, backend=cfg.backend, progress=cfg.progress, **options)
+    organizer.post_scores(bounty, result)
+    say(f"   posted {len(result.leaderboard)} scores with report {organizer.last_report_cid}")
+    for line in result.leaderboard.to_string(index=False).splitlines():
+        say(f"   {line}")
+
+    # 6. final ----------------------------------------------------------------------
+    say("\n[6/6] Final")
+    organizer.finalize(bounty)
+    st = bounty.status()
+    say(f"   finalized: outcome {st.outcome.name}")
+    winner_addr = None
+    paid = 0
+    by_addr = {a.address: (n, a) for n, a in zip(names, people)}
+    by_addr[organizer_acct.address] = ("organizer", organizer_acct)
+    for addr, (name, acct) in by_addr.items():
+        credit = bounty.credits(acct)
+        if credit:
+            receipt = (organizer if acct is organizer_acct else Participant(acct, store, vault=vault)).withdraw(bounty)
+            say(f"   {name} withdrew {_eth(credit)} (gas {receipt.gas_used:,})")
+            if acct is not organizer_acct:
+                paid += credit
+    if st.ranking and st.ranking[0][1] >= st.min_accuracy:
+        winner_id, winner_score = st.ranking[0]
+        winner_addr = str(bounty.contract.submission(winner_id).submitter)
+    else:
+        winner_id, winner_score = None, None
+    for addr, (name, acct) in by_addr.items():
+        delta = int(acct.balance) - before.get(addr, int(acct.balance))
+        say(f"   {name:<9} balance {_eth(int(acct.balance))} ({'+' if delta >= 0 else ''}{delta / 1e18:.4f})")
+    say(f"   contract balance: {_eth(int(chain.provider.get_balance(bounty.address)))}")
+
+    say("\nVerify: re-computing every score from chain + store")
+    report = verify(bounty, store, workers=cfg.workers, progress=False)
+    for line in report.table.to_string(index=False).splitlines():
+        say(f"   {line}")
+    for problem in report.problems:
+        say(f"   problem: {problem}")
+    say(f"   verify: {'OK' if report.ok else 'MISMATCH'}")
+    return {
+        "bounty": bounty.address,
+        "winner": winner_addr,
+        "winning_score_bps": winner_score,
+        "reward_paid_eth": paid / 1e18,
+        "submissions": int(st.submission_count),
+        "verify": "ok" if report.ok else "mismatch",
+        "seconds": round(time.perf_counter() - started, 1),
+    }
