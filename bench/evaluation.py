@@ -103,8 +103,8 @@ def keras_direct(arrays: dict, submissions: list[tuple], epochs: int, batch_size
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=3000, help="synthetic rows per coin")
-    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--rows", type=int, default=6000, help="synthetic rows per coin")
+    parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--seq-len", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)

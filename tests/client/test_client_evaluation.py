@@ -26,7 +26,7 @@ from bounty_client.evaluation import (
 from bounty_client.hyperparams import HyperparameterBounds, Hyperparameters
 from bounty_client.spec import BountySpec, DataFile, TrainingProtocol
 
-from conftest import make_cid
+from client_helpers import make_cid
 
 CRASH_ID = 99
 

@@ -175,7 +175,7 @@ SCRIPT = textwrap.dedent(
     """
     import json, sys
     sys.path.insert(0, {tests!r})
-    from conftest import tiny_arrays
+    from client_helpers import tiny_arrays
     from bounty_client.hyperparams import Hyperparameters
     from bounty_client.model import train_and_score
     from bounty_client.spec import TrainingProtocol
@@ -203,7 +203,7 @@ def test_train_and_score__two_processes__bit_identical():
     assert outs[0] == outs[1]
 
     # ... and the same in this process (whatever ran here before).
-    from conftest import tiny_arrays
+    from client_helpers import tiny_arrays
 
     hp = Hyperparameters(2, 8, 1, "tanh", "binary_crossentropy", dropout=0.2, learning_rate=0.005)
     r = train_and_score(hp, tiny_arrays(), TrainingProtocol(epochs=2, batch_size=16, seed=11))
