@@ -1,0 +1,219 @@
+"""The Ray backend against a real local Ray runtime and a real two-node Ray cluster.
+
+Nothing is faked: tasks run in Ray worker processes that import TensorFlow and train
+real (tiny) Keras models.  Failures are real too: a worker process is SIGKILLed from
+this process while it runs a task, a worker exits on every try, a task hangs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+from ray_support import make_submissions
+
+from bounty_client.evaluation import evaluate, get_backend, score_submission
+from bounty_client.evaluation.ray_backend import RayBackend, connect, run_ray
+
+
+def assert_same_as_reference(result, reference, ids=None):
+    """Bit-identical: score, validation accuracy and every per-epoch metric."""
+    for ref in reference.results:
+        if ids is not None and ref.submission_id not in ids:
+            continue
+        got = result[ref.submission_id]
+        assert got.status == "scored", (got.submission_id, got.reason)
+        assert got.score_bps == ref.score_bps, got.submission_id
+        assert got.val_accuracy == ref.val_accuracy, got.submission_id
+        assert got.history == ref.history, got.submission_id
+
+
+def wait_for_file(path: Path, timeout: float = 120.0) -> str:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if path.exists() and path.read_text():
+            return path.read_text()
+        time.sleep(0.05)
+    raise AssertionError(f"{path} never appeared")
+
+
+def wait_gone(pid: int, timeout: float = 30.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+# --------------------------------------------------------------------------- no Ray needed
+def test_import__bounty_client_does_not_import_ray():
+    code = ("import sys, bounty_client, bounty_client.evaluation; "
+            "assert 'ray' not in sys.modules, 'ray imported'; print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert get_backend("ray") is run_ray
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"num_cpus": 0}, r"num_cpus: must be an integer >= 1, got 0"),
+        ({"num_cpus": 1.5}, r"num_cpus: must be an integer >= 1, got 1.5"),
+        ({"max_retries": -1}, r"max_retries: must be an integer >= 0, got -1"),
+        ({"timeout_s": 0}, r"timeout_s: must be a number of seconds > 0, got 0"),
+        ({"max_in_flight": 0}, r"max_in_flight: must be None or an integer >= 1, got 0"),
+    ],
+)
+def test_ray_backend__bad_settings__raise_naming_the_field(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        RayBackend(**kwargs)
+
+
+def test_connect__bad_address__raises_before_starting_ray():
+    import ray
+
+    with pytest.raises(ValueError, match=r"address: must be None, 'auto', 'local' or a Ray address"):
+        connect("  ")
+    assert not ray.is_initialized()
+
+
+# --------------------------------------------------------------------------- local runtime
+@pytest.mark.slow
+def test_ray__local_runtime__scores_bit_identical_to_sequential(ray_local, arrays, protocol, submissions, reference,
+                                                                recording):
+    rec = recording(run_ray)
+    result = evaluate(submissions, arrays, protocol, backend=rec.name, progress=False)
+
+    assert_same_as_reference(result, reference)
+    assert [r.submission_id for r in result.ranked()] == [r.submission_id for r in reference.ranked()]
+    node = ray_local.get_runtime_context().get_node_id()
+    assert {r["node"] for r in rec.raw.values()} == {node}
+    assert run_ray.nodes == {s.id: node for s in submissions}
+    assert all(r["pid"] != os.getpid() for r in rec.raw.values())  # trained in Ray workers, not here
+    assert all(r["threads"] == [1, 1] for r in rec.raw.values())  # num_cpus=1 -> one TF thread each
+
+
+@pytest.mark.slow
+def test_ray__task_needing_more_cpus_than_any_node__raises_before_dispatch(ray_local, arrays, protocol, submissions,
+                                                                           recording):
+    rec = recording(RayBackend(num_cpus=3))
+    with pytest.raises(ValueError, match=r"num_cpus: each task needs 3 CPUs but the largest Ray node has 2"):
+        evaluate(submissions, arrays, protocol, backend=rec.name, progress=False)
+    assert rec.raw == {}
+
+
+# --------------------------------------------------------------------------- two-node cluster
+@pytest.mark.slow
+def test_ray__two_node_cluster__identical_scores_and_both_nodes_used(ray_cluster, arrays, protocol, submissions,
+                                                                     reference, recording):
+    import ray
+
+    nodes = {n["NodeID"] for n in ray.nodes() if n["Alive"]}
+    assert len(nodes) == 2
+    info = connect("ray://unused:1")  # already initialized: reused as is, the address is ignored
+    assert info["nodes"] == 2 and info["cpus"] == 2.0
+
+    rec = recording(run_ray)
+    result = evaluate(submissions, arrays, protocol, backend=rec.name, progress=False)
+
+    assert_same_as_reference(result, reference)
+    assert {r["node"] for r in rec.raw.values()} == nodes
+    assert set(run_ray.nodes.values()) == nodes
+
+
+# --------------------------------------------------------------------------- fault tolerance
+@pytest.mark.slow
+def test_ray__worker_killed_mid_task__retried_and_scored(ray_local, arrays, protocol, submissions, reference,
+                                                         recording, tmp_path):
+    """A thread here SIGKILLs the Ray worker process while it runs submission 2's task
+    (the task announces its pid in a marker file, then waits); Ray re-runs the task
+    in another worker process and it is scored as if nothing had happened."""
+    victim, marker, tmp, attempts = 2, tmp_path / "started", tmp_path / "started.tmp", tmp_path / "attempts"
+
+    def worker(payload):
+        if payload["submission_id"] == victim:
+            with open(attempts, "a") as f:
+                f.write(f"{os.getpid()}\n")
+            if not marker.exists():
+                tmp.write_text(str(os.getpid()))
+                os.replace(tmp, marker)  # atomic: the killer never reads a half-written pid
+                time.sleep(300)  # killed from outside while here
+        return score_submission(payload)
+
+    killed: list[int] = []
+
+    def killer():
+        pid = int(wait_for_file(marker))
+        assert pid != os.getpid()
+        os.kill(pid, signal.SIGKILL)
+        killed.append(pid)
+
+    thread = threading.Thread(target=killer, daemon=True)
+    thread.start()
+    rec = recording(RayBackend(max_retries=2))
+    result = evaluate(submissions, arrays, protocol, backend=rec.name, progress=False, worker=worker)
+    thread.join(timeout=5)
+
+    assert len(killed) == 1
+    tries = [int(line) for line in attempts.read_text().split()]
+    assert len(tries) == 2 and tries[0] == killed[0] and tries[1] != killed[0]
+    assert rec.raw[victim]["pid"] == tries[1]
+    assert_same_as_reference(result, reference)  # the victim too, after its retry
+
+
+@pytest.mark.slow
+def test_ray__worker_dying_on_every_try__crashed_with_reason_others_scored(ray_local, arrays, protocol, submissions,
+                                                                           reference, recording, tmp_path):
+    victim, attempts = 3, tmp_path / "attempts"
+
+    def worker(payload):
+        if payload["submission_id"] == victim:
+            with open(attempts, "a") as f:
+                f.write(f"{os.getpid()}\n")
+            os._exit(1)  # the process dies; Ray sees a system failure and retries
+        return score_submission(payload)
+
+    rec = recording(RayBackend(max_retries=1))
+    result = evaluate(submissions, arrays, protocol, backend=rec.name, progress=False, worker=worker)
+
+    bad = result[victim]
+    assert bad.status == "crashed" and bad.score_bps == 0
+    assert "died on every one of 2 tries (max_retries=1)" in bad.reason
+    assert len(attempts.read_text().split()) == 2  # first try + one retry, no more
+    assert_same_as_reference(result, reference, ids={s.id for s in submissions} - {victim})
+    assert result.leaderboard.iloc[-1].submission_id == victim
+
+
+@pytest.mark.slow
+def test_ray__task_past_its_timeout__cancelled_reported_and_no_hang(ray_local, arrays, protocol, reference, recording,
+                                                                    tmp_path):
+    """Submission 1 never finishes: after ``timeout_s`` it is reported ``timeout`` with score 0,
+    its worker process is killed (force-cancel), and the others are scored meanwhile."""
+    subs = make_submissions()[:3]
+    victim, marker, timeout_s = 1, tmp_path / "hung", 30.0
+
+    def worker(payload):
+        if payload["submission_id"] == victim:
+            marker.write_text(str(os.getpid()))
+            time.sleep(3600)
+        return score_submission(payload)
+
+    rec = recording(RayBackend(timeout_s=timeout_s))
+    started = time.monotonic()
+    result = evaluate(subs, arrays, protocol, backend=rec.name, progress=False, worker=worker)
+    elapsed = time.monotonic() - started
+
+    assert timeout_s <= elapsed < timeout_s + 60
+    hung = result[victim]
+    assert hung.status == "timeout" and hung.score_bps == 0
+    assert "no result within timeout_s=30s" in hung.reason
+    assert_same_as_reference(result, reference, ids={2, 3})
+    assert wait_gone(int(marker.read_text())), "the hung worker process was not killed"
