@@ -120,7 +120,11 @@ def contracts_project() -> Any:
 def deploy_factory(sender: Any) -> Any:
     """Declare the Bounty blueprint and deploy a ``BountyFactory`` (two transactions)."""
     project = contracts_project()
-    blueprint = sender.declare(project.Bounty)
+    # Some nodes fail to estimate gas for a blueprint deployment (ERC-5202 code that
+    # cannot run); its cost is known: creation + 200 gas per stored byte + calldata.
+    code = project.Bounty.contract_type.deployment_bytecode.bytecode or "0x"
+    size = len(bytes.fromhex(code.removeprefix("0x")))
+    blueprint = sender.declare(project.Bounty, gas_limit=100_000 + 250 * size)
     address = getattr(blueprint, "contract_address", None) or getattr(blueprint, "address", None)
     return project.BountyFactory.deploy(address, sender=sender)
 
@@ -138,12 +142,10 @@ def find_factory(explicit: "str | None" = None) -> "Any | None":
         ecosystem = provider.network.ecosystem.name
         network = provider.network.name
         upstream = network[: -len("-fork")] if network.endswith("-fork") else network
-        deployments = project.config.get("deployments") or {}
-        entries = ((deployments.get(ecosystem) or {}).get(network) or (deployments.get(ecosystem) or {}).get(upstream) or [])
-        for entry in reversed(list(entries)):
-            entry = dict(entry)
-            if entry.get("contract_type") == "BountyFactory" and entry.get("address"):
-                address = entry["address"]
+        per_network = project.config.deployments.get(ecosystem) or {}
+        for entry in reversed(list(per_network.get(network) or per_network.get(upstream) or [])):
+            if entry.contract_type == "BountyFactory":
+                address = str(entry.address)
                 break
     if not address:
         return None

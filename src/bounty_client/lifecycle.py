@@ -157,6 +157,7 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
     protocol = TrainingProtocol(epochs=cfg.epochs, batch_size=64, seed=cfg.seed)
     bounds = HyperparameterBounds(lstm_layers=(1, 2), lstm_units=(1, 64), dense_layers=(0, 2))
     organizer = Organizer(organizer_acct, store, vault=vault)
+    organizer.check_create_args(reward=cfg.reward, max_submissions=100)
     prepared = organizer.prepare(
         prices, name=f"{cfg.target} direction in {cfg.future_period} steps", target=cfg.target,
         seq_len=cfg.seq_len, future_period=cfg.future_period, protocol=protocol, bounds=bounds,

@@ -213,20 +213,11 @@ class Organizer:
 
         if self.factory is None:
             raise ChainError("no factory: pass factory= (see bounty_client.chain.find_factory / deploy_factory)")
-        reward_wei = parse_ether(reward)
-        deposit_wei = parse_ether(commit_deposit)
-        if reward_wei <= 0:
-            raise ValueError("reward: must be more than 0 wei")
-        for n, v in (("submission_period", submission_period), ("reveal_period", reveal_period),
-                     ("evaluation_period", evaluation_period)):
-            if int(v) <= 0:
-                raise ValueError(f"{n}: must be a positive number of seconds, got {v}")
-        shares = [int(s) for s in prize_shares]
-        if shares and (len(shares) > 5 or sum(shares) != 10_000 or min(shares) <= 0):
-            raise ValueError(f"prize_shares: 1 to 5 positive basis-point shares summing to 10000, got {shares}")
-        balance = int(self.account.balance)
-        if balance < reward_wei:
-            raise ValueError(f"reward: {reward_wei / 1e18:g} ETH exceeds the organizer's balance {balance / 1e18:g} ETH")
+        reward_wei, deposit_wei, shares = self.check_create_args(
+            reward=reward, submission_period=submission_period, reveal_period=reveal_period,
+            evaluation_period=evaluation_period, max_submissions=max_submissions, commit_deposit=commit_deposit,
+            prize_shares=prize_shares,
+        )
         t0 = int(start if start is not None else chain.pending_timestamp)
         d1 = t0 + int(submission_period)
         d2 = d1 + int(reveal_period)
@@ -239,6 +230,39 @@ class Organizer:
         )
         created = [log for log in receipt.events if getattr(log, "event_name", "") == "BountyCreated"]
         return Bounty.at(str(created[-1].bounty))
+
+    def check_create_args(
+        self,
+        *,
+        reward: "int | str" = "10 ether",
+        submission_period: int = 3600,
+        reveal_period: int = 3600,
+        evaluation_period: int = 3600,
+        max_submissions: int = 1000,
+        commit_deposit: "int | str" = 0,
+        prize_shares: Sequence[int] = (),
+    ) -> tuple[int, int, list[int]]:
+        """Validate :meth:`create`'s arguments (call it before :meth:`prepare` stores anything).
+
+        Returns ``(reward_wei, deposit_wei, shares)``."""
+        reward_wei = parse_ether(reward)
+        deposit_wei = parse_ether(commit_deposit)
+        if reward_wei <= 0:
+            raise ValueError("reward: must be more than 0 wei")
+        for n, v in (("submission_period", submission_period), ("reveal_period", reveal_period),
+                     ("evaluation_period", evaluation_period)):
+            if int(v) <= 0:
+                raise ValueError(f"{n}: must be a positive number of seconds, got {v}")
+        if not 1 <= int(max_submissions) < 2**24:
+            raise ValueError(f"max_submissions: must be 1..16777215, got {max_submissions}")
+        shares = [int(s) for s in prize_shares]
+        if shares and (len(shares) > 5 or sum(shares) != 10_000 or min(shares) <= 0):
+            raise ValueError(f"prize_shares: 1 to 5 positive basis-point shares summing to 10000, got {shares}")
+        if self.account is not None:
+            balance = int(self.account.balance)
+            if balance < reward_wei:
+                raise ValueError(f"reward: {reward_wei / 1e18:g} ETH exceeds the organizer's balance {balance / 1e18:g} ETH")
+        return reward_wei, deposit_wei, shares
 
     def cancel(self, bounty: Bounty) -> Any:
         self._only_organizer(bounty, "cancel")

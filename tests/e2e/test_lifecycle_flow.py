@@ -1,0 +1,81 @@
+"""The whole lifecycle on Anvil: balances, the winner, verify; real data folders; bad input."""
+
+import json
+
+import pytest
+from ape import accounts, chain
+
+from bounty_client.chain import Bounty, Outcome, Stage
+from bounty_client.data import DataError, synthetic_prices, write_prices_dir
+from bounty_client.lifecycle import LifecycleConfig, run_lifecycle
+
+from e2e_support import run_ape
+
+SMALL = dict(participants=2, trials=1, epochs=1, search_epochs=1, rows=400, workers=1, progress=False,
+             min_accuracy=0)
+
+
+def test_lifecycle__pays_the_winner_and_verifies(home):
+    people = accounts.test_accounts[:3]
+    before = [int(a.balance) for a in people]
+    lines = []
+    summary = run_lifecycle(LifecycleConfig(**SMALL, reward="2 ether"), say=lines.append)
+
+    bounty = Bounty.at(summary["bounty"])
+    st = bounty.status()
+    assert st.stage == Stage.FINALIZED and st.outcome == Outcome.PRIZES
+    assert st.submission_count == st.revealed_count == st.scored_count == 2
+    assert int(chain.provider.get_balance(bounty.address)) == 0  # everything withdrawn
+    winner_id, winner_score = st.ranking[0]
+    assert summary["winner"] == str(bounty.contract.submission(winner_id).submitter)
+    assert summary["winning_score_bps"] == winner_score
+    assert summary["reward_paid_eth"] == 2.0 and summary["verify"] == "ok"
+    # the organizer paid 2 ETH (+gas); the winner gained 2 ETH (- its own gas)
+    after = {a.address: int(a.balance) for a in people}
+    assert before[0] - after[people[0].address] > 2 * 10**18
+    gained = after[summary["winner"]] - before[[a.address for a in people].index(summary["winner"])]
+    assert 2 * 10**18 - 10**16 < gained < 2 * 10**18
+    text = "\n".join(lines)
+    for stage in ("[1/6] Preprocessing", "[2/6] Initialization", "[3/6] Submission", "[4/6] Reveal",
+                  "[5/6] Evaluation", "[6/6] Final", "verify: OK"):
+        assert stage in text
+
+
+def test_lifecycle__original_sized_csv_folder_reaches_a_winner(home, tmp_path):
+    """About 210 rows per coin, headerless SYMBOL-USD.csv files, as the original project exported."""
+    folder = tmp_path / "prices"
+    write_prices_dir(synthetic_prices(rows=210, seed=3), folder)
+    cfg = LifecycleConfig(**{**SMALL, "min_accuracy": 0}, data_dir=str(folder), target="LTC", seq_len=10,
+                          future_period=3)
+    summary = run_lifecycle(cfg, say=lambda _: None)
+    assert summary["winner"] is not None and summary["verify"] == "ok"
+
+
+def test_lifecycle__too_short_data__stops_before_any_transaction(home, tmp_path):
+    folder = tmp_path / "short"
+    write_prices_dir(synthetic_prices(rows=20, seed=3), folder)
+    nonce = accounts.test_accounts[0].nonce
+    height = chain.blocks.height
+    with pytest.raises(DataError, match=r"rows"):
+        run_lifecycle(LifecycleConfig(**SMALL, data_dir=str(folder), seq_len=10, future_period=3),
+                      say=lambda _: None)
+    assert accounts.test_accounts[0].nonce == nonce and chain.blocks.height == height
+
+
+@pytest.mark.parametrize(
+    "option,value,message",
+    [("participants", 0, "--participants"), ("min_accuracy", 10_001, "--min-accuracy"), ("epochs", 0, "--epochs")],
+)
+def test_lifecycle__bad_option__names_it(home, option, value, message):
+    with pytest.raises(ValueError, match=message):
+        run_lifecycle(LifecycleConfig(**{**SMALL, option: value}), say=lambda _: None)
+
+
+def test_ape_run_lifecycle__cli_ends_with_a_json_summary(home):
+    out = run_ape(["run", "lifecycle", "--participants", "2", "--trials", "1", "--epochs", "1",
+                   "--search-epochs", "1", "--rows", "300", "--workers", "2", "--min-accuracy", "0",
+                   "--no-progress"], home)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    summary = json.loads(out.stdout.strip().splitlines()[-1])
+    assert set(summary) >= {"bounty", "winner", "winning_score_bps", "reward_paid_eth", "submissions", "verify"}
+    assert summary["submissions"] == 2 and summary["verify"] == "ok" and summary["reward_paid_eth"] == 10.0

@@ -1,0 +1,88 @@
+"""`ape run bounty ...` as users run it: separate processes against one Anvil node.
+
+Each command is a new process, so a reveal here is always a reveal "after a
+restart": it only works because the salt and values were saved before the
+commit transaction was sent.
+"""
+
+import json
+
+import pytest
+
+from e2e_support import run_ape
+
+HP = {"lstm_layers": 1, "lstm_units": 4, "dense_layers": 0, "activation": "relu", "loss": "binary_crossentropy",
+      "dropout": 0.1, "learning_rate": 0.01}
+DAY = 86_400
+
+
+def bounty_cmd(anvil, home, *args):
+    return run_ape(["run", "bounty", *args, "--network", anvil.url], home)
+
+
+def nonce(anvil, index):
+    addresses = ["0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"]
+    return int(anvil.rpc("eth_getTransactionCount", [addresses[index], "latest"]), 16)
+
+
+@pytest.fixture
+def created(anvil, home):
+    out = bounty_cmd(anvil, home, "create", "--account", "TEST::0", "--synthetic-rows", "400", "--epochs", "1",
+                     "--reward", "1 ether", "--min-accuracy", "0")
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])["bounty"]
+
+
+def test_commit_then_reveal_in_a_new_process__uses_the_saved_salt(anvil, home, created):
+    out = bounty_cmd(anvil, home, "commit", created, "--account", "TEST::1", "--hp", json.dumps(HP))
+    assert out.returncode == 0 and "committed submission #0" in out.stdout, out.stderr[-2000:]
+    saved = list((home / "vault").rglob("*.json"))
+    assert len(saved) == 2  # the organizer's test-set secret and alice's submission
+
+    early = bounty_cmd(anvil, home, "reveal", created, "--account", "TEST::1")
+    assert early.returncode == 1
+    assert "is in stage SUBMISSION" in early.stderr + early.stdout
+    assert "reveal needs REVEAL, which opens at" in early.stderr + early.stdout
+
+    anvil.travel(DAY + 1)
+    late = bounty_cmd(anvil, home, "commit", created, "--account", "TEST::1", "--hp", json.dumps(HP))
+    assert late.returncode == 1 and "is in stage REVEAL" in late.stderr + late.stdout
+
+    out = bounty_cmd(anvil, home, "reveal", created, "--account", "TEST::1")
+    assert out.returncode == 0 and "revealed submission(s) #0" in out.stdout, out.stderr[-2000:]
+    status = bounty_cmd(anvil, home, "status", created)
+    assert "1/1000 committed, 1 revealed" in status.stdout
+    again = bounty_cmd(anvil, home, "reveal", created, "--account", "TEST::1")
+    assert again.returncode == 1 and "nothing to reveal" in again.stderr + again.stdout
+
+
+@pytest.mark.parametrize(
+    "hp,message",
+    [
+        ({**HP, "lstm_units": 2000}, "lstm_units: 2000 is out of range [1, 1024]"),
+        ({**HP, "activation": "softmax"}, "activation: 'softmax' is not allowed"),
+        ({**HP, "optimizer": "sgd"}, "optimizer: unknown hyperparameter"),
+    ],
+)
+def test_commit__bad_hyperparameters__refused_before_sending(anvil, home, created, hp, message):
+    before = nonce(anvil, 1)
+    out = bounty_cmd(anvil, home, "commit", created, "--account", "TEST::1", "--hp", json.dumps(hp))
+    assert out.returncode == 1 and message in out.stderr + out.stdout
+    assert nonce(anvil, 1) == before
+    assert not list((home / "vault").rglob("submissions/*.json"))
+
+
+def test_create__bad_arguments__refused_before_sending(anvil, home):
+    before = nonce(anvil, 0)
+    out = bounty_cmd(anvil, home, "create", "--account", "TEST::0", "--synthetic-rows", "400",
+                     "--prize-shares", "6000,3000")
+    assert out.returncode == 1 and "prize_shares" in out.stderr + out.stdout
+    out = bounty_cmd(anvil, home, "create", "--account", "TEST::0", "--synthetic-rows", "400", "--target", "DOGE")
+    assert out.returncode == 1 and "DOGE" in out.stderr + out.stdout
+    assert nonce(anvil, 0) == before
+
+
+def test_finalize_and_post_scores__wrong_stage__say_when(anvil, home, created):
+    out = bounty_cmd(anvil, home, "finalize", created, "--account", "TEST::0")
+    assert out.returncode == 1
+    assert "is in stage SUBMISSION" in out.stderr + out.stdout and "opens at" in out.stderr + out.stdout
