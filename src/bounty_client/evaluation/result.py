@@ -182,7 +182,8 @@ class EvaluationResult:
         return len(self.results)
 
     def __repr__(self) -> str:
-        counts = {s: sum(r.status == s for r in self.results) for s in STATUSES}
+        order = list(STATUSES) + sorted({r.status for r in self.results} - set(STATUSES))  # e.g. "timeout"
+        counts = {s: sum(r.status == s for r in self.results) for s in order}
         best = self.best()
         top = f", best=#{best.submission_id} {best.score_bps} bps" if best else ""
         summary = ", ".join(f"{k}={v}" for k, v in counts.items() if v)
