@@ -43,4 +43,8 @@ def cli(no_progress, **options):
         summary = run_lifecycle(cfg, say=lambda line: click.echo(line))
     except (ValueError, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from exc
+    # Keep the JSON summary the last line: Ape logs "Stopping 'anvil' process." at exit.
+    from ape.logging import logger
+
+    logger.set_level("WARNING")
     click.echo(json.dumps(summary))

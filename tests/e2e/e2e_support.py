@@ -37,11 +37,14 @@ def run_ape(args, home: Path, cwd: Path = ROOT, timeout: int = 600) -> subproces
 class Anvil:
     """A separate Anvil node on a loopback port (for commands that span several processes)."""
 
-    def __init__(self, chain_id: int = 31337):
+    def __init__(self, chain_id: int = 31337, block_time: "int | None" = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         anvil = shutil.which("anvil", path=cli_env(Path("/tmp"))["PATH"])
-        self.proc = subprocess.Popen([anvil, "--port", str(self.port), "--chain-id", str(chain_id), "--silent"],
+        args = [anvil, "--port", str(self.port), "--chain-id", str(chain_id), "--silent"]
+        if block_time:  # a "live" chain: Ape waits for confirmations there
+            args += ["--block-time", str(block_time)]
+        self.proc = subprocess.Popen(args,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 30
         while time.time() < deadline:
