@@ -120,10 +120,22 @@ def run_processes(
                     unfinished.append(futures[fut])
                 else:  # the worker raised (a custom worker; score_submission does not)
                     on_result(failure(futures[fut]["submission_id"], "failed", f"{type(exc).__name__}: {exc}"))
+    except BaseException:  # KeyboardInterrupt in a notebook: stop our workers now, not after their tasks
+        _terminate(pool)
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     if unfinished:
         _run_isolated(unfinished, dataset, worker=worker, on_result=on_result, intra=threads_per_worker(1))
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Terminate the worker processes this pool started (and only those)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        if process.is_alive():
+            process.terminate()
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.join(timeout=5)
 
 
 def _run_isolated(
@@ -157,6 +169,10 @@ def _run_isolated(
                 pool = None
             except Exception as exc:
                 on_result(failure(task["submission_id"], "failed", f"{type(exc).__name__}: {exc}"))
+    except BaseException:
+        if pool is not None:
+            _terminate(pool)
+        raise
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)

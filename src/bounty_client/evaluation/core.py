@@ -134,6 +134,9 @@ def evaluate(
     TensorFlow threads), ``"auto"`` (sequential for one worker, else processes) or
     a registered name.  Bad submissions (invalid values, training errors, a worker
     process that dies) get score 0 with the reason and never stop the others.
+
+    Worker processes are *spawned*: a script that calls ``evaluate`` with workers
+    must do so under ``if __name__ == "__main__":`` (notebooks need nothing).
     """
     from ..model import as_arrays
     from ..spec import BountySpec, TrainingProtocol
@@ -205,10 +208,10 @@ def evaluate(
     try:
         if tasks:
             run_backend(tasks, arrays, workers=workers, worker=worker, on_result=on_result)
-    finally:
         for task in tasks:  # anything a backend never reported
             if task["submission_id"] not in raw:
                 on_result(failure(task["submission_id"], "crashed", f"the {name!r} backend returned no result"))
+    finally:  # also on KeyboardInterrupt (the process backend has stopped its workers by then)
         bar.close()
     wall = time.perf_counter() - t0
 

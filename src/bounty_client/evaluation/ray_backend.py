@@ -56,9 +56,6 @@ __all__ = ["RayBackend", "connect", "run_ray"]
 #: Longest a submission may take by default (seconds, dispatch to result, all tries).
 DEFAULT_TIMEOUT_S = 3600.0
 
-_REMOTE: Any = None  # the ray.remote-wrapped _score_in_worker, made on first use
-
-
 def connect(address: "str | None" = None, **init_kwargs: Any) -> dict[str, Any]:
     """Initialize Ray for this process once, and describe the cluster.
 
@@ -124,13 +121,6 @@ def _score_in_worker(worker: Callable[[Mapping[str, Any]], dict[str, Any]], task
     result = dict(worker(dict(task, dataset=dataset)))
     result["node"] = ray.get_runtime_context().get_node_id()
     return result
-
-
-def _remote(ray: Any) -> Any:
-    global _REMOTE
-    if _REMOTE is None:
-        _REMOTE = ray.remote(_score_in_worker)
-    return _REMOTE
 
 
 def _first_line(exc: BaseException, limit: int = 300) -> str:
@@ -226,7 +216,8 @@ class RayBackend:
         import ray
 
         capacity = self._capacity(ray)
-        remote = _remote(ray).options(
+        # Wrapped per run (cheap): a Ray Client connection needs a client-side remote function.
+        remote = ray.remote(_score_in_worker).options(
             num_cpus=self.num_cpus,
             max_retries=self.max_retries,
             retry_exceptions=False,
