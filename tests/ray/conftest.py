@@ -11,6 +11,7 @@ Ray and importing TensorFlow in its worker processes.
 from __future__ import annotations
 
 import os
+import socket
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
@@ -85,21 +86,33 @@ def ray_local() -> Iterator[Any]:
         _kill_leftovers(before)
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @pytest.fixture
 def ray_cluster() -> Iterator[Any]:
-    """Two raylets on this machine (head + one worker node, 1 CPU each) via ``ray.cluster_utils.Cluster``;
-    this process is connected to it as the driver."""
+    """Two raylets on this machine (head + one worker node, 1 CPU each) via ``ray.cluster_utils.Cluster``.
+
+    The head also runs a Ray Client server; ``cluster.client_address`` is its
+    ``ray://127.0.0.1:PORT`` address, which the test connects to (as an organizer
+    would to a remote cluster).  Ray is not initialized in this process yet.
+    """
     import ray
     from ray.cluster_utils import Cluster
 
     assert not ray.is_initialized(), "a previous test left Ray initialized"
     before = {p.pid for p in psutil.Process().children(recursive=True)}
-    node_args = {"num_cpus": 1, "object_store_memory": OBJECT_STORE_BYTES, "include_dashboard": False}
-    cluster = Cluster(initialize_head=True, head_node_args=dict(node_args))
+    node_args = {"num_cpus": 1, "object_store_memory": OBJECT_STORE_BYTES}
+    port = free_port()
+    cluster = Cluster(initialize_head=True,
+                      head_node_args=dict(node_args, include_dashboard=False, ray_client_server_port=port))
     try:
-        cluster.add_node(**{k: v for k, v in node_args.items() if k != "include_dashboard"})
+        cluster.add_node(**node_args)
         cluster.wait_for_nodes()
-        ray.init(address=cluster.address, log_to_driver=False)
+        cluster.client_address = f"ray://127.0.0.1:{port}"
         yield cluster
     finally:
         ray.shutdown()
