@@ -327,7 +327,11 @@ class KuboStore:
     def add(self, data: DataLike, *, name: Optional[str] = None, pin: bool = True,
             cid_version: int = 0) -> str:
         """Add a file (bytes, path or binary file object) with kubo's default
-        importer settings; returns the CID (v0, or v1 base32 with ``cid_version=1``)."""
+        importer settings; returns the CID (v0, or v1 base32 with ``cid_version=1``).
+
+        ``pin`` pins it on the node (kubo's default). ``name`` is accepted for
+        interface parity with :class:`LocalStore`; kubo keeps no file names.
+        """
         if cid_version not in (0, 1):
             raise ValueError(f"cid_version must be 0 or 1, got {cid_version!r}")
         run, timeout = self._add_coro(data, pin)
