@@ -124,6 +124,9 @@ def _factory():
 def main() -> int:
     os.chdir(ROOT)
     from ape import networks
+    from ape.logging import logger
+
+    logger.set_level("ERROR")  # one INFO line per transaction would bury the table
 
     keys = ["create", "commit", "reveal", "reveal_test_data", *(f"score_share_{b}" for b in BATCHES), "finalize", "withdraw"]
     results: dict[int, dict[str, int]] = {}
