@@ -157,20 +157,20 @@ def test_ray__worker_killed_mid_task__retried_and_scored(ray_local, arrays, prot
     thread = threading.Thread(target=killer, daemon=True)
     thread.start()
     rec = recording(RayBackend(max_retries=2))
-    result = evaluate(make_submissions()[:3], arrays, protocol, backend=rec.name, progress=False, worker=worker)
+    result = evaluate(make_submissions()[:2], arrays, protocol, backend=rec.name, progress=False, worker=worker)
     thread.join(timeout=5)
 
     assert len(killed) == 1
     tries = [int(line) for line in attempts.read_text().split()]
     assert len(tries) == 2 and tries[0] == killed[0] and tries[1] != killed[0]
     assert rec.raw[victim]["pid"] == tries[1]
-    assert_same_as_reference(result, reference, ids={1, 2, 3})  # the victim too, after its retry
+    assert_same_as_reference(result, reference, ids={1, 2})  # the victim too, after its retry
 
 
 @pytest.mark.slow
 def test_ray__worker_dying_on_every_try__crashed_with_reason_others_scored(ray_local, arrays, protocol, reference,
                                                                            recording, tmp_path):
-    victim, attempts = 3, tmp_path / "attempts"
+    victim, attempts = 2, tmp_path / "attempts"
 
     def worker(payload):
         if payload["submission_id"] == victim:
@@ -180,13 +180,13 @@ def test_ray__worker_dying_on_every_try__crashed_with_reason_others_scored(ray_l
         return score_submission(payload)
 
     rec = recording(RayBackend(max_retries=1))
-    result = evaluate(make_submissions()[:3], arrays, protocol, backend=rec.name, progress=False, worker=worker)
+    result = evaluate(make_submissions()[:2], arrays, protocol, backend=rec.name, progress=False, worker=worker)
 
     bad = result[victim]
     assert bad.status == "crashed" and bad.score_bps == 0
     assert "died on every one of 2 tries (max_retries=1)" in bad.reason
     assert len(attempts.read_text().split()) == 2  # first try + one retry, no more
-    assert_same_as_reference(result, reference, ids={1, 2})
+    assert_same_as_reference(result, reference, ids={1})
     assert result.leaderboard.iloc[-1].submission_id == victim
 
 
@@ -196,7 +196,9 @@ def test_ray__task_past_its_timeout__cancelled_reported_and_no_hang(ray_local, a
     """Submission 1 never finishes: after ``timeout_s`` it is reported ``timeout`` with score 0,
     its worker process is killed (force-cancel), and the others are scored meanwhile."""
     subs = make_submissions()[:2]
-    victim, marker, timeout_s = 1, tmp_path / "hung", 20.0
+    # The clock runs from dispatch, so it also covers the other task's worker importing
+    # TensorFlow: generous enough for a loaded machine.
+    victim, marker, timeout_s = 1, tmp_path / "hung", 45.0
 
     def worker(payload):
         if payload["submission_id"] == victim:
@@ -212,6 +214,6 @@ def test_ray__task_past_its_timeout__cancelled_reported_and_no_hang(ray_local, a
     assert timeout_s <= elapsed < timeout_s + 60
     hung = result[victim]
     assert hung.status == "timeout" and hung.score_bps == 0
-    assert "no result within timeout_s=20s" in hung.reason
+    assert "no result within timeout_s=45s" in hung.reason
     assert_same_as_reference(result, reference, ids={2})
     assert wait_gone(int(marker.read_text())), "the hung worker process was not killed"
