@@ -42,7 +42,8 @@
          `claim_shares(ids)` (no loop over submissions, no per-address storage
          written at reveal time, which keeps a submission under 100k gas).
        - CANCELLED: `cancel()` before the first commit: the reward to the organizer.
-     At every moment `self.balance == sum(credits) + escrow()`.
+     At every moment `self.balance == sum(credits) + escrow()` (ETH forced in
+     without a call, e.g. by SELFDESTRUCT, is the only exception: nobody can claim it).
 
      GAS. No function loops over all submissions: the ranking keeps only the
      top K (<= 5) entries in one packed word, updated as scores arrive.
