@@ -134,3 +134,40 @@ def test_create__test_commitment_is_the_python_one(bounty):
     from conftest import TEST_CID, TEST_SALT
 
     assert bounty.contract.test_commitment() == test_commitment(TEST_CID, TEST_SALT)
+
+
+def _bare_clone(chain, implementation, deployer) -> str:
+    """An EIP-1167 clone of the implementation made outside the factory (never initialized)."""
+    impl = bytes.fromhex(implementation.address[2:])
+    initcode = bytes.fromhex("3d602d80600a3d3981f3363d3d373d3d3d363d73") + impl + bytes.fromhex("5af43d82803e903d91602b57fd5bf3")
+    w3 = chain.provider.web3
+    tx_hash = w3.eth.send_transaction({"from": deployer.address, "data": "0x" + initcode.hex(), "gas": 200_000})
+    return w3.eth.wait_for_transaction_receipt(tx_hash)["contractAddress"]
+
+
+def test_initialize__a_clone_made_by_someone_else__only_the_factory_may_initialize(
+    project, chain, implementation, mallory
+):
+    clone = project.Bounty.at(_bare_clone(chain, implementation, mallory))
+    args = creation_args(chain.pending_timestamp)
+    with ape.reverts("bounty: caller is not the factory"):
+        clone.initialize(mallory, REWARD, *[args[k] for k in list(args)[2:]], sender=mallory)
+    with ape.reverts("bounty: not initialized"):
+        clone.commit(b"\x01" * 32, sender=mallory)
+
+
+@pytest.mark.parametrize(
+    "organizer_is_empty, reward, reason",
+    [(True, REWARD, "bounty: empty organizer"), (False, 2**96, "bounty: reward too large")],
+)
+def test_initialize__checks_unreachable_through_the_factory__still_revert(
+    project, chain, implementation, factory, accounts, organizer, organizer_is_empty, reward, reason
+):
+    """The factory always passes msg.sender and msg.value; these guards are checked by impersonating it."""
+    clone = project.Bounty.at(_bare_clone(chain, implementation, organizer))
+    chain.set_balance(factory.address, 10**18)
+    as_factory = accounts[factory.address]
+    who = "0x" + "00" * 20 if organizer_is_empty else organizer.address
+    args = creation_args(chain.pending_timestamp)
+    with ape.reverts(reason):
+        clone.initialize(who, reward, *[args[k] for k in list(args)[2:]], sender=as_factory)
