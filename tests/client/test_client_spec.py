@@ -161,3 +161,16 @@ def test_spec__build_dataset__uses_spec_fields(spec):
     assert len(ds.y_test) > 0
     with pytest.raises(SpecError, match=r"^data_files: the prices given have coins \['BTC'\]"):
         spec.build_dataset({"BTC": prices["BTC"]})
+
+
+def test_import__client_modules__do_not_import_tensorflow():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, bounty_client.spec, bounty_client.model, bounty_client.evaluation; "
+        "heavy = [m for m in ('tensorflow', 'keras', 'matplotlib', 'ray', 'ape') if m in sys.modules]; "
+        "print(heavy); sys.exit(1 if heavy else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
