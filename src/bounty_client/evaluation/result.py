@@ -262,6 +262,9 @@ class EvaluationResult:
         labels = [f"#{r.submission_id} {r.submitter[:8]}" for r in ranked]
         ax_bar.barh(range(len(ranked)), [r.score_bps for r in ranked],
                     color=[colors.get(r.status, "tab:gray") for r in ranked])
+        for y, r in enumerate(ranked):
+            text = f" {r.score_bps}" if r.status == "scored" else f" {r.status}"
+            ax_bar.text(r.score_bps, y, text, va="center", fontsize="small")
         ax_bar.set_yticks(range(len(ranked)), labels)
         ax_bar.invert_yaxis()
         ax_bar.set_xlim(0, 10_000)
@@ -277,6 +280,7 @@ class EvaluationResult:
                 xs = range(1, len(values) + 1)
                 ys = [float("nan") if v is None else v for v in values]
                 ax_curve.plot(xs, ys, marker="o", markersize=3, label=f"#{r.submission_id}")
+        ax_curve.xaxis.get_major_locator().set_params(integer=True)
         ax_curve.set_xlabel("epoch")
         ax_curve.set_ylabel(metric)
         ax_curve.set_title(f"Learning curves ({metric})")
