@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import numbers
 import sys
 import time
 from dataclasses import dataclass
@@ -161,8 +163,10 @@ def evaluate(
     subs = [Submission.coerce(item, i) for i, item in enumerate(submissions)]
     seen: set[int] = set()
     for i, sub in enumerate(subs):
-        if isinstance(sub.id, bool) or not isinstance(sub.id, int) or sub.id < 0:
+        if isinstance(sub.id, bool) or not isinstance(sub.id, numbers.Integral) or sub.id < 0:
             raise ValueError(f"submissions[{i}].id: must be an integer >= 0, got {sub.id!r}")
+        if type(sub.id) is not int:  # e.g. numpy.int64 from a DataFrame
+            sub = subs[i] = dataclasses.replace(sub, id=int(sub.id))
         if sub.id in seen:
             raise ValueError(f"submissions[{i}].id: duplicate submission id {sub.id}")
         seen.add(sub.id)
@@ -186,8 +190,8 @@ def evaluate(
             on_result(failure(sub.id, "skipped", f"status is {sub.status!r}; only revealed submissions are scored"))
             continue
         try:
-            values = sub.hyperparameters_dict
-            Hyperparameters.from_dict(values, bounds=bounds)  # reject before spending a worker on it
+            # Reject before spending a worker on it; ship the normalized values.
+            values = Hyperparameters.from_dict(sub.hyperparameters_dict, bounds=bounds).to_dict()
         except (ValueError, TypeError) as exc:
             on_result(failure(sub.id, "invalid", str(exc)))
             continue
