@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ape
 import pytest
-from conftest import REWARD, create_call, creation_args
+from bounty_harness import REWARD, create_call, creation_args
 
 from bounty_client.hyperparams import test_commitment
 
@@ -131,7 +131,7 @@ def test_implementation__is_unusable(implementation, mallory):
 
 
 def test_create__test_commitment_is_the_python_one(bounty):
-    from conftest import TEST_CID, TEST_SALT
+    from bounty_harness import TEST_CID, TEST_SALT
 
     assert bounty.contract.test_commitment() == test_commitment(TEST_CID, TEST_SALT)
 

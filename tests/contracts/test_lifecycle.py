@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import DATA_CIDS, HP, REWARD, SPEC_CID, TEST_CID, TEST_SALT, CreditReason, Outcome, Stage
+from bounty_harness import DATA_CIDS, REWARD, SPEC_CID, TEST_CID, TEST_SALT, CreditReason, Outcome, Stage
 
 from bounty_client.hyperparams import Hyperparameters, test_commitment
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ape
 import pytest
-from conftest import REWARD, TEST_CID, TEST_SALT, CreditReason, Outcome, Stage
+from bounty_harness import REWARD, TEST_CID, TEST_SALT, CreditReason, Outcome, Stage
 
 # ---------------------------------------------------------------- reveal_test_data
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ape
 import pytest
-from conftest import HP, CreditReason, Stage, salt_for
+from bounty_harness import HP, CreditReason, Stage, salt_for
 
 from bounty_client.hyperparams import Hyperparameters, commitment
 

@@ -12,7 +12,7 @@ import os
 
 import pytest
 import requests
-from conftest import REWARD, SUBMISSION_WINDOW, TEST_CID, TEST_SALT, Outcome, salt_for
+from bounty_harness import REWARD, SUBMISSION_WINDOW, TEST_CID, TEST_SALT, Outcome, salt_for
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -65,7 +65,7 @@ def test_commitment__python_equals_contract_for_random_inputs(
 
 
 DEPOSIT = 10**16
-# Clock advance per state-machine step (each window lasts 1000 s, see conftest).
+# Clock advance per state-machine step (each window lasts 1000 s, see bounty_harness).
 STEP_SECONDS = 90
 # Simple (shrunk or zero-biased) examples repeat the first action: make it a useful one.
 ACTIONS = ("reveal", "score", "reveal_test", "commit", "finalize", "withdraw", "claim", "warp", "cancel")

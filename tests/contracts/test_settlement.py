@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ape
 import pytest
-from conftest import REWARD, CreditReason, Outcome, Stage
+from bounty_harness import REWARD, CreditReason, Outcome, Stage
 
 DEPOSIT = 10**16
 
@@ -247,7 +247,7 @@ def test_withdraw__pays_exactly_once(bounty, organizer):
 
 def _contract_winner(project, b, owner, mode):
     from bounty_client.hyperparams import commitment
-    from conftest import HP, salt_for
+    from bounty_harness import HP, salt_for
 
     player = owner.deploy(project.ContractParticipant, b.address, mode)
     salt = salt_for(42)
