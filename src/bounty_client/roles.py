@@ -317,8 +317,11 @@ class Organizer:
         report = dict(result.report())
         report["bounty"] = bounty.address
         report_cid = self.store.add(json.dumps(report, sort_keys=True, default=str).encode())
-        already, _ = bounty.posted_scores()
-        pairs = [(int(i), int(s)) for i, s in result.scores().items() if int(i) not in already]
+        # The contract takes ids in strictly increasing order across all batches.
+        first = int(bounty.contract.next_score_id())
+        pairs = sorted((int(i), int(s)) for i, s in result.scores().items() if int(i) >= first)
+        if not pairs:
+            raise ChainError(f"nothing to post: every submission of {bounty.address} up to #{first - 1} is scored")
         receipts = []
         for i in range(0, len(pairs), batch_size):
             chunk = pairs[i : i + batch_size]
