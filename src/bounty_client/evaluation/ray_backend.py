@@ -56,13 +56,15 @@ __all__ = ["RayBackend", "connect", "run_ray"]
 #: Longest a submission may take by default (seconds, dispatch to result, all tries).
 DEFAULT_TIMEOUT_S = 3600.0
 
+
 def connect(address: "str | None" = None, **init_kwargs: Any) -> dict[str, Any]:
     """Initialize Ray for this process once, and describe the cluster.
 
     ``address``: ``None`` = the cluster named by ``$RAY_ADDRESS`` if set, else a new
     local runtime with ``num_cpus = os.cpu_count()``; ``"auto"`` = the cluster
-    already running on this machine (``ray start --head``); ``"ray://host:port"`` =
-    a remote cluster through Ray Client; any other ``ray.init`` address works too.
+    already running on this machine (``ray start --head``); ``"local"`` = always a
+    new local runtime; ``"ray://host:port"`` = a remote cluster through Ray Client;
+    any other ``ray.init`` address (``"host:6379"``) works too.
     ``init_kwargs`` go to ``ray.init`` (e.g. ``num_cpus``, ``object_store_memory``,
     ``runtime_env``, ``log_to_driver``).  If Ray is already initialized in this
     process (by an earlier call, or by the caller's own ``ray.init``), it is reused
