@@ -215,7 +215,7 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
     # 5. evaluation ------------------------------------------------------------------
     say("\n[5/6] Evaluation (organizer)")
     _advance_to(st.reveal_deadline, say)
-    options = {"address": cfg.ray_address} if cfg.backend == "ray" else {}
+    options = {"ray_address": cfg.ray_address} if cfg.backend == "ray" else {}
     result = organizer.evaluate(bounty, workers=cfg.workers, backend=cfg.backend, progress=cfg.progress, **options)
     organizer.post_scores(bounty, result)
     say(f"   posted {len(result.leaderboard)} scores with report {organizer.last_report_cid}")
