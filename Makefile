@@ -35,10 +35,11 @@ test: setup
 	ape test tests/
 
 gas: setup
-	ape run --help >/dev/null && $(VENV)/bin/python bench/gas.py
+	$(VENV)/bin/python bench/gas.py
 
 bench-eval: setup
 	$(VENV)/bin/python bench/evaluation.py
+	$(VENV)/bin/python bench/evaluation_ray.py
 
 bench-storage: setup
 	$(VENV)/bin/python bench/storage.py
