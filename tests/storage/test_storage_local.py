@@ -297,10 +297,13 @@ def test_pins_and_listing(store):
 
 
 def test_default_root__env_and_xdg(monkeypatch, tmp_path):
+    monkeypatch.setenv("BOUNTY_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("BOUNTY_STORE_DIR", str(tmp_path / "env"))
     assert default_store_root() == tmp_path / "env"
     assert LocalStore().root == tmp_path / "env"
     monkeypatch.delenv("BOUNTY_STORE_DIR")
+    assert default_store_root() == tmp_path / "home" / "ipfs"
+    monkeypatch.delenv("BOUNTY_HOME")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     assert default_store_root() == tmp_path / "xdg" / "ml-bounty" / "ipfs"
     monkeypatch.delenv("XDG_DATA_HOME")

@@ -56,11 +56,13 @@ _SMALL_BLOCK = 64 * 1024  # internal nodes are < 12 KiB; full-chunk leaves are >
 
 
 def default_store_root() -> Path:
-    """``$BOUNTY_STORE_DIR``, else ``$XDG_DATA_HOME/ml-bounty/ipfs``, else
-    ``~/.local/share/ml-bounty/ipfs``."""
+    """``$BOUNTY_STORE_DIR``, else ``$BOUNTY_HOME/ipfs``, else ``$XDG_DATA_HOME/ml-bounty/ipfs``,
+    else ``~/.local/share/ml-bounty/ipfs`` (beside the secret vault of :mod:`bounty_client.vault`)."""
     env = os.environ.get(_ENV_ROOT)
     if env:
         return Path(env).expanduser()
+    if os.environ.get("BOUNTY_HOME"):
+        return Path(os.environ["BOUNTY_HOME"]).expanduser() / "ipfs"
     xdg = os.environ.get("XDG_DATA_HOME")
     base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
     return base / "ml-bounty" / "ipfs"
