@@ -80,6 +80,10 @@ def init_worker(dataset: Any, intra_op: int | None = None, inter_op: int | None 
     """
     global _WORKER_DATASET
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if intra_op:
+        # oneDNN's OpenMP pool sizes itself from this when TensorFlow loads; without it each
+        # worker starts one OpenMP thread per core and N workers oversubscribe the machine.
+        os.environ["OMP_NUM_THREADS"] = str(intra_op)
     from ..model import as_arrays, configure_threads
 
     _WORKER_DATASET = as_arrays(dataset) if dataset is not None else None
