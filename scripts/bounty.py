@@ -318,7 +318,8 @@ def status(bounty):
 
 @cli.command(cls=ConnectedProviderCommand, short_help="Re-compute every posted score and compare")
 @bounty_arg
-@click.option("--tolerance-bps", type=int, default=0, show_default=True)
+@click.option("--tolerance-bps", type=int, default=None,
+              help="Accepted |posted - recomputed| in bps (default: 0 if the report came from this CPU and software, else the cross-machine tolerance).")
 @click.option("--workers", type=int, default=1, show_default=True)
 @store_option
 @_errors

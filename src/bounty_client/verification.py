@@ -65,11 +65,26 @@ class VerificationReport:
         return "\n".join(lines)
 
 
+_SAME_MACHINE_KEYS = ("python", "tensorflow", "keras", "numpy", "machine", "processor", "cpu_count")
+
+
+def _auto_tolerance(reports: list[Any], n_test: int) -> int:
+    """0 when every report was produced on this machine's CPU and software; else the
+    cross-machine tolerance for ``n_test`` windows (``bounty_client.model.score_tolerance_bps``)."""
+    from .evaluation.result import environment
+    from .model import score_tolerance_bps
+
+    here = environment()
+    if reports and all(all(r.env.get(k) == here.get(k) for k in _SAME_MACHINE_KEYS) for r in reports):
+        return 0
+    return score_tolerance_bps(max(1, n_test))
+
+
 def verify(
     bounty: "Bounty | str",
     store: Any,
     *,
-    tolerance_bps: int = 0,
+    tolerance_bps: "int | None" = None,
     workers: int = 1,
     backend: str = "auto",
     progress: bool = False,
@@ -84,8 +99,8 @@ def verify(
 
     if isinstance(bounty, str):
         bounty = Bounty.at(bounty)
-    if not isinstance(tolerance_bps, int) or not 0 <= tolerance_bps <= 10_000:
-        raise ValueError(f"tolerance_bps: must be an integer 0..10000, got {tolerance_bps!r}")
+    if tolerance_bps is not None and (not isinstance(tolerance_bps, int) or not 0 <= tolerance_bps <= 10_000):
+        raise ValueError(f"tolerance_bps: must be an integer 0..10000 (or None: automatic), got {tolerance_bps!r}")
     creation = bounty.creation()
     problems: list[str] = []
 
@@ -116,25 +131,35 @@ def verify(
             status = "not scored on-chain"
         elif r is None:
             status = "scored but never revealed"
-        elif abs(p - r) <= tolerance_bps:
-            status = "ok"
         else:
-            status = "MISMATCH"
-        if status != "ok":
+            status = "pending"  # decided below, once the tolerance is known
+        if status != "pending":
             problems.append(f"submission #{sid}: {status} (posted {p}, recomputed {r})")
         rows.append({"submission_id": sid, "submitter": submitters.get(sid, ""), "posted_bps": p,
                      "recomputed_bps": r, "diff_bps": None if p is None or r is None else r - p, "status": status})
+    reports = []
     for cid in report_cids:
         try:
             from .evaluation import EvaluationResult
 
-            in_report = EvaluationResult.from_report(json.loads(store.get(cid))).scores()
+            reports.append(EvaluationResult.from_report(json.loads(store.get(cid))))
         except Exception as exc:  # noqa: BLE001 - a missing or garbled report is itself a finding
             problems.append(f"report {cid}: unreadable ({exc})")
             continue
+        in_report = reports[-1].scores()
         wrong = sorted(i for i, s in posted.items() if i in in_report and in_report[i] != s)
         if wrong:
             problems.append(f"report {cid}: scores differ from the posted ones for ids {wrong}")
+    if tolerance_bps is None:
+        tolerance_bps = _auto_tolerance(reports, len(dataset.y_test))
+    for row in rows:
+        p, r = row["posted_bps"], row["recomputed_bps"]
+        if p is None or r is None:
+            continue
+        row["status"] = "ok" if abs(p - r) <= tolerance_bps else "MISMATCH"
+        if row["status"] != "ok":
+            problems.append(f"submission #{row['submission_id']}: MISMATCH (posted {p}, recomputed {r}, "
+                            f"tolerance {tolerance_bps} bps)")
     table = pd.DataFrame(rows, columns=["submission_id", "submitter", "posted_bps", "recomputed_bps", "diff_bps",
                                         "status"])
     return VerificationReport(bounty.address, table, tolerance_bps, problems, result)
