@@ -30,7 +30,22 @@ def created(anvil, home):
     out = bounty_cmd(anvil, home, "create", "--account", "TEST::0", "--synthetic-rows", "400", "--epochs", "1",
                      "--reward", "1 ether", "--min-accuracy", "0")
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])["bounty"]
+    created = json.loads(out.stdout.strip().splitlines()[-1])
+    return created["bounty"]
+
+
+def test_list_and_download__find_the_bounty_and_its_verified_data(anvil, home, created, tmp_path):
+    status = bounty_cmd(anvil, home, "status", created)
+    assert "stage SUBMISSION" in status.stdout
+    out = bounty_cmd(anvil, home, "download", created, str(tmp_path / "data"))
+    assert out.returncode == 0 and "wrote 4 CSV files and spec.json" in out.stdout, out.stderr[-2000:]
+    names = sorted(p.name for p in (tmp_path / "data").iterdir())
+    assert names == ["BCH-USD.csv", "BTC-USD.csv", "ETH-USD.csv", "LTC-USD.csv", "spec.json"]
+    spec = json.loads((tmp_path / "data" / "spec.json").read_text())
+    assert spec["target"] == "LTC" and spec["protocol"]["epochs"] == 1
+    from bounty_client.data import read_prices_dir
+
+    assert set(read_prices_dir(tmp_path / "data")) == {"BCH", "BTC", "ETH", "LTC"}
 
 
 def test_commit_then_reveal_in_a_new_process__uses_the_saved_salt(anvil, home, created):
