@@ -321,13 +321,16 @@ def status(bounty):
 @click.option("--tolerance-bps", type=int, default=None,
               help="Accepted |posted - recomputed| in bps (default: 0 if the report came from this CPU and software, else the cross-machine tolerance).")
 @click.option("--workers", type=int, default=1, show_default=True)
+@click.option("--backend", type=click.Choice(["auto", "sequential", "processes", "ray"]), default="auto")
+@click.option("--ray-address", default=None)
 @store_option
 @_errors
-def verify(bounty, tolerance_bps, workers, store):
+def verify(bounty, tolerance_bps, workers, backend, ray_address, store):
     from bounty_client.verification import verify as run_verify
 
     store_, _ = _ctx(store, None)
-    report = run_verify(_bounty(bounty), store_, tolerance_bps=tolerance_bps, workers=workers)
+    report = run_verify(_bounty(bounty), store_, tolerance_bps=tolerance_bps, workers=workers, backend=backend,
+                        ray_address=ray_address)
     click.echo(repr(report))
     click.echo(json.dumps(report.to_dict(), default=str))
     if not report.ok:
