@@ -52,7 +52,7 @@ class Stage(IntEnum):
 class Outcome(IntEnum):
     """Mirror of ``Bounty.outcome()``."""
 
-    PENDING = 0
+    NONE = 0
     PRIZES = 1
     REFUNDED = 2
     SHARED = 3

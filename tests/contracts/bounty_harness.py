@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
+# The client's mirrors of Bounty.stage() / outcome(): the contract tests check them too.
+from bounty_client.chain import Outcome, Stage  # noqa: F401 (re-exported to the tests)
 from bounty_client.hyperparams import Hyperparameters, commitment, test_commitment
 
 ETHER = 10**18
@@ -23,27 +25,6 @@ SUBMISSION_WINDOW = 1_000
 REVEAL_WINDOW = 1_000
 EVALUATION_WINDOW = 1_000
 HP = Hyperparameters(lstm_layers=2, lstm_units=64, dense_layers=1, activation="relu", loss="sparse_categorical_crossentropy")
-
-
-class Stage(IntEnum):
-    """Mirror of ``Bounty.stage()``."""
-
-    SUBMISSION = 0
-    REVEAL = 1
-    EVALUATION = 2
-    EXPIRED = 3
-    FINALIZED = 4
-    CANCELLED = 5
-
-
-class Outcome(IntEnum):
-    """Mirror of ``Bounty.outcome()``."""
-
-    NONE = 0
-    PRIZES = 1
-    REFUNDED = 2
-    SHARED = 3
-    CANCELLED = 4
 
 
 class CreditReason(IntEnum):
