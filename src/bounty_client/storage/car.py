@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator, NamedTuple, Sequence, Union
 
+from .atomic import atomic_target
 from .cid import CID, cid_from_bytes, cid_from_digest
 from .errors import CARError, StorageError
 from .unixfs import read_uvarint, uvarint
@@ -249,21 +249,12 @@ def write_car(path: Union[str, "os.PathLike[str]"], roots: Sequence[CID],
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     header = encode_header(roots)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.part-")
-    try:
-        with open(fd, "wb") as out:
-            out.write(uvarint(len(header)))
-            out.write(header)
-            for cid, block in blocks:
-                raw = cid if isinstance(cid, (bytes, bytearray)) else bytes(cid)
-                out.write(uvarint(len(raw) + len(block)))
-                out.write(raw)
-                out.write(block)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    with atomic_target(target) as tmp, open(tmp, "wb") as out:
+        out.write(uvarint(len(header)))
+        out.write(header)
+        for cid, block in blocks:
+            raw = cid if isinstance(cid, (bytes, bytearray)) else bytes(cid)
+            out.write(uvarint(len(raw) + len(block)))
+            out.write(raw)
+            out.write(block)
     return target

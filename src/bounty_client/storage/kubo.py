@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Optional, Union
 from urllib.parse import urlsplit
 
+from .atomic import atomic_target
 from .cid import RAW, CIDLike, cid_str, parse_cid, to_cidv1
 from .errors import (
     CIDNotFoundError,
@@ -400,11 +401,9 @@ class KuboStore:
         target = Path(path)
         if target.is_dir():
             target = target / cid_str(c)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.part-")
         builder = DagBuilder() if self.verify and c.codec.code != RAW else None
-        try:
-            with open(fd, "wb") as out:
+        with atomic_target(target) as tmp:
+            with open(tmp, "wb") as out:
                 def sink(chunk: bytes) -> None:
                     out.write(chunk)
                     if builder is not None:
@@ -414,13 +413,6 @@ class KuboStore:
                 self._check_content(c, builder)
             elif self.verify:
                 self._verify_bytes(c, Path(tmp).read_bytes())
-            os.replace(tmp, target)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
         return target
 
     def _verify_bytes(self, c, data: bytes) -> None:

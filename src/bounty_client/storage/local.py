@@ -31,6 +31,7 @@ from typing import BinaryIO, Iterator, NamedTuple, Optional, Union
 
 import hashlib
 
+from .atomic import atomic_target
 from .cid import CID, DAG_PB, RAW, CIDLike, cid_from_bytes, cid_from_digest, cid_str, parse_cid
 from .errors import (
     BlockNotFoundError,
@@ -508,21 +509,11 @@ class LocalStore:
             target = Path(path)
             if target.is_dir():
                 target = target / cid_str(c)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.part-")
-            try:
-                with open(fd, "wb", buffering=0) as out:
-                    for seg in self._segments(ref, block, ref, pool):
-                        while seg:
-                            n = out.write(seg)
-                            seg = seg[n:]
-                os.replace(tmp, target)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            with atomic_target(target) as tmp, open(tmp, "wb", buffering=0) as out:
+                for seg in self._segments(ref, block, ref, pool):
+                    while seg:
+                        n = out.write(seg)
+                        seg = seg[n:]
             return target
 
     def cat(self, cid: CIDLike) -> bytes:
