@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator, NamedTuple, Sequence, Union
 
-from .atomic import atomic_write
+from .atomic import PUBLIC_FILE_MODE, atomic_write
 from .cid import CID, cid_from_bytes, cid_from_digest
 from .errors import CARError, StorageError
 from .unixfs import read_uvarint, uvarint
@@ -255,12 +255,13 @@ read_car = iter_car
 
 
 def write_car(path: Union[str, "os.PathLike[str]"], roots: Sequence[CID],
-              blocks: Iterable[tuple[CID, bytes]]) -> Path:
+              blocks: Iterable[tuple[CID, bytes]], *, mode: int = PUBLIC_FILE_MODE) -> Path:
     """Write a CARv1 file atomically (:func:`~bounty_client.storage.atomic.atomic_write`:
-    exclusive temporary file, fsync, rename); returns the path."""
+    exclusive temporary file, fsync, rename); returns the path. ``mode``: permission bits
+    (:data:`~bounty_client.storage.atomic.PRIVATE_FILE_MODE` for a private store's export)."""
     target = Path(path)
     header = encode_header(roots)
-    with atomic_write(target) as out:
+    with atomic_write(target, mode=mode) as out:
         out.write(uvarint(len(header)))
         out.write(header)
         for cid, block in blocks:

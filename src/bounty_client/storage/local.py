@@ -749,11 +749,12 @@ class LocalStore:
 
     # ------------------------------------------------------------------ CAR
     def export_car(self, cid: CIDLike, path: Union[str, "os.PathLike[str]"]) -> Path:
-        """Write the whole DAG of ``cid`` as a CARv1 file (``ipfs dag import``-able)."""
+        """Write the whole DAG of ``cid`` as a CARv1 file (``ipfs dag import``-able), atomically;
+        0600 from a private store."""
         from .car import write_car
 
         c = parse_cid(cid)
-        return write_car(path, [c], self.iter_blocks(c))
+        return write_car(path, [c], self.iter_blocks(c), mode=self._file_mode)
 
     def import_car(self, path: Union[str, "os.PathLike[str]"], *, pin: bool = True) -> list[str]:
         """Import a CARv1 file, verifying every block; returns its root CIDs.
