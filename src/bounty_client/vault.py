@@ -31,6 +31,7 @@ import json
 import os
 import time
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -183,12 +184,14 @@ class Vault:
         self, chain_id: int, commitment: "bytes | str", bounds: HyperparameterBounds = CHAIN_LIMITS
     ) -> SubmissionSecret:
         """The record of one commitment; :class:`VaultError` if missing or unreadable."""
-        d = self._load(self._submission_path(chain_id, _hex(commitment)))
-        return SubmissionSecret(
-            chain_id=d["chain_id"], bounty=d["bounty"], sender=d["sender"], commitment=d["commitment"],
-            salt=d["salt"], hyperparameters=Hyperparameters.from_dict(d["hyperparameters"], bounds=bounds),
-            created_at=d["created_at"],
-        )
+        path = self._submission_path(chain_id, _hex(commitment))
+        d = self._load(path)
+        with _fields(path):
+            return SubmissionSecret(
+                chain_id=d["chain_id"], bounty=d["bounty"], sender=d["sender"], commitment=d["commitment"],
+                salt=d["salt"], hyperparameters=Hyperparameters.from_dict(d["hyperparameters"], bounds=bounds),
+                created_at=d["created_at"],
+            )
 
     def submissions(self, chain_id: int, bounty: "str | None" = None, sender: "str | None" = None) -> Iterator[SubmissionSecret]:
         """Every readable submission record of ``chain_id`` (optionally of one bounty / sender).
@@ -200,8 +203,8 @@ class Vault:
         for path in sorted(folder.glob("*.json")) if folder.is_dir() else ():
             try:
                 secret = self.submission(chain_id, path.stem)
-            except (VaultError, KeyError, TypeError, ValueError) as exc:
-                warnings.warn(VaultWarning(f"skipping unreadable vault record {path}: {exc}"), stacklevel=2)
+            except VaultError as exc:  # its message starts with the path
+                warnings.warn(VaultWarning(f"skipping unreadable vault record {exc}"), stacklevel=2)
                 continue
             if bounty is not None and secret.bounty.lower() != str(bounty).lower():
                 continue
@@ -210,8 +213,22 @@ class Vault:
             yield secret
 
     def test_set(self, chain_id: int, test_commitment: "bytes | str") -> TestSetSecret:
-        d = self._load(self._test_path(chain_id, _hex(test_commitment)))
-        return TestSetSecret(
-            chain_id=d["chain_id"], test_commitment=d["test_commitment"], test_cid=d["test_cid"], salt=d["salt"],
-            created_at=d["created_at"],
-        )
+        """The organizer's test-set record; :class:`VaultError` if missing or unreadable."""
+        path = self._test_path(chain_id, _hex(test_commitment))
+        d = self._load(path)
+        with _fields(path):
+            return TestSetSecret(
+                chain_id=d["chain_id"], test_commitment=d["test_commitment"], test_cid=d["test_cid"], salt=d["salt"],
+                created_at=d["created_at"],
+            )
+
+
+@contextmanager
+def _fields(path: Path) -> Iterator[None]:
+    """Turn a missing or malformed field of a parsed record into a :class:`VaultError` naming the file."""
+    try:
+        yield
+    except KeyError as exc:
+        raise VaultError(f"{path}: unreadable secret (missing field {exc})") from None
+    except (TypeError, ValueError) as exc:
+        raise VaultError(f"{path}: unreadable secret ({exc})") from None

@@ -65,8 +65,22 @@ def test_half_written_record__reported_and_skipped__others_still_listed(tmp_path
     assert len(messages) == 2
     assert str(torn) in messages[0] and "unreadable secret" in messages[0]
     assert str(not_a_dict) in messages[1] and "not a JSON object" in messages[1]
+    assert messages[0] == f"skipping unreadable vault record {torn}: unreadable secret (Unterminated string " \
+                          f"starting at: line 1 column 43 (char 42))"
     with pytest.raises(VaultError, match="unreadable secret"):
         vault.submission(31337, "0x" + "00" * 32)  # asking for it directly is still an error
+
+
+def test_record_with_a_missing_field__skipped_with_a_warning_naming_it(tmp_path):
+    vault = Vault(tmp_path)
+    good = _save(vault, BOUNTY_A, "0x" + "05" * 32)
+    odd = vault.root / "31337" / "submissions" / f"0x{'00' * 32}.json"
+    odd.write_text('{"kind": "submission"}')
+    with pytest.warns(VaultWarning, match=r"skipping unreadable vault record .*0x0{64}\.json: unreadable secret "
+                                          r"\(missing field 'chain_id'\)"):
+        assert [s.commitment for s in vault.submissions(31337)] == [good.commitment]
+    with pytest.raises(VaultError, match=r"unreadable secret \(missing field 'chain_id'\)"):
+        vault.submission(31337, "0x" + "00" * 32)
 
 
 def test_crash_before_the_rename_leaves_no_record(tmp_path, monkeypatch):

@@ -680,7 +680,10 @@ class LocalStore:
             if cur.codec == DAG_PB:
                 try:
                     node = decode_node(block)
-                except (TruncatedBlockError, CorruptDAGError) as exc:
+                except TruncatedBlockError as exc:  # keep the precise type, add the block's name
+                    raise TruncatedBlockError(f"block {_ref_str(cur)} is truncated: {exc}",
+                                              cid=_ref_str(cur)) from None
+                except CorruptDAGError as exc:
                     raise CorruptDAGError(f"block {_ref_str(cur)}: {exc}") from None
                 stack.extend(_ref_from_link(c) for c, _ in reversed(node.links))
 
