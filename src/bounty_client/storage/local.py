@@ -34,7 +34,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator, NamedTuple, Optional, Union
+from typing import Any, BinaryIO, Iterator, NamedTuple, Optional, Union
 
 import hashlib
 
@@ -502,15 +502,17 @@ class LocalStore:
 
         Iterative depth-first walk (an explicit stack: no recursion limit on deep DAGs)
         with up to ``_PREFETCH`` children read ahead per node. A subtree of at most
-        ``_MEMO_SUBTREE`` bytes is recorded the first time it is read and replayed when
-        another link names it again, so work stays proportional to the output size even
-        for DAGs that link one child many times.
+        ``_MEMO_SUBTREE`` bytes that its parent links more than once is recorded the first
+        time it is read and replayed for the other links, so work stays proportional to the
+        output size even for DAGs that link one child many times.
         """
         cap = self.max_file_size
         emitted = 0
         memo: dict[_Ref, bytes] = {}  # by (codec, digest): one block means different bytes as raw and dag-pb
         memo_bytes = 0
-        # frame: [ref, children, blocksizes, filesize, next index, pending deque, total, record]
+        inflight: dict[_Ref, Any] = {}  # child -> its pending read (the same child queued twice)
+        # frame: [ref, children, blocksizes, filesize, next index, pending deque, total, record,
+        #         children linked more than once]
         stack: list[list] = []
         current: Optional[tuple[_Ref, Optional[bytes], Optional[bytes]]] = (ref, block, None)
         while True:
@@ -532,10 +534,13 @@ class LocalStore:
                     node, children = self._open_node(cref, cblock, root)
                     if not stack and node.filesize is not None and node.filesize > cap:
                         raise _too_large(f"file {_ref_str(root)} (declared size)", node.filesize, cap)
-                    record = None
-                    if node.filesize is not None and node.filesize <= _MEMO_SUBTREE and stack:
+                    record = None  # record only a small subtree its parent links again
+                    if stack and cref in stack[-1][8] and node.filesize is not None \
+                            and node.filesize <= _MEMO_SUBTREE:
                         record = bytearray()
-                    frame = [cref, children, node.blocksizes, node.filesize, 0, deque(), 0, record]
+                    once: set[_Ref] = set()
+                    repeated = {c for c in children if c in once or once.add(c)}
+                    frame = [cref, children, node.blocksizes, node.filesize, 0, deque(), 0, record, repeated]
                     stack.append(frame)
                     if node.data:
                         seg = node.data
@@ -568,12 +573,17 @@ class LocalStore:
                     top[4] += 1
                     if child in memo:
                         pending.append((child, None, memo[child]))
-                    else:
-                        pending.append((child, pool.submit(self._read_verified, child, root), None))
+                    else:  # one read for a child queued several times
+                        fut = inflight.get(child)
+                        if fut is None:
+                            fut = inflight[child] = pool.submit(self._read_verified, child, root)
+                        pending.append((child, fut, None))
                 if pending:
                     child, fut, replay = pending.popleft()
                     if replay is None and child in memo:  # recorded while it was queued
                         replay = memo[child]
+                    if fut is not None and inflight.get(child) is fut and not any(f is fut for _, f, _ in pending):
+                        del inflight[child]
                     current = (child, None if replay is not None else fut.result(), replay)
                     break
                 stack.pop()
