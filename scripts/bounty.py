@@ -234,8 +234,8 @@ def download(bounty, directory, store):
     p = Participant(None, store_)
     prices = p.download(b, directory)
     spec = p.spec(b)
-    with open(os.path.join(directory, "spec.json"), "w") as fh:
-        fh.write(spec.to_json(indent=2))
+    from bounty_client.storage.atomic import write_atomic  # exclusive temp file, fsync, rename
+    write_atomic(os.path.join(directory, "spec.json"), spec.to_json(indent=2).encode())
     click.echo(f"wrote {len(prices)} CSV files and spec.json to {directory}")
 
 

@@ -4,8 +4,16 @@ A sealed submission can only be revealed with the exact hyperparameters and
 salt that were hashed; the organizer's test set only with its CID and salt.
 Losing either forfeits the submission (or, for the organizer, the evaluation),
 so the client writes them here **before** the transaction that commits them is
-sent, and never overwrites a record: each is created with ``O_EXCL`` under a
-name derived from its commitment hash.
+sent, and never overwrites a record: each is written in full to an exclusively
+created temporary file, fsync-ed, and only then hard-linked to its name (derived
+from its commitment hash), which fails if the name exists
+(:func:`bounty_client.storage.atomic.write_atomic` with ``exclusive=True``). A crash
+mid-write therefore never leaves half a record under a valid name. Directories are
+0700 and records 0600.
+
+A record that cannot be read anyway (damaged on disk, edited by hand) is reported
+with a :class:`VaultWarning` naming the file and skipped when listing, so it never
+blocks the reveal of any other bounty.
 
 Layout (``root`` defaults to ``$BOUNTY_HOME`` or ``~/.local/share/ml-bounty``)::
 
@@ -22,17 +30,23 @@ from __future__ import annotations
 import json
 import os
 import time
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
 from .hyperparams import Hyperparameters, HyperparameterBounds, CHAIN_LIMITS
 
-__all__ = ["Vault", "VaultError", "SubmissionSecret", "TestSetSecret", "default_home"]
+__all__ = ["Vault", "VaultError", "VaultWarning", "SubmissionSecret", "TestSetSecret", "default_home"]
 
 
 class VaultError(RuntimeError):
     """A secret is missing, unreadable or would be overwritten."""
+
+
+class VaultWarning(UserWarning):
+    """A record in the vault cannot be read and was skipped (the message names the file)."""
 
 
 def default_home() -> Path:
@@ -108,22 +122,24 @@ class Vault:
 
     # ------------------------------------------------------------------ writing
     def _write_once(self, path: Path, record: dict[str, Any]) -> Path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = json.dumps(record, indent=2, sort_keys=True).encode()
+        from .storage.atomic import PRIVATE_FILE_MODE, write_atomic  # no heavy imports
+
+        for folder in (self.root, path.parent.parent, path.parent):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        data = (json.dumps(record, indent=2, sort_keys=True) + "\n").encode()
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            write_atomic(path, data, mode=PRIVATE_FILE_MODE, exclusive=True)
         except FileExistsError:
-            existing = json.loads(path.read_bytes())
-            if {k: v for k, v in existing.items() if k != "created_at"} == {
+            try:
+                existing = json.loads(path.read_bytes())
+            except (OSError, ValueError) as exc:
+                raise VaultError(f"{path} exists but cannot be read ({exc}); it may hold this secret: "
+                                 f"move it aside to save again") from None
+            if isinstance(existing, dict) and {k: v for k, v in existing.items() if k != "created_at"} == {
                 k: v for k, v in record.items() if k != "created_at"
             }:
                 return path  # the very same secret, already saved
             raise VaultError(f"{path} already holds a different secret; refusing to overwrite it") from None
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
         return path
 
     def save_submission(
@@ -155,26 +171,41 @@ class Vault:
     @staticmethod
     def _load(path: Path) -> dict[str, Any]:
         try:
-            return json.loads(path.read_bytes())
+            d = json.loads(path.read_bytes())
         except FileNotFoundError:
             raise VaultError(f"no saved secret at {path}") from None
         except (OSError, ValueError) as exc:
             raise VaultError(f"{path}: unreadable secret ({exc})") from exc
+        if not isinstance(d, dict):
+            raise VaultError(f"{path}: unreadable secret (not a JSON object)")
+        return d
 
     def submission(
         self, chain_id: int, commitment: "bytes | str", bounds: HyperparameterBounds = CHAIN_LIMITS
     ) -> SubmissionSecret:
-        d = self._load(self._submission_path(chain_id, _hex(commitment)))
-        return SubmissionSecret(
-            chain_id=d["chain_id"], bounty=d["bounty"], sender=d["sender"], commitment=d["commitment"],
-            salt=d["salt"], hyperparameters=Hyperparameters.from_dict(d["hyperparameters"], bounds=bounds),
-            created_at=d["created_at"],
-        )
+        """The record of one commitment; :class:`VaultError` if missing or unreadable."""
+        path = self._submission_path(chain_id, _hex(commitment))
+        d = self._load(path)
+        with _fields(path):
+            return SubmissionSecret(
+                chain_id=d["chain_id"], bounty=d["bounty"], sender=d["sender"], commitment=d["commitment"],
+                salt=d["salt"], hyperparameters=Hyperparameters.from_dict(d["hyperparameters"], bounds=bounds),
+                created_at=d["created_at"],
+            )
 
     def submissions(self, chain_id: int, bounty: "str | None" = None, sender: "str | None" = None) -> Iterator[SubmissionSecret]:
+        """Every readable submission record of ``chain_id`` (optionally of one bounty / sender).
+
+        A record that cannot be read or parsed is skipped with a :class:`VaultWarning`
+        naming its file; the others are still returned.
+        """
         folder = self.root / str(int(chain_id)) / "submissions"
         for path in sorted(folder.glob("*.json")) if folder.is_dir() else ():
-            secret = self.submission(chain_id, path.stem)
+            try:
+                secret = self.submission(chain_id, path.stem)
+            except VaultError as exc:  # its message starts with the path
+                warnings.warn(VaultWarning(f"skipping unreadable vault record {exc}"), stacklevel=2)
+                continue
             if bounty is not None and secret.bounty.lower() != str(bounty).lower():
                 continue
             if sender is not None and secret.sender.lower() != str(sender).lower():
@@ -182,8 +213,22 @@ class Vault:
             yield secret
 
     def test_set(self, chain_id: int, test_commitment: "bytes | str") -> TestSetSecret:
-        d = self._load(self._test_path(chain_id, _hex(test_commitment)))
-        return TestSetSecret(
-            chain_id=d["chain_id"], test_commitment=d["test_commitment"], test_cid=d["test_cid"], salt=d["salt"],
-            created_at=d["created_at"],
-        )
+        """The organizer's test-set record; :class:`VaultError` if missing or unreadable."""
+        path = self._test_path(chain_id, _hex(test_commitment))
+        d = self._load(path)
+        with _fields(path):
+            return TestSetSecret(
+                chain_id=d["chain_id"], test_commitment=d["test_commitment"], test_cid=d["test_cid"], salt=d["salt"],
+                created_at=d["created_at"],
+            )
+
+
+@contextmanager
+def _fields(path: Path) -> Iterator[None]:
+    """Turn a missing or malformed field of a parsed record into a :class:`VaultError` naming the file."""
+    try:
+        yield
+    except KeyError as exc:
+        raise VaultError(f"{path}: unreadable secret (missing field {exc})") from None
+    except (TypeError, ValueError) as exc:
+        raise VaultError(f"{path}: unreadable secret ({exc})") from None

@@ -135,7 +135,7 @@ def test_read__missing_file_or_directory__raises(tmp_path):
     with pytest.raises(DataError, match="is a directory"):
         read_prices_csv(tmp_path)
     (tmp_path / "bin.csv").write_bytes(b"\xff\xfe\x00")
-    with pytest.raises(DataError, match="bin.csv: not UTF-8"):
+    with pytest.raises(DataError, match=r"bin.csv: encoded as UTF-16 LE \(byte-order mark ff fe\), not UTF-8"):
         read_prices_csv(tmp_path / "bin.csv")
 
 

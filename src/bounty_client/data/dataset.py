@@ -23,10 +23,22 @@ The rules (the original project's, made leak-free):
    organizer's hidden part (their history may reach back into public rows);
    public windows whose label would need hidden prices are dropped, a gap of
    ``future_period`` windows again.
-6. **Scaling.** Each feature is standardised with the mean and standard
+6. **Gaps.** The data's sampling *interval* is taken from ``interval=`` when
+   given, else inferred as the most common step between joined rows (the spec
+   has no interval field; exchanges and coinpaprika skip intervals, so a mean
+   or a minimum would be wrong). A window and its label must cover exactly
+   ``seq_len + 1`` rows (the first only feeds the percent changes) plus
+   ``future_period`` rows, one ``interval`` apart: a window whose span contains
+   a step of any other length (a hole in any coin, or in all of them) is
+   dropped and counted per split in :attr:`Dataset.gap_windows`. The train /
+   validation split is made over the windows that remain (so a label still
+   never reads a validation row). If more than a tenth
+   (:data:`MAX_GAP_FRACTION`) of all windows are lost to gaps,
+   :class:`DataError` names the largest gap (start, end, missing steps).
+7. **Scaling.** Each feature is standardised with the mean and standard
    deviation of the feature rows that training windows cover (and nothing
-   later); a constant feature gets std 1. The same statistics scale
-   validation and test windows.
+   later; a change across a gap is left out); a constant feature gets std 1.
+   The same statistics scale validation and test windows.
 
 A participant (no hidden part) and the organizer (with it) get bit-identical
 training and validation arrays and scaler.
@@ -45,7 +57,11 @@ import pandas as pd
 from .errors import DataError
 from .files import COLUMNS, _fmt_ts, validate_prices
 
-__all__ = ["Dataset", "build_dataset", "split_hidden", "join_prices", "min_public_rows"]
+__all__ = ["Dataset", "build_dataset", "split_hidden", "join_prices", "min_public_rows", "infer_interval",
+           "MAX_GAP_FRACTION"]
+
+#: Largest share of windows that may be dropped because they cross a gap (rule 6).
+MAX_GAP_FRACTION = 0.1
 
 
 @dataclass(eq=False, repr=False)
@@ -74,6 +90,9 @@ class Dataset:
     n_public_rows: int = 0  #: joined rows before the hidden part
     hidden_start: pd.Timestamp | None = None  #: first hidden timestamp, None for a participant
     zero_fixes: int = 0  #: percent changes from a zero value, set to 0.0 (see module docs)
+    interval: pd.Timedelta | None = None  #: sampling interval of the joined rows (given or inferred)
+    gap_windows: dict[str, int] = field(default_factory=lambda: {"train": 0, "val": 0, "test": 0})
+    #: windows dropped per split because their span crosses a gap (rule 6)
 
     # ---------------------------------------------------------------- shapes
     @property
@@ -97,7 +116,7 @@ class Dataset:
 
     # --------------------------------------------------------------- reports
     def summary(self) -> pd.DataFrame:
-        """One row per split: windows, share of up labels, first and last window end."""
+        """One row per split: windows, windows dropped for gaps, share of up labels, first and last window end."""
         rows = []
         for name in ("train", "val", "test"):
             y = getattr(self, f"y_{name}")
@@ -106,6 +125,7 @@ class Dataset:
                 {
                     "split": name,
                     "windows": int(len(y)),
+                    "gap_dropped": int(self.gap_windows.get(name, 0)),
                     "up_fraction": float(y.mean()) if len(y) else float("nan"),
                     "first_end": t[0] if len(t) else pd.NaT,
                     "last_end": t[-1] if len(t) else pd.NaT,
@@ -126,6 +146,8 @@ class Dataset:
             "n_rows": self.n_rows,
             "n_public_rows": self.n_public_rows,
             "dropped_rows": self.dropped_rows,
+            "interval_seconds": None if self.interval is None else self.interval.total_seconds(),
+            "gap_windows": {k: int(v) for k, v in self.gap_windows.items()},
             "zero_fixes": self.zero_fixes,
             "hidden_start": None if self.hidden_start is None else _fmt_ts(self.hidden_start),
             "splits": {
@@ -164,7 +186,9 @@ class Dataset:
             f"features={self.n_features} [{', '.join(self.feature_names[:4])}"
             f"{', ...' if self.n_features > 4 else ''}], "
             f"{part('train')}, {part('val')}, {part('test')}, "
-            f"rows={self.n_rows}, dropped_rows={self.dropped_rows})"
+            f"rows={self.n_rows}, dropped_rows={self.dropped_rows}, "
+            f"gap_windows={sum(self.gap_windows.values())}"
+            f"{'' if self.interval is None else ', interval=' + _fmt_interval(self.interval)})"
         )
 
     def _repr_html_(self) -> str:  # notebooks
@@ -172,6 +196,28 @@ class Dataset:
 
 
 # ------------------------------------------------------------------------- helpers
+
+
+def _fmt_interval(interval: pd.Timedelta) -> str:
+    seconds = int(interval.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds % size == 0 and seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{interval.total_seconds():g}s"
+
+
+def infer_interval(index: pd.DatetimeIndex) -> pd.Timedelta:
+    """The sampling interval of a time index: its most common step (ties: the shortest).
+
+    The mode, not the mean or the minimum: holes make some steps longer, and one
+    stray extra row makes one step shorter, while most steps keep the interval.
+    Raises :class:`DataError` for fewer than two rows.
+    """
+    if len(index) < 2:
+        raise DataError("need at least two rows to infer the sampling interval", source="build_dataset")
+    steps = np.diff(index.asi8)
+    values, counts = np.unique(steps, return_counts=True)  # sorted: argmax picks the shortest tie
+    return pd.Timedelta(int(values[np.argmax(counts)]), unit="ns")
 
 
 def _check_int(name: str, value: object, minimum: int) -> int:
@@ -278,6 +324,7 @@ def build_dataset(
     val_fraction: float = 0.2,
     hidden: Mapping[str, pd.DataFrame] | None = None,
     columns: Sequence[str] = ("price", "volume_24h"),
+    interval: "pd.Timedelta | str | None" = None,
 ) -> Dataset:
     """Build train / validation (/ test) windows from price tables. Rules: module docstring.
 
@@ -285,11 +332,14 @@ def build_dataset(
     :func:`~bounty_client.data.read_prices_dir`); ``hidden`` is the organizer's
     held-out part (from :func:`split_hidden`), or ``None`` for a participant,
     which leaves the test arrays empty. ``columns`` picks the per-coin features.
+    ``interval`` (e.g. ``"5min"``) is the sampling interval; ``None`` infers it
+    (:func:`infer_interval`). Windows crossing a gap are dropped (rule 6).
 
     Raises :class:`DataError` for an unknown target coin (listing the coins), bad
     parameters, bad tables (naming coin, row and column), a hidden part that
-    does not start after the public one, or too few rows (saying how many are
-    needed and how many there are).
+    does not start after the public one, too few rows (saying how many are
+    needed and how many there are), or more than :data:`MAX_GAP_FRACTION` of
+    the windows lost to gaps (naming the largest gap).
     """
     seq_len = _check_int("seq_len", seq_len, 1)
     future_period = _check_int("future_period", future_period, 1)
@@ -355,6 +405,62 @@ def build_dataset(
                 source="hidden",
             )
 
+    # Rule 6: every step inside a window's span (rows e-seq_len .. e+future_period) is one interval.
+    index = joined.index
+    if interval is None:
+        step = infer_interval(index)
+    else:
+        try:
+            step = pd.Timedelta(interval)
+        except (ValueError, TypeError):
+            raise DataError(f"interval: {interval!r} is not a duration such as '5min'", source="build_dataset") from None
+        if step <= pd.Timedelta(0):
+            raise DataError(f"interval: must be positive, got {interval!r}", source="build_dataset")
+    steps = np.diff(index.asi8)
+    step_ok = steps == step.value  # step_ok[j]: joined rows j and j+1 are one interval apart
+    bad_before = np.concatenate([[0], np.cumsum(~step_ok)])  # bad steps among the first j
+
+    def intact(ends: np.ndarray) -> np.ndarray:
+        return bad_before[ends + future_period] == bad_before[ends - seq_len]
+
+    public_ends = np.arange(seq_len, n_public - future_period)
+    test_candidates = np.arange(n_public, n_public + n_test)
+    public_ok = intact(public_ends)
+    test_ok = intact(test_candidates)
+    valid = public_ends[public_ok]
+    n_val = 0 if val_fraction == 0 else max(1, int(round(val_fraction * len(valid)))) if len(valid) else 0
+    val_ends = valid[len(valid) - n_val:] if n_val else valid[:0]
+    # a training label (row e + future_period) must lie before the first validation window's end
+    train_ends = valid[valid + future_period < val_ends[0]] if n_val else valid
+    test_ends = test_candidates[test_ok]
+    lost_public = public_ends[~public_ok]
+    gap_windows = {
+        "train": int((lost_public < val_ends[0]).sum()) if n_val else int(len(lost_public)),
+        "val": int((lost_public >= val_ends[0]).sum()) if n_val else 0,
+        "test": int((~test_ok).sum()),
+    }
+    lost = sum(gap_windows.values())
+    candidates = len(public_ends) + len(test_candidates)
+    if lost > MAX_GAP_FRACTION * candidates:
+        raise DataError(
+            f"{lost} of {candidates} windows ({100 * lost / candidates:.1f}%, more than "
+            f"{100 * MAX_GAP_FRACTION:g}%) cross a gap in the {_fmt_interval(step)} price history; "
+            f"{_describe_largest_gap(index, steps, step)}. Fill the missing rows from the source, or pick a "
+            f"period without holes",
+            source="build_dataset",
+        )
+    if len(train_ends) < 1 or (val_fraction > 0 and n_val < 1):
+        raise DataError(
+            f"too few windows without gaps: {len(valid)} of {len(public_ends)} public windows remain after "
+            f"dropping those that cross a gap, leaving {len(train_ends)} for training and {n_val} for validation",
+            source="build_dataset",
+        )
+    if hidden_start is not None and not len(test_ends):
+        raise DataError(
+            f"every one of the {n_test} test windows crosses a gap; {_describe_largest_gap(index, steps, step)}",
+            source="hidden",
+        )
+
     feature_names = [f"{c}_{col}" for c in coins for col in columns]
     values = joined[feature_names].to_numpy(dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -363,11 +469,8 @@ def build_dataset(
     zero_fixes = int(nonfinite.sum())
     changes[nonfinite] = 0.0
 
-    train_ends = np.arange(seq_len, seq_len + n_train)
-    val_ends = np.arange(n_public - future_period - n_val, n_public - future_period)
-    test_ends = np.arange(n_public, n_public + n_test)
-
-    fit_rows = changes[: train_ends[-1]]  # feature rows of joined rows 1 .. last train end
+    # feature rows of joined rows 1 .. last train end, without the changes across a gap
+    fit_rows = changes[: train_ends[-1]][step_ok[: train_ends[-1]]]
     mean = fit_rows.mean(axis=0)
     std = fit_rows.std(axis=0)
     std = np.where((std > 0) & np.isfinite(std), std, 1.0)
@@ -411,4 +514,18 @@ def build_dataset(
         n_public_rows=n_public,
         hidden_start=hidden_start,
         zero_fixes=zero_fixes,
+        interval=step,
+        gap_windows=gap_windows,
     )
+
+
+def _describe_largest_gap(index: pd.DatetimeIndex, steps: np.ndarray, step: pd.Timedelta) -> str:
+    """'largest gap: START to END (N missing steps)' for the longest step, or the first odd one."""
+    j = int(np.argmax(steps))
+    if steps[j] > step.value:
+        missing = int(steps[j] // step.value) - 1 + (1 if steps[j] % step.value else 0)
+        return (f"largest gap: {_fmt_ts(index[j])} to {_fmt_ts(index[j + 1])} "
+                f"({missing} missing {_fmt_interval(step)} steps)")
+    j = int(np.flatnonzero(steps != step.value)[0])
+    return (f"irregular step: {_fmt_ts(index[j])} to {_fmt_ts(index[j + 1])} is "
+            f"{_fmt_interval(pd.Timedelta(int(steps[j]), unit='ns'))}, not {_fmt_interval(step)}")

@@ -9,6 +9,11 @@ timestamp and three non-negative numbers (prices strictly positive), written as
 integers when they are integral (``94``) and as the shortest decimal that
 round-trips otherwise. Rows are in strictly increasing time order.
 
+Reading accepts what spreadsheet tools and exchanges save, as pandas does:
+UTF-8 with or without a byte-order mark (``utf-8-sig``) and LF, CRLF or CR line
+ends. Any other encoding (UTF-16 from Excel's "Unicode text", a Windows code
+page) is refused with an error naming the encoding found and asking for UTF-8.
+
 In memory a price table is a :class:`pandas.DataFrame` with a UTC
 :class:`~pandas.DatetimeIndex` named ``timestamp`` and float64 columns
 ``price``, ``volume_24h`` and ``market_cap`` (:data:`COLUMNS`).
@@ -16,9 +21,9 @@ In memory a price table is a :class:`pandas.DataFrame` with a UTC
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
-import os
 import re
 from os import PathLike
 from pathlib import Path
@@ -35,6 +40,7 @@ __all__ = [
     "csv_name",
     "validate_prices",
     "parse_prices_csv",
+    "decode_csv_bytes",
     "format_prices_csv",
     "read_prices_csv",
     "write_prices_csv",
@@ -88,23 +94,94 @@ def read_prices_csv(path: PathLikeStr) -> pd.DataFrame:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise DataError("file not found", source=path) from None
     except IsADirectoryError:
         raise DataError("is a directory, not a CSV file", source=path) from None
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", source=path) from None
     except OSError as exc:
         raise DataError(f"cannot read file: {exc.strerror or exc}", source=path) from None
-    return parse_prices_csv(text, source=str(path))
+    return parse_prices_csv(data, source=str(path))
 
 
-def parse_prices_csv(text: str, *, source: str = "<string>") -> pd.DataFrame:
-    """Parse the text of a coinpaprika-format CSV file; see :func:`read_prices_csv`."""
+_OTHER_BOMS = (  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
+    (codecs.BOM_UTF32_LE, "UTF-32 LE"),
+    (codecs.BOM_UTF32_BE, "UTF-32 BE"),
+    (codecs.BOM_UTF16_LE, "UTF-16 LE"),
+    (codecs.BOM_UTF16_BE, "UTF-16 BE"),
+)
+_SAVE_AS_UTF8 = "save the file as UTF-8 (CSV UTF-8 in a spreadsheet; a byte-order mark is fine)"
+
+
+def _guess_encoding(data: bytes) -> str:
+    """Best guess at a non-UTF-8 encoding, for the error message only (charset-normalizer,
+    already installed with requests; imported here so ``import bounty_client`` stays cheap)."""
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data[: 1 << 16]).best()
+    except Exception:  # a guess for a message must never hide the real error
+        best = None
+    if best is not None and best.encoding.replace("_", "-") not in ("utf-8", "ascii"):
+        return best.encoding.replace("_", "-")
+    return "UTF-16 or UTF-32" if b"\x00" in data else "an 8-bit code page such as Windows-1252"
+
+
+def decode_csv_bytes(data: bytes, *, source: str = "<bytes>") -> str:
+    """Text of a CSV file's bytes as pandas reads it (``encoding="utf-8-sig"``).
+
+    A UTF-8 byte-order mark is dropped. Raises :class:`DataError` naming the
+    encoding for a UTF-16/32 byte-order mark, NUL bytes (UTF-16/32 without a mark)
+    or bytes that are not UTF-8 (with the encoding charset-normalizer detects).
+    """
+    data = bytes(data)
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    for bom, name in _OTHER_BOMS:
+        if data.startswith(bom):
+            raise DataError(f"encoded as {name} (byte-order mark {bom.hex(' ')}), not UTF-8; {_SAVE_AS_UTF8}",
+                            source=source)
+    if b"\x00" in data:  # valid UTF-8, but no CSV has NUL bytes: UTF-16/32 without a mark
+        raise DataError(f"contains NUL bytes: encoded as {_guess_encoding(data)}, not UTF-8; {_SAVE_AS_UTF8}",
+                        source=source)
+    if not _is_utf8(data):
+        _refuse(data, source)
+    return data.decode("utf-8")
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _refuse(data: bytes, source: str):
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at byte {exc.start}); the encoding looks "
+            f"like {_guess_encoding(data)}; {_SAVE_AS_UTF8}",
+            source=source,
+        ) from None
+    raise AssertionError("unreachable: _refuse called on valid UTF-8")
+
+
+def parse_prices_csv(text: "str | bytes", *, source: str = "<string>") -> pd.DataFrame:
+    """Parse a coinpaprika-format CSV file's text or bytes; see :func:`read_prices_csv`.
+
+    Bytes are decoded by :func:`decode_csv_bytes` (UTF-8, optional byte-order mark);
+    a leading byte-order mark in ``text`` is dropped too. LF, CRLF and CR line ends
+    are all accepted.
+    """
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        text = decode_csv_bytes(bytes(text), source=source)
+    text = text.removeprefix("\ufeff")
     fields: list[list[str]] = []
     line_numbers: list[int] = []
-    reader = csv.reader(io.StringIO(text), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         for row in reader:
             if not row or (len(row) == 1 and not row[0].strip()):
@@ -325,13 +402,10 @@ def format_prices_csv(frame: pd.DataFrame, *, source: str = "prices") -> str:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8", newline="")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    """Through the package's one atomic writer (exclusive temporary file, fsync, rename)."""
+    from ..storage.atomic import write_atomic
+
+    write_atomic(path, text.encode("utf-8"))
 
 
 def write_prices_csv(frame: pd.DataFrame, path: PathLikeStr) -> Path:

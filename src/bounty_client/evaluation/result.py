@@ -221,10 +221,9 @@ class EvaluationResult:
         """The report as canonical JSON (sorted keys, compact); written to ``path`` if given."""
         text = json.dumps(self.report(), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
         if path is not None:
-            target = Path(path)
-            tmp = target.with_name(f".{target.name}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, target)
+            from ..storage.atomic import write_atomic  # exclusive temp file, fsync, rename
+
+            write_atomic(path, text.encode("utf-8"))
         return text
 
     @classmethod

@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator, NamedTuple, Sequence, Union
 
-from .atomic import atomic_target
+from .atomic import PUBLIC_FILE_MODE, atomic_write
 from .cid import CID, cid_from_bytes, cid_from_digest
 from .errors import CARError, StorageError
 from .unixfs import read_uvarint, uvarint
@@ -26,6 +26,7 @@ from .unixfs import read_uvarint, uvarint
 __all__ = ["CARError", "CarBlock", "encode_header", "decode_header", "write_car", "read_car", "iter_car"]
 
 _MAX_HEADER = 1 << 20
+_MAX_NESTING = 16        # header CBOR nesting: {roots: [tag(bytes)]} needs 3
 _MAX_SECTION = 1 << 24  # kubo's block limit is 2 MiB (4 MiB hard); allow headroom
 
 
@@ -75,7 +76,9 @@ class _CborReader:
         self.pos += width
         return v
 
-    def item(self):
+    def item(self, depth: int = 0):
+        if depth > _MAX_NESTING:  # a header is a flat map; refuse deep nesting before recursion does
+            raise self._fail(f"nested deeper than {_MAX_NESTING} levels")
         if self.pos >= len(self.data):
             raise self._fail("ends early")
         b = self.data[self.pos]
@@ -96,16 +99,18 @@ class _CborReader:
             except UnicodeDecodeError:
                 raise self._fail("invalid UTF-8 in a key") from None
         if major == 4:
-            return [self.item() for _ in range(self._arg(info))]
+            return [self.item(depth + 1) for _ in range(self._arg(info))]
         if major == 5:
             out = {}
             for _ in range(self._arg(info)):
-                k = self.item()
-                out[k] = self.item()
+                k = self.item(depth + 1)
+                if not isinstance(k, (str, bytes, int)):
+                    raise self._fail("map key is not a string")
+                out[k] = self.item(depth + 1)
             return out
         if major == 6:
             tag = self._arg(info)
-            val = self.item()
+            val = self.item(depth + 1)
             if tag != 42 or not isinstance(val, bytes) or not val.startswith(b"\x00"):
                 raise self._fail(f"unexpected tag {tag}")
             try:
@@ -183,8 +188,9 @@ def _section_cid(section: bytes, source: str, offset: int) -> tuple[int, bytes, 
         codec, pos = read_uvarint(section, pos, len(section))
         hcode, pos = read_uvarint(section, pos, len(section))
         hlen, pos = read_uvarint(section, pos, len(section))
-    except StorageError:
-        raise CARError(f"{source}: section at byte {offset}: truncated CID") from None
+    except StorageError as exc:
+        raise CARError(f"{source}: section at byte {offset}: truncated or malformed CID "
+                       f"({exc})") from None
     if version != 1:
         raise CARError(f"{source}: section at byte {offset}: CID version {version}")
     end = pos + hlen
@@ -208,10 +214,12 @@ def iter_car(f: BinaryIO, source: str = "CAR") -> tuple[list[CID], Iterator[CarB
         if n == 0 or n > _MAX_HEADER:
             raise CARError(f"{source}: implausible CAR header length {n}")
         roots = decode_header(_read_exact(f, n), source)
-    except (EOFError, ValueError) as exc:
-        if isinstance(exc, CARError):
-            raise
+    except CARError:
+        raise  # already precise (CARError is a ValueError: keep it out of the handlers below)
+    except EOFError:
         raise CARError(f"{source}: truncated CAR header") from None
+    except ValueError as exc:
+        raise CARError(f"{source}: bad CAR header length: {exc}") from None
 
     def sections() -> Iterator[CarBlock]:
         offset = len(uvarint(n)) + n
@@ -221,12 +229,15 @@ def iter_car(f: BinaryIO, source: str = "CAR") -> tuple[list[CID], Iterator[CarB
                 if length is None:
                     return
                 if length == 0 or length > _MAX_SECTION:
-                    raise CARError(f"{source}: section at byte {offset}: implausible length {length}")
+                    raise CARError(f"{source}: section at byte {offset}: implausible length {length} "
+                                   f"(a section holds 1 to {_MAX_SECTION} bytes)")
                 section = _read_exact(f, length)
+            except CARError:
+                raise  # precise already ("implausible length 0"); CARError is a ValueError
             except EOFError:
                 raise CARError(f"{source}: truncated section at byte {offset}") from None
-            except ValueError:
-                raise CARError(f"{source}: bad section length at byte {offset}") from None
+            except ValueError as exc:  # only _read_varint's "varint too long" is left
+                raise CARError(f"{source}: bad section length at byte {offset}: {exc}") from None
             codec, digest, clen = _section_cid(section, source, offset)
             block = section[clen:]
             if hashlib.sha256(block).digest() != digest:
@@ -244,12 +255,13 @@ read_car = iter_car
 
 
 def write_car(path: Union[str, "os.PathLike[str]"], roots: Sequence[CID],
-              blocks: Iterable[tuple[CID, bytes]]) -> Path:
-    """Write a CARv1 file atomically (temporary file + rename); returns the path."""
+              blocks: Iterable[tuple[CID, bytes]], *, mode: int = PUBLIC_FILE_MODE) -> Path:
+    """Write a CARv1 file atomically (:func:`~bounty_client.storage.atomic.atomic_write`:
+    exclusive temporary file, fsync, rename); returns the path. ``mode``: permission bits
+    (:data:`~bounty_client.storage.atomic.PRIVATE_FILE_MODE` for a private store's export)."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     header = encode_header(roots)
-    with atomic_target(target) as tmp, open(tmp, "wb") as out:
+    with atomic_write(target, mode=mode) as out:
         out.write(uvarint(len(header)))
         out.write(header)
         for cid, block in blocks:

@@ -17,6 +17,7 @@ __all__ = [
     "CorruptBlockError",
     "TruncatedBlockError",
     "CorruptDAGError",
+    "FileTooLargeError",
     "UnsupportedDAGError",
     "NotPinnedError",
     "StoreRootError",
@@ -70,6 +71,14 @@ class TruncatedBlockError(CorruptBlockError):
 
 class CorruptDAGError(StorageError):
     """Blocks hash correctly but the DAG they form is inconsistent (sizes, fields)."""
+
+
+class FileTooLargeError(StorageError, ValueError):
+    """A file's declared (or streamed) size exceeds the store's ``max_file_size`` cap.
+
+    Raised before the bytes are returned or renamed into place; raise the cap
+    (``max_file_size=`` or ``$BOUNTY_MAX_FILE_SIZE``) to read a larger file you trust.
+    """
 
 
 class UnsupportedDAGError(StorageError, ValueError):

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import io
 import os
-import tempfile
 import threading
 import warnings
 import weakref
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Optional, Union
 from urllib.parse import urlsplit
 
-from .atomic import atomic_target
+from .atomic import atomic_write
 from .cid import RAW, CIDLike, cid_str, parse_cid, to_cidv1
 from .errors import (
     CIDNotFoundError,
@@ -39,7 +38,7 @@ from .errors import (
     StorageError,
     StoreURLError,
 )
-from .local import DataLike, StoredObject
+from .local import DataLike, StoredObject, _too_large, max_file_size_from_env
 from .unixfs import CHUNK_SIZE, DagBuilder
 
 __all__ = ["KuboStore", "DEFAULT_API", "ADD_PARAMS"]
@@ -143,10 +142,15 @@ class KuboStore:
     ``/ip4/127.0.0.1/tcp/5001``) or ``http://host:port``. ``timeout`` (seconds)
     bounds every call; for streamed transfers it bounds each wait for data.
     Call :meth:`close` (or use ``with``) when done; it is also closed when
-    garbage-collected.
+    garbage-collected. ``max_file_size`` (bytes; default ``$BOUNTY_MAX_FILE_SIZE``
+    or 1 GiB) caps what :meth:`get` accepts from the node: the transfer is cut
+    with :class:`FileTooLargeError` as soon as more arrives, before any check
+    or rename.
     """
 
-    def __init__(self, api: str = DEFAULT_API, *, timeout: float = 60.0, verify: bool = True) -> None:
+    def __init__(self, api: str = DEFAULT_API, *, timeout: float = 60.0, verify: bool = True,
+                 max_file_size: Optional[int] = None) -> None:
+        self.max_file_size = max_file_size_from_env(max_file_size)
         self._api, self._client_kwargs = _parse_api(api)
         if not timeout or timeout <= 0:
             raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
@@ -384,56 +388,41 @@ class KuboStore:
             if trailer:
                 raise KuboError(f"kubo at {self._api}: cat {cid_str(cid)} failed mid-stream: {trailer}")
 
+    def _sink(self, c, write: Callable[[bytes], Any]) -> "_CatSink":
+        return _CatSink(c, write, self.max_file_size, self.verify, self._api)
+
     def get(self, cid: CIDLike, path: Union[str, "os.PathLike[str]", None] = None):
         """Return the file as bytes, or stream it to ``path`` (returns the Path).
 
         With ``verify`` (default) the bytes must rebuild ``cid``; written files
-        are renamed into place only after that check.
+        are renamed into place only after that check. More than
+        ``max_file_size`` bytes raise :class:`FileTooLargeError` as they arrive
+        (nothing is kept).
         """
         c = parse_cid(cid)
         if path is None:
-            chunks: list[bytes] = []
-            self._call(f"cat {cid_str(c)}", lambda cl: self._cat_stream(cl, c, chunks.append), None)
-            data = b"".join(chunks)
-            if self.verify:
-                self._verify_bytes(c, data)
-            return data
+            buf = bytearray()
+            sink = self._sink(c, buf.extend)
+            self._call(f"cat {cid_str(c)}", lambda cl: self._cat_stream(cl, c, sink), None)
+            sink.finish(self._check_content)
+            return bytes(buf)
         target = Path(path)
         if target.is_dir():
             target = target / cid_str(c)
-        builder = DagBuilder() if self.verify and c.codec.code != RAW else None
-        with atomic_target(target) as tmp:
-            with open(tmp, "wb") as out:
-                def sink(chunk: bytes) -> None:
-                    out.write(chunk)
-                    if builder is not None:
-                        builder.write(chunk)
-                self._call(f"cat {cid_str(c)}", lambda cl: self._cat_stream(cl, c, sink), None)
-            if builder is not None:
-                self._check_content(c, builder)
-            elif self.verify:
-                self._verify_bytes(c, Path(tmp).read_bytes())
+        with atomic_write(target) as out:
+            sink = self._sink(c, out.write)
+            self._call(f"cat {cid_str(c)}", lambda cl: self._cat_stream(cl, c, sink), None)
+            sink.finish(self._check_content)
         return target
-
-    def _verify_bytes(self, c, data: bytes) -> None:
-        if c.codec.code == RAW:
-            import hashlib
-
-            if hashlib.sha256(data).digest() != c.raw_digest:
-                raise ContentMismatchError(
-                    f"kubo at {self._api} returned bytes that do not hash to {cid_str(c)}")
-            return
-        self._check_content(c, data)
 
     async def aget(self, cid: CIDLike) -> bytes:
         """Coroutine version of ``get(cid)`` (bytes only)."""
         c = parse_cid(cid)
-        chunks: list[bytes] = []
-        await self._acall(f"cat {cid_str(c)}", lambda cl: self._cat_stream(cl, c, chunks.append), None)
-        data = b"".join(chunks)
-        if self.verify:
-            self._verify_bytes(c, data)
-        return data
+        buf = bytearray()
+        sink = self._sink(c, buf.extend)
+        await self._acall(f"cat {cid_str(c)}", lambda cl: self._cat_stream(cl, c, sink), None)
+        sink.finish(self._check_content)
+        return bytes(buf)
 
     def cat(self, cid: CIDLike) -> bytes:
         """Alias of ``get(cid)``."""
@@ -505,13 +494,12 @@ class KuboStore:
 
     # ------------------------------------------------------------------ CAR
     def export_car(self, cid: CIDLike, path: Union[str, "os.PathLike[str]"]) -> Path:
-        """``ipfs dag export``: write the DAG as CARv1; every block is verified."""
+        """``ipfs dag export``: write the DAG as CARv1; every block is verified before the
+        file is renamed into place (through :func:`~bounty_client.storage.atomic.atomic_write`)."""
         from .car import iter_car
 
         c = parse_cid(cid)
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.part-")
 
         async def run(client, out):
             resp = await asyncio.wait_for(client.session.post(
@@ -525,20 +513,12 @@ class KuboStore:
                     if not chunk:
                         break
                     out.write(chunk)
-        try:
-            with open(fd, "wb") as out:
-                self._call(f"dag/export {cid_str(c)}", lambda cl: run(cl, out), None)
-            with open(tmp, "rb") as f:
-                roots, sections = iter_car(f, source=f"dag/export of {cid_str(c)}")
-                for _ in sections:
-                    pass
-            os.replace(tmp, target)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
+        with atomic_write(target) as out:
+            self._call(f"dag/export {cid_str(c)}", lambda cl: run(cl, out), None)
+            out.seek(0)  # the temporary file is open for reading too: verify before the rename
+            roots, sections = iter_car(out, source=f"dag/export of {cid_str(c)}")
+            for _ in sections:
                 pass
-            raise
         return target
 
     def import_car(self, path: Union[str, "os.PathLike[str]"], *, pin: bool = True) -> list[str]:
@@ -563,3 +543,36 @@ class KuboStore:
                                               {"pin-roots": "true" if pin else "false"}, data=mp)
         self._call(f"dag/import {path}", run, self.timeout + os.path.getsize(path) / (1 << 20))
         return [cid_str(r) for r in roots]
+
+
+class _CatSink:
+    """Receives a ``cat`` stream: counts bytes against the cap, verifies as it goes
+    (a :class:`DagBuilder` rebuilding the CID, or sha2-256 for a raw block) and
+    passes each chunk on; nothing is buffered here."""
+
+    def __init__(self, c, write: Callable[[bytes], Any], cap: int, verify: bool, api: str) -> None:
+        import hashlib
+
+        self.c, self.write, self.cap, self.api = c, write, cap, api
+        self.size = 0
+        raw = c.codec.code == RAW
+        self.builder = DagBuilder() if verify and not raw else None
+        self.hasher = hashlib.sha256() if verify and raw else None
+
+    def __call__(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.cap:
+            raise _too_large(f"kubo at {self.api}: file {cid_str(self.c)}", self.size, self.cap)
+        self.write(chunk)
+        if self.builder is not None:
+            self.builder.write(chunk)
+        elif self.hasher is not None:
+            self.hasher.update(chunk)
+
+    def finish(self, check_content: Callable[[Any, Any], None]) -> None:
+        """Raise :class:`ContentMismatchError` if the bytes do not rebuild the CID."""
+        if self.builder is not None:
+            check_content(self.c, self.builder)
+        elif self.hasher is not None and self.hasher.digest() != self.c.raw_digest:
+            raise ContentMismatchError(
+                f"kubo at {self.api} returned bytes that do not hash to {cid_str(self.c)}")

@@ -6,38 +6,46 @@ Layout under the store root (created on the first write)::
     roots/<cidv1>.json         one record per added file (CID, size, name, time)
     pins/<cidv1>               present while the root is pinned
 
-Every file is written to a temporary name in its final directory and then
-``os.replace``-d into place, so a crash never leaves a half-written block
-under a valid name, and several processes may add to one store at once (two
-writers of the same block write the same bytes; the last rename wins).
-Reading hashes every block and compares it with the CID it is stored under.
+Every file is written through :func:`~bounty_client.storage.atomic.write_atomic`
+(an exclusively created temporary file in its final directory, then renamed), so a
+crash never leaves a half-written block under a valid name, and several processes
+may add to one store at once (two writers of the same block write the same bytes;
+the last rename wins). Reading hashes every block and compares it with the CID it
+is stored under.
+
+Untrusted DAGs (a CAR from a stranger) are read with bounded work: every traversal
+is iterative (no recursion limit), :meth:`LocalStore.has` and
+:meth:`LocalStore.iter_blocks` visit each distinct block once, and :meth:`LocalStore.get`
+streams the file, refusing it (:class:`FileTooLargeError`) as soon as its declared or
+streamed size exceeds ``max_file_size``. A DAG whose nodes link the same child many
+times is legitimate (``ipfs add`` of a file of zeros does it), so repeated subtrees
+are read once and replayed from memory instead of re-read.
 """
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 import os
 import queue
-import tempfile
 import threading
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator, NamedTuple, Optional, Union
+from typing import Any, BinaryIO, Iterator, NamedTuple, Optional, Union
 
 import hashlib
 
-from .atomic import atomic_target
+from .atomic import PRIVATE_FILE_MODE, PUBLIC_FILE_MODE, atomic_write, write_atomic
 from .cid import CID, DAG_PB, RAW, CIDLike, cid_from_bytes, cid_from_digest, cid_str, parse_cid
 from .errors import (
     BlockNotFoundError,
     CIDNotFoundError,
     CorruptBlockError,
     CorruptDAGError,
+    FileTooLargeError,
     NotPinnedError,
     StorageError,
     StoreRootError,
@@ -46,7 +54,8 @@ from .errors import (
 )
 from .unixfs import CHUNK_SIZE, TYPE_FILE, TYPE_RAW, BuildResult, DagBuilder, decode_node, uvarint
 
-__all__ = ["LocalStore", "StoredObject", "default_store_root", "DataLike"]
+__all__ = ["LocalStore", "StoredObject", "default_store_root", "DataLike", "DEFAULT_MAX_FILE_SIZE",
+           "max_file_size_from_env"]
 
 DataLike = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]", BinaryIO]
 
@@ -54,6 +63,38 @@ _ENV_ROOT = "BOUNTY_STORE_DIR"
 _PREFETCH = 4          # blocks read ahead while writing the output
 _WRITE_QUEUE = 4       # chunks in flight between hashing and the writer thread
 _SMALL_BLOCK = 64 * 1024  # internal nodes are < 12 KiB; full-chunk leaves are > 256 KiB
+_MEMO_SUBTREE = 1 << 20   # subtrees up to this many file bytes are kept when they recur ...
+_MEMO_BUDGET = 64 << 20   # ... up to this many bytes in all, per get()
+
+_ENV_MAX_SIZE = "BOUNTY_MAX_FILE_SIZE"
+#: Default cap on the size of a file read from a store (bytes): far above any price table
+#: or report, far below what fills a disk. Override with ``max_file_size=`` or
+#: ``$BOUNTY_MAX_FILE_SIZE``.
+DEFAULT_MAX_FILE_SIZE = 1 << 30
+
+
+def max_file_size_from_env(value: Optional[int] = None) -> int:
+    """``value`` if given, else ``$BOUNTY_MAX_FILE_SIZE``, else :data:`DEFAULT_MAX_FILE_SIZE`
+    (bytes). Raises ``ValueError`` naming the source of a value that is not a positive integer."""
+    source = "max_file_size"
+    if value is None:
+        env = os.environ.get(_ENV_MAX_SIZE)
+        if not env:
+            return DEFAULT_MAX_FILE_SIZE
+        source = f"${_ENV_MAX_SIZE}"
+        try:
+            value = int(env)
+        except ValueError:
+            raise ValueError(f"{source} must be a whole number of bytes, got {env!r}") from None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{source} must be a positive whole number of bytes, got {value!r}")
+    return value
+
+
+def _too_large(what: str, size: int, cap: int) -> FileTooLargeError:
+    return FileTooLargeError(
+        f"{what} is {size} bytes, above the store's max_file_size of {cap} bytes; "
+        f"pass max_file_size= (or set ${_ENV_MAX_SIZE}) to read a larger file you trust")
 
 
 def default_store_root() -> Path:
@@ -171,13 +212,23 @@ class LocalStore:
     ``root`` defaults to :func:`default_store_root`. It is created on the first
     write; a root path that exists but is not a directory is refused. ``fsync``
     makes every write durable across power loss (slower); without it a write
-    is still atomic with respect to crashes of this process.
+    is still atomic with respect to crashes of this process. ``private=True``
+    (the organizer's hidden test set) makes the root and its directories 0700
+    and every file 0600, so other local users cannot read it; an existing root
+    is narrowed to 0700 on first use. ``max_file_size`` (bytes; default
+    ``$BOUNTY_MAX_FILE_SIZE`` or 1 GiB) caps what :meth:`get` and :meth:`verify`
+    will read: :class:`FileTooLargeError` beyond it.
     """
 
     def __init__(self, root: Union[str, "os.PathLike[str]", None] = None, *,
-                 fsync: bool = False, workers: int = 2) -> None:
+                 fsync: bool = False, workers: int = 2, private: bool = False,
+                 max_file_size: Optional[int] = None) -> None:
         self._root = Path(root).expanduser() if root is not None else default_store_root()
         self._fsync = fsync
+        self._private = bool(private)
+        self._file_mode = PRIVATE_FILE_MODE if self._private else PUBLIC_FILE_MODE
+        self._dir_mode = 0o700 if self._private else 0o777
+        self.max_file_size = max_file_size_from_env(max_file_size)
         self._workers = max(1, int(workers))
         self._blocks_dir = str(self._root / "blocks")
         self._known_dirs: set[str] = set()
@@ -200,8 +251,14 @@ class LocalStore:
         """A URL that :func:`open_store` maps back to this store."""
         return f"local:{self._root}"
 
+    @property
+    def private(self) -> bool:
+        """True when directories are 0700 and files 0600."""
+        return self._private
+
     def __repr__(self) -> str:
-        return f"LocalStore(root={str(self._root)!r})"
+        extra = ", private=True" if self._private else ""
+        return f"LocalStore(root={str(self._root)!r}{extra})"
 
     def __enter__(self) -> "LocalStore":
         return self
@@ -240,12 +297,17 @@ class LocalStore:
             raise StoreRootError(
                 f"store root {root} exists but is not a directory; pass root= (or set "
                 f"{_ENV_ROOT}) to a directory path")
+        mode = self._dir_mode
         try:
+            if self._private:  # parents as usual; the root itself closed to others
+                os.makedirs(root, exist_ok=True)
+                os.chmod(root, 0o700)
             if not os.path.isdir(os.path.join(self._blocks_dir, "ff")):
+                os.makedirs(self._blocks_dir, mode, exist_ok=True)
                 for i in range(256):
-                    os.makedirs(os.path.join(self._blocks_dir, f"{i:02x}"), exist_ok=True)
+                    os.makedirs(os.path.join(self._blocks_dir, f"{i:02x}"), mode, exist_ok=True)
             for sub in ("roots", "pins"):
-                os.makedirs(root / sub, exist_ok=True)
+                os.makedirs(root / sub, mode, exist_ok=True)
         except OSError as exc:
             raise StoreRootError(f"cannot create store root {root}: {exc}") from exc
         with self._lock:
@@ -257,7 +319,7 @@ class LocalStore:
         key = str(path)
         if key in self._known_dirs:
             return
-        os.makedirs(key, exist_ok=True)
+        os.makedirs(key, self._dir_mode, exist_ok=True)
         with self._lock:
             self._known_dirs.add(key)
 
@@ -265,37 +327,8 @@ class LocalStore:
         return self._root / "blocks" / digest_hex[:2] / digest_hex
 
     def _atomic_write(self, path: Union[Path, str], parts, size: int) -> None:
-        """Write ``parts`` to a fresh temporary file beside ``path``, then rename."""
-        parent = os.path.dirname(path)
-        tmp = os.path.join(parent, f".tmp-{os.getpid()}-{threading.get_ident()}-{next(self._seq)}")
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
-        try:
-            fd = os.open(tmp, flags, 0o644)
-        except FileExistsError:  # left over by a crashed process that had our pid
-            fd, tmp = tempfile.mkstemp(dir=parent, prefix=".tmp-")
-        except FileNotFoundError:  # directory removed behind our back: recreate it
-            os.makedirs(parent, exist_ok=True)
-            fd = os.open(tmp, flags, 0o644)
-        try:
-            written = os.writev(fd, parts)
-            if written < size:  # partial write: finish the rest the slow way
-                rest = b"".join(bytes(p) for p in parts)[written:]
-                while rest:
-                    n = os.write(fd, rest)
-                    rest = rest[n:]
-            if self._fsync:
-                os.fsync(fd)
-            os.close(fd)
-            fd = -1
-            os.replace(tmp, path)
-        except BaseException:
-            if fd >= 0:
-                os.close(fd)
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        """Write ``parts`` (``size`` bytes in all) to ``path`` through the one atomic helper."""
+        write_atomic(path, parts, mode=self._file_mode, fsync=self._fsync)
 
     def _write_block(self, mh: bytes, parts, size: int) -> None:
         digest_hex = mh[2:].hex()
@@ -437,11 +470,8 @@ class LocalStore:
             f"block {name} is corrupt: {path} does not hash to its CID "
             f"(the file was altered on disk); re-add or re-import the content", cid=name)
 
-    def _segments(self, ref: _Ref, block: bytes, root: _Ref, pool) -> Iterator[memoryview]:
-        """Yield the file bytes under ``block`` in order; return their count."""
-        if ref.codec == RAW:
-            yield memoryview(block)
-            return len(block)
+    def _open_node(self, ref: _Ref, block: bytes, root: _Ref):
+        """Decode and check one dag-pb file node: (node, child refs)."""
         try:
             node = decode_node(block)
         except TruncatedBlockError as exc:
@@ -454,38 +484,118 @@ class LocalStore:
                 f"CID {_ref_str(ref)} is a UnixFS {node.type_name}, not a file; "
                 f"only files can be read")
         links = node.links
-        if links and len(node.blocksizes) != len(links):
-            raise CorruptDAGError(
-                f"block {_ref_str(ref)}: {len(links)} links but {len(node.blocksizes)} blocksizes")
-        total = len(node.data)
-        if total:
-            yield node.data
         if links:
-            blocksizes = node.blocksizes
-            it = iter([_ref_from_link(c) for c, _ in links])
-            pending: deque = deque()
-            for child in it:
-                pending.append((child, pool.submit(self._read_verified, child, root)))
-                if len(pending) >= _PREFETCH:
+            if len(node.blocksizes) != len(links):
+                raise CorruptDAGError(
+                    f"block {_ref_str(ref)}: {len(links)} links but {len(node.blocksizes)} blocksizes")
+            # Declared sizes must add up before any child is read, so a lying node is refused
+            # at once instead of after the bytes it promised were streamed.
+            declared = len(node.data) + sum(node.blocksizes)
+            if node.filesize is not None and node.filesize != declared:
+                raise CorruptDAGError(
+                    f"block {_ref_str(ref)}: filesize says {node.filesize} bytes, its data and "
+                    f"blocksizes add up to {declared}")
+        return node, [_ref_from_link(c) for c, _ in links]
+
+    def _segments(self, ref: _Ref, block: bytes, root: _Ref, pool) -> Iterator[memoryview]:
+        """Yield the file bytes under ``block`` in order, verified, within ``max_file_size``.
+
+        Iterative depth-first walk (an explicit stack: no recursion limit on deep DAGs)
+        with up to ``_PREFETCH`` children read ahead per node. A subtree of at most
+        ``_MEMO_SUBTREE`` bytes that its parent links more than once is recorded the first
+        time it is read and replayed for the other links, so work stays proportional to the
+        output size even for DAGs that link one child many times.
+        """
+        cap = self.max_file_size
+        emitted = 0
+        memo: dict[_Ref, bytes] = {}  # by (codec, digest): one block means different bytes as raw and dag-pb
+        memo_bytes = 0
+        inflight: dict[_Ref, Any] = {}  # child -> its pending read (the same child queued twice)
+        # frame: [ref, children, blocksizes, filesize, next index, pending deque, total, record,
+        #         children linked more than once]
+        stack: list[list] = []
+        current: Optional[tuple[_Ref, Optional[bytes], Optional[bytes]]] = (ref, block, None)
+        while True:
+            result: Optional[int] = None
+            if current is not None:
+                cref, cblock, replay = current
+                current = None
+                if replay is not None or cref.codec == RAW:
+                    seg = memoryview(replay if replay is not None else cblock)
+                    emitted += len(seg)
+                    if emitted > cap:
+                        raise _too_large(f"file {_ref_str(root)}", emitted, cap)
+                    for fr in stack:
+                        if fr[7] is not None:
+                            fr[7] += seg
+                    yield seg
+                    result = len(seg)
+                else:
+                    node, children = self._open_node(cref, cblock, root)
+                    if not stack and node.filesize is not None and node.filesize > cap:
+                        raise _too_large(f"file {_ref_str(root)} (declared size)", node.filesize, cap)
+                    record = None  # record only a small subtree its parent links again
+                    if stack and cref in stack[-1][8] and node.filesize is not None \
+                            and node.filesize <= _MEMO_SUBTREE:
+                        record = bytearray()
+                    once: set[_Ref] = set()
+                    repeated = {c for c in children if c in once or once.add(c)}
+                    frame = [cref, children, node.blocksizes, node.filesize, 0, deque(), 0, record, repeated]
+                    stack.append(frame)
+                    if node.data:
+                        seg = node.data
+                        emitted += len(seg)
+                        if emitted > cap:
+                            raise _too_large(f"file {_ref_str(root)}", emitted, cap)
+                        for fr in stack:
+                            if fr[7] is not None:
+                                fr[7] += seg
+                        yield seg
+                        frame[6] = len(seg)
+            while True:
+                if result is not None:
+                    if not stack:
+                        return result
+                    parent = stack[-1]
+                    index = parent[4] - len(parent[5]) - 1
+                    expected = parent[2][index]
+                    if result != expected:
+                        child = parent[1][index]
+                        raise CorruptDAGError(
+                            f"block {_ref_str(parent[0])}: child {index} ({_ref_str(child)}) holds "
+                            f"{result} bytes but blocksizes says {expected}")
+                    parent[6] += result
+                    result = None
+                top = stack[-1]
+                children, pending = top[1], top[5]
+                while top[4] < len(children) and len(pending) < _PREFETCH:
+                    child = children[top[4]]
+                    top[4] += 1
+                    if child in memo:
+                        pending.append((child, None, memo[child]))
+                    else:  # one read for a child queued several times
+                        fut = inflight.get(child)
+                        if fut is None:
+                            fut = inflight[child] = pool.submit(self._read_verified, child, root)
+                        pending.append((child, fut, None))
+                if pending:
+                    child, fut, replay = pending.popleft()
+                    if replay is None and child in memo:  # recorded while it was queued
+                        replay = memo[child]
+                    if fut is not None and inflight.get(child) is fut and not any(f is fut for _, f, _ in pending):
+                        del inflight[child]
+                    current = (child, None if replay is not None else fut.result(), replay)
                     break
-            index = 0
-            while pending:
-                child, fut = pending.popleft()
-                child_block = fut.result()
-                nxt = next(it, None)
-                if nxt is not None:
-                    pending.append((nxt, pool.submit(self._read_verified, nxt, root)))
-                n = yield from self._segments(child, child_block, root, pool)
-                if n != blocksizes[index]:
+                stack.pop()
+                total = top[6]
+                if top[3] is not None and top[3] != total:
                     raise CorruptDAGError(
-                        f"block {_ref_str(ref)}: child {index} ({_ref_str(child)}) holds {n} "
-                        f"bytes but blocksizes says {blocksizes[index]}")
-                index += 1
-                total += n
-        if node.filesize is not None and node.filesize != total:
-            raise CorruptDAGError(
-                f"block {_ref_str(ref)}: filesize says {node.filesize} bytes, DAG holds {total}")
-        return total
+                        f"block {_ref_str(top[0])}: filesize says {top[3]} bytes, DAG holds {total}")
+                record = top[7]
+                if record is not None and memo_bytes + len(record) <= _MEMO_BUDGET:
+                    memo[top[0]] = bytes(record)
+                    memo_bytes += len(record)
+                result = total
 
     def _open_root(self, cid: CIDLike) -> tuple[CID, _Ref, bytes]:
         c = parse_cid(cid)
@@ -497,23 +607,26 @@ class LocalStore:
 
         Every block is hashed and compared with its CID before its bytes are
         used; on any mismatch a :class:`CorruptBlockError` naming the block is
-        raised and nothing is returned. With ``path`` the file is written to a
-        temporary name beside it and renamed into place only once complete
-        (an existing directory receives ``<dir>/<cid>``); returns the Path.
+        raised and nothing is returned. A file whose declared or streamed size
+        exceeds ``max_file_size`` raises :class:`FileTooLargeError` (before
+        anything is returned or renamed into place). With ``path`` the file is
+        streamed block by block to a temporary file beside it (never held in
+        memory) and renamed into place only once complete (an existing
+        directory receives ``<dir>/<cid>``); returns the Path.
         """
         c, ref, block = self._open_root(cid)
         with ThreadPoolExecutor(self._workers, thread_name_prefix="bounty-store-read") as pool:
             if path is None:
-                segments = list(self._segments(ref, block, ref, pool))
-                return b"".join(segments)
+                out = bytearray()
+                for seg in self._segments(ref, block, ref, pool):
+                    out += seg
+                return bytes(out)
             target = Path(path)
             if target.is_dir():
                 target = target / cid_str(c)
-            with atomic_target(target) as tmp, open(tmp, "wb", buffering=0) as out:
+            with atomic_write(target, mode=self._file_mode, fsync=self._fsync) as out:
                 for seg in self._segments(ref, block, ref, pool):
-                    while seg:
-                        n = out.write(seg)
-                        seg = seg[n:]
+                    out.write(seg)
             return target
 
     def cat(self, cid: CIDLike) -> bytes:
@@ -531,6 +644,7 @@ class LocalStore:
         if not self._root.is_dir():
             self._check_root(create=False)
             return False
+        seen: set[bytes] = {root.digest}  # each distinct block once: linear in the DAG's size
         stack = [root]
         while stack:
             cur = stack.pop()
@@ -544,7 +658,11 @@ class LocalStore:
                 node = decode_node(self._read_verified(cur, root))
             except StorageError:
                 return False
-            stack.extend(_ref_from_link(child) for child, _ in node.links)
+            for child, _ in node.links:
+                ref = _ref_from_link(child)
+                if ref.digest not in seen:
+                    seen.add(ref.digest)
+                    stack.append(ref)
         return True
 
     __contains__ = has
@@ -572,7 +690,10 @@ class LocalStore:
             if cur.codec == DAG_PB:
                 try:
                     node = decode_node(block)
-                except (TruncatedBlockError, CorruptDAGError) as exc:
+                except TruncatedBlockError as exc:  # keep the precise type, add the block's name
+                    raise TruncatedBlockError(f"block {_ref_str(cur)} is truncated: {exc}",
+                                              cid=_ref_str(cur)) from None
+                except CorruptDAGError as exc:
                     raise CorruptDAGError(f"block {_ref_str(cur)}: {exc}") from None
                 stack.extend(_ref_from_link(c) for c, _ in reversed(node.links))
 
@@ -641,11 +762,12 @@ class LocalStore:
 
     # ------------------------------------------------------------------ CAR
     def export_car(self, cid: CIDLike, path: Union[str, "os.PathLike[str]"]) -> Path:
-        """Write the whole DAG of ``cid`` as a CARv1 file (``ipfs dag import``-able)."""
+        """Write the whole DAG of ``cid`` as a CARv1 file (``ipfs dag import``-able), atomically;
+        0600 from a private store."""
         from .car import write_car
 
         c = parse_cid(cid)
-        return write_car(path, [c], self.iter_blocks(c))
+        return write_car(path, [c], self.iter_blocks(c), mode=self._file_mode)
 
     def import_car(self, path: Union[str, "os.PathLike[str]"], *, pin: bool = True) -> list[str]:
         """Import a CARv1 file, verifying every block; returns its root CIDs.
