@@ -275,6 +275,17 @@ class Bounty:
 
     @classmethod
     def at(cls, address: str) -> "Bounty":
+        """The bounty at ``address`` on the connected network.
+
+        Raises :class:`~bounty_client.errors.ArgumentError` for a string that is not an address,
+        :class:`~bounty_client.errors.ChainError` when no contract is deployed there."""
+        from ape import chain
+        from eth_utils import is_address
+
+        if not isinstance(address, str) or not is_address(address):
+            raise ArgumentError(f"bounty: {address!r} is not an Ethereum address (0x and 40 hex digits)")
+        if not chain.provider.get_code(address):
+            raise ChainError(f"no contract at {address} on this network")
         return cls(contract_container("Bounty").at(address))
 
     def __repr__(self) -> str:
@@ -425,10 +436,19 @@ class Bounty:
         raise StageError(msg)
 
 
-def list_bounties(factory: Any, start_block: int = 0) -> "Any":
-    """Every bounty the factory created, as a DataFrame (from ``BountyCreated`` events)."""
+def list_bounties(factory: Any = None, start_block: int = 0) -> "Any":
+    """Every bounty the factory created, as a DataFrame (from ``BountyCreated`` events).
+
+    ``factory`` is a contract, an address or ``None`` (:func:`find_factory`'s); raises
+    :class:`~bounty_client.errors.ChainError` when none is configured."""
     import pandas as pd
     from ape import chain
+
+    if factory is None or isinstance(factory, str):
+        found = find_factory(factory)
+        if found is None:
+            raise ChainError("no factory configured: pass --factory or set BOUNTY_FACTORY")
+        factory = found
 
     rows = []
     for e in factory.BountyCreated.range(start_block, chain.blocks.height + 1):
