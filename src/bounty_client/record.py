@@ -41,6 +41,7 @@ __all__ = [
     "load_prices",
     "load_test_set",
     "open_record",
+    "test_set_files",
     "test_set_manifest",
 ]
 
@@ -84,6 +85,11 @@ def test_set_files(test_cid: str, store: Any) -> list["DataFile"]:
         return [DataFile.from_dict(f) for f in manifest["files"]]
     except (KeyError, TypeError, SpecError) as exc:
         raise VerificationError(f"test set {test_cid}: malformed file list ({exc})") from exc
+
+
+# Not pytest tests, though named test_* (tests import them).
+test_set_manifest.__test__ = False  # type: ignore[attr-defined]
+test_set_files.__test__ = False  # type: ignore[attr-defined]
 
 
 def load_test_set(test_cid: str, store: Any) -> dict[str, Any]:
