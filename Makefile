@@ -11,7 +11,7 @@ export PYTHONWARNINGS := ignore::UserWarning:pydantic._internal._fields
 STAMP_PY := $(VENV)/.installed
 STAMP_JS := node_modules/.installed
 
-.PHONY: setup demo test gas bench-eval bench-storage bench clean
+.PHONY: setup demo test gas contracts bench-eval bench-storage bench clean
 
 setup: $(STAMP_PY) $(STAMP_JS)
 
@@ -33,6 +33,10 @@ demo: setup
 
 test: setup
 	ape test tests/
+
+# Regenerate the contract types shipped in src/bounty_client/contracts/ (after any contract change).
+contracts: setup
+	$(VENV)/bin/python -m bounty_client.contracts .
 
 gas: setup
 	$(VENV)/bin/python bench/gas.py

@@ -41,6 +41,7 @@ REPORT_CID = "bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq"
 def _measure_level(n: int, deposit: int = 0) -> dict[str, int]:
     from ape import accounts, chain, project
 
+    from bounty_client.chain import create_bounty
     from bounty_client.hyperparams import Hyperparameters, commitment, test_commitment
 
     users = accounts.test_accounts
@@ -50,9 +51,11 @@ def _measure_level(n: int, deposit: int = 0) -> dict[str, int]:
 
     now = chain.pending_timestamp
     sub, rev, ev = now + 100_000, now + 200_000, now + 300_000
-    receipt = factory.create(
-        SPEC_CID, DATA_CIDS, 5_000, 60, 3, sub, rev, ev, test_commitment(TEST_CID, TEST_SALT),
-        100_000, deposit, [], sender=organizer, value=10**18,
+    receipt = create_bounty(
+        factory, sender=organizer, value=10**18, spec_cid=SPEC_CID, data_cids=DATA_CIDS, min_accuracy=5_000,
+        seq_len=60, future_period=3, submission_deadline=sub, reveal_deadline=rev, evaluation_deadline=ev,
+        test_commitment=test_commitment(TEST_CID, TEST_SALT), max_submissions=100_000, commit_deposit=deposit,
+        prize_shares=[],
     )
     measured["create"] = receipt.gas_used
     bounty = project.Bounty.at(receipt.decode_logs(factory.BountyCreated)[0].bounty)

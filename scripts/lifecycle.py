@@ -36,12 +36,12 @@ from ape.cli import ConnectedProviderCommand
 @click.option("--home", default=None, help="Folder for saved secrets (default $BOUNTY_HOME or ~/.local/share/ml-bounty).")
 @click.option("--no-progress", is_flag=True, help="Plain output instead of progress bars.")
 def cli(no_progress, **options):
+    from bounty_client.errors import BountyError
     from bounty_client.lifecycle import LifecycleConfig, run_lifecycle
 
-    cfg = LifecycleConfig(progress=not no_progress, **options)
     try:
-        summary = run_lifecycle(cfg, say=lambda line: click.echo(line))
-    except (ValueError, RuntimeError) as exc:
+        summary = run_lifecycle(LifecycleConfig(progress=not no_progress, **options), say=click.echo)
+    except BountyError as exc:  # one line, exit status 1, no traceback
         raise click.ClickException(str(exc)) from exc
     # Keep the JSON summary the last line: Ape logs "Stopping 'anvil' process." at exit.
     from ape.logging import logger

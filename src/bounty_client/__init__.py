@@ -3,11 +3,16 @@
 Importing this package is cheap: TensorFlow, Ape, Ray and matplotlib are imported
 only by the functions that need them.  The main entry points::
 
-    from bounty_client import Organizer, Participant, verify
-    from bounty_client import Hyperparameters, BountySpec, open_store
+    from bounty_client import Organizer, Participant, BountyTerms, verify
+    from bounty_client import Bounty, open_record, Hyperparameters, BountySpec, open_store
+
+Every error the client raises on purpose is a :class:`BountyError` (``bounty_client.errors``).
 
 Submodules: ``spec``, ``hyperparams``, ``data``, ``model``, ``evaluation``,
-``storage``, ``chain``, ``roles``, ``verification``, ``vault``.
+``storage``, ``chain`` (contract calls), ``wire`` (the contract's enums, encodings and
+limits), ``contracts`` (the shipped contract types), ``record`` (a bounty's public
+record, checked against the chain), ``terms``, ``roles``, ``verification``, ``vault``,
+``errors``.
 """
 
 from __future__ import annotations
@@ -35,8 +40,15 @@ _LAZY = {
     "Organizer": "roles",
     "Participant": "roles",
     "Bounty": "chain",
-    "Stage": "chain",
+    "Stage": "wire",
+    "Outcome": "wire",
+    "CreditReason": "wire",
+    "BountyError": "errors",
+    "BountyTerms": "terms",
+    "BountyRecord": "record",
+    "open_record": "record",
     "verify": "verification",
+    "VerificationStatus": "verification",
     "Vault": "vault",
 }
 

@@ -4,9 +4,11 @@ A thin layer: every function here is one contract call, one transaction or one
 event query.  Orchestration (what the organizer and participants do in each
 stage) lives in :mod:`bounty_client.roles`.
 
-The contract types come from this repository's Ape project (``contracts/``);
-``ape run`` inside the repository uses it directly, a notebook anywhere else
-finds it through ``$BOUNTY_PROJECT`` or the installed package's checkout.
+The contract types come from this repository's Ape project (``contracts/``) when
+it is found (``$BOUNTY_PROJECT``, the working directory or the package's
+checkout); anywhere else (a notebook outside the checkout, an installed package)
+from the compiled types shipped in :mod:`bounty_client.contracts`, which a test
+keeps equal to a fresh compile.  Enums and encodings are in :mod:`bounty_client.wire`.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from dataclasses import dataclass, field
-from enum import IntEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .errors import ArgumentError, ChainError, StageError
 from .hyperparams import Hyperparameters
+from .wire import Outcome, Stage, decode_score_entry, stored_commitment
 
 __all__ = [
     "Stage",
@@ -31,44 +34,22 @@ __all__ = [
     "BountyStatus",
     "RevealedSubmission",
     "contracts_project",
+    "contract_container",
+    "create_bounty",
     "deploy_factory",
     "find_factory",
+    "find_or_deploy_factory",
+    "stored_commitment",
     "list_bounties",
     "parse_ether",
 ]
 
 
-class Stage(IntEnum):
-    """Mirror of ``Bounty.stage()``."""
-
-    SUBMISSION = 0
-    REVEAL = 1
-    EVALUATION = 2
-    EXPIRED = 3
-    FINALIZED = 4
-    CANCELLED = 5
-
-
-class Outcome(IntEnum):
-    """Mirror of ``Bounty.outcome()``."""
-
-    NONE = 0
-    PRIZES = 1
-    REFUNDED = 2
-    SHARED = 3
-    CANCELLED = 4
-
-
-class ChainError(RuntimeError):
-    """A chain-side precondition does not hold (nothing was sent)."""
-
-
-class StageError(ChainError):
-    """The bounty is not in a stage that allows the action (nothing was sent)."""
-
-
 def parse_ether(value: "str | int | float") -> int:
-    """``"10 ether"``, ``"0.5"`` (ether), ``"100 gwei"`` or an int of wei -> wei."""
+    """``"10 ether"``, ``"0.5"`` (ether), ``"100 gwei"`` or an int of wei -> wei.
+
+    Raises :class:`~bounty_client.errors.ArgumentError` for an unknown unit, a non-number
+    or a negative or fractional amount of wei."""
     if isinstance(value, int):
         return value
     text = str(value).strip().lower()
@@ -76,15 +57,15 @@ def parse_ether(value: "str | int | float") -> int:
     number, _, unit = text.partition(" ")
     unit = unit.strip() or "ether"
     if unit not in units:
-        raise ValueError(f"amount {value!r}: unknown unit {unit!r}; use wei, gwei or ether")
+        raise ArgumentError(f"amount {value!r}: unknown unit {unit!r}; use wei, gwei or ether")
     from decimal import Decimal, InvalidOperation
 
     try:
         wei = Decimal(number) * units[unit]
     except InvalidOperation:
-        raise ValueError(f"amount {value!r}: not a number") from None
+        raise ArgumentError(f"amount {value!r}: not a number") from None
     if wei < 0 or wei != wei.to_integral_value():
-        raise ValueError(f"amount {value!r}: must be a whole, non-negative number of wei")
+        raise ArgumentError(f"amount {value!r}: must be a whole, non-negative number of wei")
     return int(wei)
 
 
@@ -93,7 +74,7 @@ def _fmt_time(ts: int) -> str:
 
 
 # --------------------------------------------------------------------- project
-def _find_root() -> Path:
+def _find_root() -> "Path | None":
     env = os.environ.get("BOUNTY_PROJECT")
     candidates = [Path(env)] if env else []
     cwd = Path.cwd().resolve()
@@ -101,32 +82,49 @@ def _find_root() -> Path:
     for c in candidates:
         if (c / "contracts" / "Bounty.vy").is_file() and (c / "ape-config.yaml").is_file():
             return c
-    raise ChainError(
-        "cannot find the ML Bounty Ape project (contracts/Bounty.vy); set BOUNTY_PROJECT to the repository path"
-    )
+    if env:
+        raise ChainError(f"BOUNTY_PROJECT={env}: not the ML Bounty Ape project (no contracts/Bounty.vy)")
+    return None
 
 
 @lru_cache(maxsize=1)
-def contracts_project() -> Any:
-    """The Ape project that holds ``Bounty`` and ``BountyFactory``."""
+def contracts_project() -> "Any | None":
+    """The Ape project that holds ``Bounty`` and ``BountyFactory``, or ``None`` outside the
+    checkout (then :func:`contract_container` uses the shipped types)."""
     import ape
 
     root = _find_root()
+    if root is None:
+        return None
     if Path(ape.project.path).resolve() == root:
         return ape.project
     return ape.Project(root)
 
 
+@lru_cache(maxsize=None)
+def contract_container(name: str) -> Any:
+    """Ape's ``ContractContainer`` of ``"Bounty"`` or ``"BountyFactory"``: from the Ape project
+    when inside the checkout, else from the types shipped in :mod:`bounty_client.contracts`."""
+    project = contracts_project()
+    if project is not None:
+        return getattr(project, name)
+    from ape.contracts import ContractContainer
+
+    from .contracts import contract_type
+
+    return ContractContainer(contract_type(name))
+
+
 def deploy_factory(sender: Any) -> Any:
     """Declare the Bounty blueprint and deploy a ``BountyFactory`` (two transactions)."""
-    project = contracts_project()
+    bounty, factory = contract_container("Bounty"), contract_container("BountyFactory")
     # Some nodes fail to estimate gas for a blueprint deployment (ERC-5202 code that
     # cannot run); its cost is known: creation + 200 gas per stored byte + calldata.
-    code = project.Bounty.contract_type.deployment_bytecode.bytecode or "0x"
+    code = bounty.contract_type.deployment_bytecode.bytecode or "0x"
     size = len(bytes.fromhex(code.removeprefix("0x")))
-    blueprint = sender.declare(project.Bounty, gas_limit=100_000 + 250 * size)
+    blueprint = sender.declare(bounty, gas_limit=100_000 + 250 * size)
     address = getattr(blueprint, "contract_address", None) or getattr(blueprint, "address", None)
-    return project.BountyFactory.deploy(address, sender=sender)
+    return factory.deploy(address, sender=sender)
 
 
 def find_factory(explicit: "str | None" = None) -> "Any | None":
@@ -137,7 +135,7 @@ def find_factory(explicit: "str | None" = None) -> "Any | None":
 
     project = contracts_project()
     address = explicit or os.environ.get("BOUNTY_FACTORY")
-    if not address:
+    if not address and project is not None:
         provider = networks.provider
         ecosystem = provider.network.ecosystem.name
         network = provider.network.name
@@ -151,7 +149,31 @@ def find_factory(explicit: "str | None" = None) -> "Any | None":
         return None
     if not chain.provider.get_code(address):
         raise ChainError(f"no contract code at factory address {address} on {networks.provider.network_choice}")
-    return project.BountyFactory.at(address)
+    return contract_container("BountyFactory").at(address)
+
+
+def find_or_deploy_factory(sender: Any, explicit: "str | None" = None) -> tuple[Any, bool]:
+    """``(factory, deployed)``: :func:`find_factory`'s, else a new one deployed by ``sender``."""
+    factory = find_factory(explicit)
+    if factory is not None:
+        return factory, False
+    return deploy_factory(sender), True
+
+
+def create_bounty(factory: Any, *, sender: Any, value: int, **arguments: Any) -> Any:
+    """Send ``factory.create`` with its arguments given by name (the ABI's input names).
+
+    Ape calls take positional arguments; ordering them by the ABI here means no caller spells
+    out (or silently misorders) the factory's long argument list.  Raises
+    :class:`~bounty_client.errors.ArgumentError` naming any missing or unknown argument
+    (before anything is sent).  Returns the receipt."""
+    (abi,) = [m for m in factory.contract_type.mutable_methods if m.name == "create"]
+    names = [i.name for i in abi.inputs]
+    missing = [n for n in names if n not in arguments]
+    unknown = sorted(set(arguments) - set(names))
+    if missing or unknown:
+        raise ArgumentError(f"factory.create: missing arguments {missing}, unknown arguments {unknown}")
+    return factory.create(*(arguments[n] for n in names), sender=sender, value=value)
 
 
 # ---------------------------------------------------------------- data records
@@ -253,7 +275,18 @@ class Bounty:
 
     @classmethod
     def at(cls, address: str) -> "Bounty":
-        return cls(contracts_project().Bounty.at(address))
+        """The bounty at ``address`` on the connected network.
+
+        Raises :class:`~bounty_client.errors.ArgumentError` for a string that is not an address,
+        :class:`~bounty_client.errors.ChainError` when no contract is deployed there."""
+        from ape import chain
+        from eth_utils import is_address
+
+        if not isinstance(address, str) or not is_address(address):
+            raise ArgumentError(f"bounty: {address!r} is not an Ethereum address (0x and 40 hex digits)")
+        if not chain.provider.get_code(address):
+            raise ChainError(f"no contract at {address} on this network")
+        return cls(contract_container("Bounty").at(address))
 
     def __repr__(self) -> str:
         return f"<Bounty {self.address}>"
@@ -261,7 +294,7 @@ class Bounty:
     # ------------------------------------------------------------- reads
     @property
     def factory(self) -> Any:
-        return contracts_project().BountyFactory.at(self.contract.FACTORY())
+        return contract_container("BountyFactory").at(self.contract.FACTORY())
 
     def creation(self) -> BountyCreation:
         """Creation parameters and CIDs from the factory's ``BountyCreated`` event."""
@@ -371,8 +404,7 @@ class Bounty:
         scores: dict[int, int] = {}
         reports: list[str] = []
         for e in self._events("ScoresPosted"):
-            # each entry is id << 16 | score
-            scores.update({int(x) >> 16: int(x) & 0xFFFF for x in e.entries})
+            scores.update(decode_score_entry(x) for x in e.entries)
             if str(e.report_cid) not in reports:
                 reports.append(str(e.report_cid))
         return scores, reports
@@ -404,14 +436,23 @@ class Bounty:
         raise StageError(msg)
 
 
-def list_bounties(factory: Any, start_block: int = 0) -> "Any":
-    """Every bounty the factory created, as a DataFrame (from ``BountyCreated`` events)."""
+def list_bounties(factory: Any = None, start_block: int = 0) -> "Any":
+    """Every bounty the factory created, as a DataFrame (from ``BountyCreated`` events).
+
+    ``factory`` is a contract, an address or ``None`` (:func:`find_factory`'s); raises
+    :class:`~bounty_client.errors.ChainError` when none is configured."""
     import pandas as pd
     from ape import chain
 
+    if factory is None or isinstance(factory, str):
+        found = find_factory(factory)
+        if found is None:
+            raise ChainError("no factory configured: pass --factory or set BOUNTY_FACTORY")
+        factory = found
+
     rows = []
     for e in factory.BountyCreated.range(start_block, chain.blocks.height + 1):
-        bounty = contracts_project().Bounty.at(e.bounty)
+        bounty = contract_container("Bounty").at(e.bounty)
         rows.append(
             {
                 "bounty": str(e.bounty),
@@ -425,9 +466,3 @@ def list_bounties(factory: Any, start_block: int = 0) -> "Any":
             }
         )
     return pd.DataFrame(rows)
-
-
-def stored_commitment(commitment: "bytes | str") -> str:
-    """A commitment as ``Bounty.commitment_of`` returns it: the top bit is cleared on-chain."""
-    value = bytes.fromhex(commitment[2:]) if isinstance(commitment, str) else bytes(commitment)
-    return "0x" + (int.from_bytes(value, "big") & ((1 << 255) - 1)).to_bytes(32, "big").hex()

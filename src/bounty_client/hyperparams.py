@@ -31,6 +31,8 @@ import os
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Mapping
 
+from .errors import BountyError
+
 __all__ = [
     "ACTIVATIONS",
     "LOSSES",
@@ -57,7 +59,7 @@ LOSSES: tuple[str, ...] = (
 _INT_FIELDS = ("lstm_layers", "lstm_units", "dense_layers")
 
 
-class HyperparameterError(ValueError):
+class HyperparameterError(BountyError, ValueError):
     """A hyperparameter is unknown, of the wrong type or out of range; the message names it."""
 
     def __init__(self, field_name: str, message: str):

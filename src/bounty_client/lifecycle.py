@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .chain import Bounty, ChainError, Stage, deploy_factory, find_factory
+from .chain import find_or_deploy_factory
+from .errors import ArgumentError, ChainError
 
 __all__ = ["LifecycleConfig", "run_lifecycle", "demo_candidates", "load_lifecycle_prices"]
 
@@ -48,6 +49,7 @@ class LifecycleConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
+        """Raise :class:`~bounty_client.errors.ArgumentError` naming the first bad option."""
         checks = [
             ("participants", 1 <= self.participants <= 9, "must be 1..9 (Anvil's test accounts 1..9)"),
             ("trials", self.trials >= 1, "must be >= 1"),
@@ -61,9 +63,9 @@ class LifecycleConfig:
         ]
         for name, ok, why in checks:
             if not ok:
-                raise ValueError(f"--{name.replace('_', '-')}: {getattr(self, name)} {why}")
+                raise ArgumentError(f"--{name.replace('_', '-')}: {getattr(self, name)} {why}")
         if self.data_dir and self.coinpaprika:
-            raise ValueError("--data and --coinpaprika are exclusive: choose one price source")
+            raise ArgumentError("--data and --coinpaprika are exclusive: choose one price source")
 
 
 def demo_candidates(rng: random.Random, n: int) -> list[dict[str, Any]]:
@@ -130,6 +132,7 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
     from ape import accounts, chain, networks
 
     from .roles import Organizer, Participant
+    from .terms import BountyTerms
     from .spec import TrainingProtocol
     from .hyperparams import HyperparameterBounds
     from .storage import open_store
@@ -153,11 +156,11 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
     prices, source = load_lifecycle_prices(cfg)
     say(f"   prices: {source}")
     if cfg.target not in prices:
-        raise ValueError(f"--target: {cfg.target!r} is not among the coins {sorted(prices)}")
+        raise ArgumentError(f"--target: {cfg.target!r} is not among the coins {sorted(prices)}")
     protocol = TrainingProtocol(epochs=cfg.epochs, batch_size=64, seed=cfg.seed)
     bounds = HyperparameterBounds(lstm_layers=(1, 2), lstm_units=(1, 64), dense_layers=(0, 2))
     organizer = Organizer(organizer_acct, store, vault=vault)
-    organizer.check_create_args(reward=cfg.reward, max_submissions=100)
+    terms = organizer.check_create_args(BountyTerms(reward=cfg.reward, max_submissions=100))
     prepared = organizer.prepare(
         prices, name=f"{cfg.target} direction in {cfg.future_period} steps", target=cfg.target,
         seq_len=cfg.seq_len, future_period=cfg.future_period, protocol=protocol, bounds=bounds,
@@ -173,16 +176,13 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
 
     # 2. initialization -----------------------------------------------------------
     say("\n[2/6] Initialization (organizer)")
-    factory = find_factory(cfg.factory)
-    if factory is None:
-        factory = deploy_factory(organizer_acct)
-        say(f"   deployed BountyFactory at {factory.address}")
-    else:
-        say(f"   using BountyFactory at {factory.address} from configuration")
+    factory, deployed = find_or_deploy_factory(organizer_acct, cfg.factory)
+    say(f"   deployed BountyFactory at {factory.address}" if deployed
+        else f"   using BountyFactory at {factory.address} from configuration")
     organizer.factory = factory
     before = {a.address: int(a.balance) for a in [organizer_acct, *people]}
     say(f"   organizer balance before: {_eth(before[organizer_acct.address])}")
-    bounty = organizer.create(prepared, reward=cfg.reward, max_submissions=100)
+    bounty = organizer.create(prepared, terms)
     st = bounty.status()
     say(f"   bounty {bounty.address}: reward {_eth(st.reward)}, min accuracy {st.min_accuracy} bps")
     say(f"   organizer balance after:  {_eth(int(organizer_acct.balance))}")
@@ -217,8 +217,8 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
     _advance_to(st.reveal_deadline, say)
     options = {"ray_address": cfg.ray_address} if cfg.backend == "ray" else {}
     result = organizer.evaluate(bounty, workers=cfg.workers, backend=cfg.backend, progress=cfg.progress, **options)
-    organizer.post_scores(bounty, result)
-    say(f"   posted {len(result.leaderboard)} scores with report {organizer.last_report_cid}")
+    posted = organizer.post_scores(bounty, result)
+    say(f"   posted {len(result.leaderboard)} scores with report {posted.report_cid}")
     for line in result.leaderboard.to_string(index=False).splitlines():
         say(f"   {line}")
 

@@ -9,15 +9,18 @@ Both wrap an Ape account and a content store::
     store = open_store("local:")
     org = Organizer(accounts.test_accounts[0], store)
     prepared = org.prepare(synthetic_prices(), name="LTC direction", target="LTC")
-    bounty = org.create(prepared, reward="10 ether")
+    bounty = org.create(prepared, BountyTerms(reward="10 ether"))
 
     alice = Participant(accounts.test_accounts[1], store)
     board = alice.search(bounty, [{"lstm_layers": 1, ...}, ...])   # validation scores
     alice.commit(bounty, board.best)                                  # sealed
 
-Every method checks the bounty's stage and its arguments first and raises
-(:class:`~bounty_client.chain.StageError`, ``HyperparameterError``, ``DataError``,
-``SpecError``) before anything is stored or sent.  Secrets a later reveal needs
+Every method checks the bounty's stage and its arguments first and raises a
+:class:`~bounty_client.errors.BountyError` (``StageError``, ``ChainError``,
+``ArgumentError``, ``HyperparameterError``, ``DataError``, ``SpecError``) before
+anything is stored or sent.  What each role reads (spec, data, test set, revealed
+submissions) comes from :mod:`bounty_client.record`, checked against the chain;
+the read-only operations are functions there and here (:func:`search`).  Secrets a later reveal needs
 (salts, committed values, the test-set CID) are written to the
 :class:`~bounty_client.vault.Vault` before the transaction that commits them.
 """
@@ -25,19 +28,21 @@ Every method checks the bounty's stage and its arguments first and raises
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping
 
-from .chain import Bounty, ChainError, Stage, StageError, parse_ether, stored_commitment
+from .chain import Bounty, Stage, create_bounty, find_or_deploy_factory
+from .errors import ArgumentError, ChainError, StageError
 from .hyperparams import Hyperparameters, new_salt, test_commitment
+from .record import (TEST_SET_KIND, evaluate_record, load_prices, load_test_set, open_record, test_set_files,
+                     test_set_manifest)
+from .terms import BountyTerms
 from .vault import Vault
+from .wire import MAX_SCORE_BATCH, stored_commitment
 
-__all__ = ["Organizer", "Participant", "PreparedBounty", "SearchResult", "TEST_SET_KIND", "load_prices", "load_test_set"]
-
-#: ``kind`` of the hidden test-set manifest (JSON on IPFS; its CID is what the organizer commits to).
-TEST_SET_KIND = "ml-bounty/test-set"
+__all__ = ["Organizer", "OpenedBounty", "Participant", "PostedScores", "PreparedBounty", "SearchResult",
+           "TEST_SET_KIND", "load_prices", "load_test_set", "search"]
 
 
 def _csv_bytes(frame: Any, source: str) -> bytes:
@@ -46,50 +51,8 @@ def _csv_bytes(frame: Any, source: str) -> bytes:
     return format_prices_csv(frame, source=source).encode()
 
 
-def _parse_csv(data: bytes, source: str) -> Any:
-    from .data import parse_prices_csv
-
-    return parse_prices_csv(data.decode("utf-8"), source=source)
-
-
 def _hex(b: "bytes | str") -> str:
     return b if isinstance(b, str) else "0x" + bytes(b).hex()
-
-
-def load_prices(files: Iterable[Any], store: Any) -> dict[str, Any]:
-    """``{symbol: price table}`` from ``DataFile`` records (label, cid), fetched and verified by CID."""
-    out = {}
-    for f in files:
-        out[f.symbol] = _parse_csv(store.get(f.cid), source=f"{f.label} ({f.cid})")
-    return out
-
-
-def load_test_set(test_cid: str, store: Any) -> dict[str, Any]:
-    """The hidden test part ``{symbol: price table}`` from its manifest CID."""
-    from .spec import DataFile
-
-    try:
-        manifest = json.loads(store.get(test_cid))
-    except ValueError as exc:
-        raise ValueError(f"test set {test_cid}: manifest is not JSON ({exc})") from exc
-    if not isinstance(manifest, dict) or manifest.get("kind") != TEST_SET_KIND:
-        raise ValueError(f"test set {test_cid}: not an ML Bounty test-set manifest (kind {TEST_SET_KIND!r})")
-    return load_prices([DataFile.from_dict(f) for f in manifest["files"]], store)
-
-
-def evaluate_revealed(bounty: Bounty, spec: Any, dataset: Any, test_cid: str, *, workers: int = 1,
-                      backend: str = "auto", progress: bool = True, ray_address: "str | None" = None) -> Any:
-    """Score every revealed submission of ``bounty`` (shared by the organizer and :func:`verify`)."""
-    from .evaluation import Submission, evaluate
-
-    if backend == "ray":
-        from .evaluation.ray_backend import connect
-
-        connect(ray_address)
-    subs = [Submission(id=s.id, submitter=s.submitter, hyperparameters=s.hyperparameters.to_dict())
-            for s in bounty.revealed_submissions()]
-    return evaluate(subs, dataset, spec.protocol, spec=spec, workers=workers, backend=backend, progress=progress,
-                    test_cid=test_cid, data_cids=spec.data_cids)
 
 
 def _copy(cid: str, src: Any, dst: Any) -> None:
@@ -118,22 +81,57 @@ class PreparedBounty:
         return [f.cid for f in self.spec.data_files]
 
 
+@dataclass
+class OpenedBounty:
+    """What :meth:`Organizer.open` did: the bounty, what was stored, the factory (``deployed``: new)."""
+
+    bounty: Bounty
+    prepared: PreparedBounty
+    factory: Any = field(repr=False)
+    deployed: bool = False
+
+
+@dataclass
+class PostedScores:
+    """What :meth:`Organizer.post_scores` sent: the report's CID and one receipt per batch."""
+
+    report_cid: str
+    receipts: list[Any] = field(default_factory=list, repr=False)
+
+
+def evaluate(bounty: Bounty, store: Any, *, workers: int = 1, backend: str = "auto", progress: bool = True,
+             ray_address: "str | None" = None) -> Any:
+    """Anyone: re-train every revealed submission of ``bounty`` and score it on the posted test set
+    (the organizer's evaluation, read-only: nothing is sent).  Raises ``StageError`` outside the
+    evaluation stage or before the test set is posted."""
+    bounty.require_stage("evaluate", Stage.EVALUATION)
+    record = open_record(bounty, store)
+    if record.test_data() is None:
+        raise StageError("cannot evaluate: the test set is not revealed yet (reveal_test first)")
+    return evaluate_record(record, workers=workers, backend=backend, progress=progress, ray_address=ray_address)
+
+
 class Organizer:
     """Opens, evaluates and settles bounties.
 
     ``store`` is where the public files go (spec, training data, report);
-    ``private_store`` holds the hidden test set until it is revealed (default: the
-    same store; with a kubo node as ``store``, keep the test set in a LocalStore so
-    its CIDs are not announced before the reveal).
+    ``private_store`` holds the hidden test set until it is revealed (default: an
+    owner-only LocalStore beside the vault, ``<home>/private-ipfs``, 0700/0600, so
+    the hidden part is never sent to ``store`` - a kubo node would announce it -
+    before the reveal copies it there).
     """
 
     def __init__(self, account: Any, store: Any, *, private_store: Any = None, factory: Any = None,
                  vault: "Vault | None" = None):
         self.account = account
         self.store = store
-        self.private_store = private_store if private_store is not None else store
         self.factory = factory
         self.vault = vault or Vault()
+        if private_store is None:
+            from .storage import LocalStore
+
+            private_store = LocalStore(self.vault.root.parent / "private-ipfs", private=True)
+        self.private_store = private_store
 
     def __repr__(self) -> str:
         return f"Organizer({self.account.address}, store={self.store!r})"
@@ -175,12 +173,7 @@ class Organizer:
 
         data_files = tuple(DataFile(label=f"{s}-USD", cid=self.store.add(_csv_bytes(public[s], f"{s}-USD"))) for s in public)
         test_files = [DataFile(label=f"{s}-USD", cid=self.private_store.add(_csv_bytes(hidden[s], f"{s}-USD (hidden)"))) for s in hidden]
-        manifest = {
-            "kind": TEST_SET_KIND,
-            "version": 1,
-            "files": [f.to_dict() for f in test_files],
-        }
-        test_cid = self.private_store.add(json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode())
+        test_cid = self.private_store.add(test_set_manifest(test_files))
         spec = BountySpec.from_dict({**probe.to_dict(), "data_files": [f.to_dict() for f in data_files]})
         spec_cid = self.store.add(spec.to_bytes())
         salt = new_salt()
@@ -191,78 +184,54 @@ class Organizer:
         )
 
     # -------------------------------------------------------- initialization
-    def create(
-        self,
-        prepared: PreparedBounty,
-        *,
-        reward: "int | str" = "10 ether",
-        submission_period: int = 3600,
-        reveal_period: int = 3600,
-        evaluation_period: int = 3600,
-        max_submissions: int = 1000,
-        commit_deposit: "int | str" = 0,
-        prize_shares: Sequence[int] = (),
-        start: "int | None" = None,
-    ) -> Bounty:
+    def create(self, prepared: PreparedBounty, terms: "BountyTerms | None" = None, *, start: "int | None" = None,
+               **terms_kwargs: Any) -> Bounty:
         """Create the bounty through the factory (one transaction, reward = ``msg.value``).
 
-        Deadlines are ``start`` (default: the next block's timestamp) plus the periods.
-        The test-set secret is saved in the vault before the transaction is sent.
-        """
+        ``terms`` (or ``BountyTerms(**terms_kwargs)``: ``reward=``, ``submission_period=``, ...) are
+        checked with :meth:`check_create_args`.  Deadlines are ``start`` (default: the next block's
+        timestamp) plus the periods.  The test-set secret is saved in the vault before the
+        transaction is sent.  Raises ``ChainError`` without a factory."""
         from ape import chain
 
         if self.factory is None:
             raise ChainError("no factory: pass factory= (see bounty_client.chain.find_factory / deploy_factory)")
-        reward_wei, deposit_wei, shares = self.check_create_args(
-            reward=reward, submission_period=submission_period, reveal_period=reveal_period,
-            evaluation_period=evaluation_period, max_submissions=max_submissions, commit_deposit=commit_deposit,
-            prize_shares=prize_shares,
-        )
+        if terms is not None and terms_kwargs:
+            raise ArgumentError(f"create: give terms or their fields, not both ({sorted(terms_kwargs)})")
+        terms = self.check_create_args(terms, **terms_kwargs)
         t0 = int(start if start is not None else chain.pending_timestamp)
-        d1 = t0 + int(submission_period)
-        d2 = d1 + int(reveal_period)
-        d3 = d2 + int(evaluation_period)
         self.vault.save_test_set(chain.chain_id, prepared.test_commitment, prepared.test_cid, prepared.test_salt)
-        receipt = self.factory.create(
-            prepared.spec_cid, prepared.data_cids, prepared.spec.min_accuracy_bps, prepared.spec.seq_len,
-            prepared.spec.future_period, d1, d2, d3, prepared.test_commitment, int(max_submissions), deposit_wei,
-            shares, sender=self.account, value=reward_wei,
-        )
+        receipt = create_bounty(self.factory, sender=self.account, value=terms.reward,
+                                **terms.factory_arguments(prepared, t0))
         created = [log for log in receipt.events if getattr(log, "event_name", "") == "BountyCreated"]
         return Bounty.at(str(created[-1].bounty))
 
-    def check_create_args(
-        self,
-        *,
-        reward: "int | str" = "10 ether",
-        submission_period: int = 3600,
-        reveal_period: int = 3600,
-        evaluation_period: int = 3600,
-        max_submissions: int = 1000,
-        commit_deposit: "int | str" = 0,
-        prize_shares: Sequence[int] = (),
-    ) -> tuple[int, int, list[int]]:
-        """Validate :meth:`create`'s arguments (call it before :meth:`prepare` stores anything).
+    def check_create_args(self, terms: "BountyTerms | None" = None, **terms_kwargs: Any) -> BountyTerms:
+        """Validate :meth:`create`'s terms (call it before :meth:`prepare` stores anything): the
+        :class:`~bounty_client.terms.BountyTerms` checks plus the organizer's balance.
 
-        Returns ``(reward_wei, deposit_wei, shares)``."""
-        reward_wei = parse_ether(reward)
-        deposit_wei = parse_ether(commit_deposit)
-        if reward_wei <= 0:
-            raise ValueError("reward: must be more than 0 wei")
-        for n, v in (("submission_period", submission_period), ("reveal_period", reveal_period),
-                     ("evaluation_period", evaluation_period)):
-            if int(v) <= 0:
-                raise ValueError(f"{n}: must be a positive number of seconds, got {v}")
-        if not 1 <= int(max_submissions) < 2**24:
-            raise ValueError(f"max_submissions: must be 1..16777215, got {max_submissions}")
-        shares = [int(s) for s in prize_shares]
-        if shares and (len(shares) > 5 or sum(shares) != 10_000 or min(shares) <= 0):
-            raise ValueError(f"prize_shares: 1 to 5 positive basis-point shares summing to 10000, got {shares}")
+        Returns the validated ``BountyTerms``; raises :class:`~bounty_client.errors.ArgumentError`."""
+        terms = terms if terms is not None else BountyTerms(**terms_kwargs)
         if self.account is not None:
             balance = int(self.account.balance)
-            if balance < reward_wei:
-                raise ValueError(f"reward: {reward_wei / 1e18:g} ETH exceeds the organizer's balance {balance / 1e18:g} ETH")
-        return reward_wei, deposit_wei, shares
+            if balance < terms.reward:
+                raise ArgumentError(f"reward: {terms.reward / 1e18:g} ETH exceeds the organizer's balance "
+                                    f"{balance / 1e18:g} ETH")
+        return terms
+
+    def open(self, prices: Mapping[str, Any], terms: BountyTerms, *, factory: "str | None" = None,
+             **prepare_kwargs: Any) -> "OpenedBounty":
+        """The whole opening in order: check the terms, :meth:`prepare` (store data, test set and
+        spec), find the factory (``factory`` address, configuration) or deploy one, :meth:`create`.
+
+        ``prepare_kwargs`` are :meth:`prepare`'s (see :func:`bounty_client.terms.spec_options`)."""
+        terms = self.check_create_args(terms)  # before anything is stored
+        prepared = self.prepare(prices, **prepare_kwargs)
+        deployed = False
+        if self.factory is None or factory is not None:
+            self.factory, deployed = find_or_deploy_factory(self.account, factory)
+        bounty = self.create(prepared, terms)
+        return OpenedBounty(bounty, prepared, self.factory, deployed)
 
     def cancel(self, bounty: Bounty) -> Any:
         self._only_organizer(bounty, "cancel")
@@ -286,34 +255,28 @@ class Organizer:
         bounty.require_stage("reveal the test set", Stage.REVEAL, Stage.EVALUATION)
         commitment = _hex(bytes(bounty.contract.test_commitment()))
         secret = self.vault.test_set(chain.chain_id, commitment)
-        manifest = json.loads(self.private_store.get(secret.test_cid))
-        for f in manifest["files"]:
-            _copy(f["cid"], self.private_store, self.store)
+        for f in test_set_files(secret.test_cid, self.private_store):
+            _copy(f.cid, self.private_store, self.store)
         _copy(secret.test_cid, self.private_store, self.store)
         return bounty.contract.reveal_test_data(secret.test_cid, bytes.fromhex(secret.salt[2:]), sender=self.account)
 
     # -------------------------------------------------------- evaluation
     def evaluate(self, bounty: Bounty, *, workers: int = 1, backend: str = "auto", progress: bool = True,
                  ray_address: "str | None" = None) -> Any:
-        """Re-train every revealed submission under the spec's protocol; score on the test set."""
-        from .evaluation import Submission, evaluate
-        from .spec import load_spec
+        """Re-train every revealed submission under the spec's protocol; score on the test set
+        (:func:`bounty_client.record.evaluate_record` after the stage check)."""
+        return evaluate(bounty, self.store, workers=workers, backend=backend, progress=progress,
+                        ray_address=ray_address)
 
-        bounty.require_stage("evaluate", Stage.EVALUATION)
-        revealed = bounty.revealed_test_data()
-        if revealed is None:
-            raise StageError("cannot evaluate: the test set is not revealed yet (reveal_test first)")
-        spec = load_spec(self.store.get(bounty.creation().spec_cid))
-        dataset = spec.build_dataset(load_prices(spec.data_files, self.store), load_test_set(revealed[0], self.store))
-        return evaluate_revealed(bounty, spec, dataset, revealed[0], workers=workers, backend=backend,
-                                 progress=progress, ray_address=ray_address)
+    def post_scores(self, bounty: Bounty, result: Any, *, batch_size: int = 100) -> "PostedScores":
+        """Store the JSON report and post every score with its CID (batches of ``batch_size``).
 
-    def post_scores(self, bounty: Bounty, result: Any, *, batch_size: int = 100) -> list[Any]:
-        """Store the JSON report and post every score with its CID (batches of ``batch_size``)."""
+        Returns the report CID and the receipts; raises ``ArgumentError`` for a batch size outside
+        1..128, ``ChainError`` when every score is already posted."""
         self._only_organizer(bounty, "post scores")
         bounty.require_stage("post scores", Stage.EVALUATION)
-        if not 1 <= batch_size <= 128:
-            raise ValueError(f"batch_size: 1..128 ids per transaction, got {batch_size}")
+        if not 1 <= batch_size <= MAX_SCORE_BATCH:
+            raise ArgumentError(f"batch_size: 1..{MAX_SCORE_BATCH} ids per transaction, got {batch_size}")
         report = dict(result.report())
         report["bounty"] = bounty.address
         report_cid = self.store.add(json.dumps(report, sort_keys=True, default=str).encode())
@@ -327,8 +290,7 @@ class Organizer:
             chunk = pairs[i : i + batch_size]
             receipts.append(bounty.contract.post_scores([p[0] for p in chunk], [p[1] for p in chunk], report_cid,
                                                         sender=self.account))
-        self.last_report_cid = report_cid
-        return receipts
+        return PostedScores(report_cid, receipts)
 
     # -------------------------------------------------------- final
     def finalize(self, bounty: Bounty) -> Any:
@@ -385,66 +347,25 @@ class Participant:
 
     # -------------------------------------------------------- data
     def spec(self, bounty: Bounty) -> Any:
-        from .spec import load_spec
-
-        creation = bounty.creation()
-        spec = load_spec(self.store.get(creation.spec_cid))
-        onchain = list(creation.data_cids)
-        if [f.cid for f in spec.data_files] != onchain:
-            raise ChainError(f"spec {creation.spec_cid} lists data CIDs that differ from the chain's {onchain}")
-        if (spec.seq_len, spec.future_period, spec.min_accuracy_bps) != (
-            creation.seq_len, creation.future_period, creation.min_accuracy
-        ):
-            raise ChainError(f"spec {creation.spec_cid} disagrees with the bounty's on-chain parameters")
-        return spec
+        """The bounty's spec, checked against the chain (:func:`bounty_client.record.open_record`)."""
+        return open_record(bounty, self.store).spec
 
     def download(self, bounty: Bounty, directory: "str | Path | None" = None) -> dict[str, Any]:
-        """The public price tables (verified by CID); also written as CSVs to ``directory`` if given."""
-        spec = self.spec(bounty)
-        prices = load_prices(spec.data_files, self.store)
-        if directory is not None:
-            from .data import write_prices_dir
+        """The public price tables (verified by CID); with ``directory``, also the CSVs and ``spec.json``
+        written there (:func:`bounty_client.record.download`)."""
+        from .record import download
 
-            write_prices_dir(prices, directory)
-        return prices
+        return download(bounty, self.store, directory)
 
     def dataset(self, bounty: Bounty) -> Any:
-        spec = self.spec(bounty)
-        return spec.build_dataset(load_prices(spec.data_files, self.store))
+        """The public ``Dataset`` (train and validation parts; no test part)."""
+        return open_record(bounty, self.store).dataset()
 
     # -------------------------------------------------------- search
     def search(self, bounty: Bounty, candidates: Iterable["Hyperparameters | Mapping[str, Any]"], *,
                epochs: "int | None" = None, progress: bool = False) -> SearchResult:
-        """Train each candidate under the bounty's protocol and rank them by validation accuracy.
-
-        Out-of-bounds candidates raise before any training.  ``epochs`` shortens the
-        protocol for a cheap search (the organizer always uses the spec's).
-        """
-        import dataclasses
-
-        import pandas as pd
-
-        from .model import train_and_score
-
-        spec = self.spec(bounty)
-        hps = [spec.hyperparameters(c) for c in candidates]
-        if not hps:
-            raise ValueError("candidates: give at least one configuration")
-        ds = spec.build_dataset(load_prices(spec.data_files, self.store))
-        protocol = spec.protocol if epochs is None else dataclasses.replace(spec.protocol, epochs=int(epochs))
-        # The participant has no test part: validation stands in for it.
-        arrays = {"x_train": ds.x_train, "y_train": ds.y_train, "x_val": ds.x_val, "y_val": ds.y_val,
-                  "x_test": ds.x_val, "y_test": ds.y_val}
-        results = []
-        rows = []
-        for i, hp in enumerate(hps):
-            res = train_and_score(hp, arrays, protocol)
-            results.append((hp, res))
-            rows.append({"trial": i, **hp.to_dict(), "val_bps": res.score_bps, "train_s": round(res.train_seconds, 2)})
-            if progress:
-                print(f"  trial {i}: {hp.to_dict()} -> validation {res.score_bps} bps", flush=True)
-        board = pd.DataFrame(rows).set_index("trial").sort_values("val_bps", ascending=False, kind="stable")
-        return SearchResult(board, results)
+        """:func:`search` with this participant's store."""
+        return search(bounty, self.store, candidates, epochs=epochs, progress=progress)
 
     # -------------------------------------------------------- submission
     def commit(self, bounty: Bounty, hyperparameters: "Hyperparameters | Mapping[str, Any]") -> int:
@@ -500,3 +421,38 @@ class Participant:
 
     def withdraw(self, bounty: Bounty) -> Any:
         return _withdraw(bounty, self.account)
+
+
+def search(bounty: Bounty, store: Any, candidates: Iterable["Hyperparameters | Mapping[str, Any]"], *,
+           epochs: "int | None" = None, progress: bool = False) -> SearchResult:
+    """Anyone: train each candidate under the bounty's protocol and rank them by validation accuracy.
+
+    Out-of-bounds candidates raise ``HyperparameterError`` before any training, no candidate
+    ``ArgumentError``.  ``epochs`` shortens the protocol for a cheap search (the organizer always
+    uses the spec's)."""
+    import dataclasses
+
+    import pandas as pd
+
+    from .model import train_and_score
+
+    record = open_record(bounty, store)
+    spec = record.spec
+    hps = [spec.hyperparameters(c) for c in candidates]
+    if not hps:
+        raise ArgumentError("candidates: give at least one configuration")
+    ds = record.dataset()
+    protocol = spec.protocol if epochs is None else dataclasses.replace(spec.protocol, epochs=int(epochs))
+    # The participant has no test part: validation stands in for it.
+    arrays = {"x_train": ds.x_train, "y_train": ds.y_train, "x_val": ds.x_val, "y_val": ds.y_val,
+              "x_test": ds.x_val, "y_test": ds.y_val}
+    results = []
+    rows = []
+    for i, hp in enumerate(hps):
+        res = train_and_score(hp, arrays, protocol)
+        results.append((hp, res))
+        rows.append({"trial": i, **hp.to_dict(), "val_bps": res.score_bps, "train_s": round(res.train_seconds, 2)})
+        if progress:
+            print(f"  trial {i}: {hp.to_dict()} -> validation {res.score_bps} bps", flush=True)
+    board = pd.DataFrame(rows).set_index("trial").sort_values("val_bps", ascending=False, kind="stable")
+    return SearchResult(board, results)

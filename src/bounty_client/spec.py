@@ -26,6 +26,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from .errors import BountyError
 from .hyperparams import CHAIN_LIMITS, HyperparameterBounds, HyperparameterError, Hyperparameters
 
 __all__ = [
@@ -60,7 +61,7 @@ MONITORS: tuple[str, ...] = ("val_loss", "val_accuracy")
 _LABEL_RE = re.compile(r"^(?P<symbol>[A-Za-z0-9]+)-USD$")
 
 
-class SpecError(ValueError):
+class SpecError(BountyError, ValueError):
     """The spec is malformed; ``field`` is the dotted path of the offending value."""
 
     def __init__(self, field_path: str, message: str):

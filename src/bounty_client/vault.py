@@ -36,13 +36,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from .errors import VaultError
 from .hyperparams import Hyperparameters, HyperparameterBounds, CHAIN_LIMITS
 
 __all__ = ["Vault", "VaultError", "VaultWarning", "SubmissionSecret", "TestSetSecret", "default_home"]
-
-
-class VaultError(RuntimeError):
-    """A secret is missing, unreadable or would be overwritten."""
 
 
 class VaultWarning(UserWarning):

@@ -20,15 +20,30 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-from .chain import Bounty, ChainError
+from .chain import Bounty
+from .errors import ArgumentError, VerificationError
+from .record import evaluate_record, open_record
 
-__all__ = ["verify", "VerificationReport", "VerificationError"]
+__all__ = ["verify", "VerificationReport", "VerificationError", "VerificationStatus"]
 
 
-class VerificationError(ChainError):
-    """Public material does not match what the chain committed to."""
+class VerificationStatus(StrEnum):
+    """The verdict on one submission (the ``status`` column; its value is what the JSON says)."""
+
+    #: posted and recomputed scores agree within the tolerance
+    OK = "ok"
+    #: they differ by more than the tolerance
+    MISMATCH = "MISMATCH"
+    #: revealed (so recomputed) but no score was posted
+    NOT_SCORED = "not scored on-chain"
+    #: a score was posted for an id that was never revealed
+    NEVER_REVEALED = "scored but never revealed"
+
+    def is_ok(self) -> bool:
+        return self is VerificationStatus.OK
 
 
 @dataclass
@@ -90,37 +105,25 @@ def verify(
     progress: bool = False,
     ray_address: "str | None" = None,
 ) -> VerificationReport:
-    """Re-compute every posted score of ``bounty`` from public material and compare."""
+    """Re-compute every posted score of ``bounty`` from public material and compare.
+
+    Raises :class:`VerificationError` when the spec or the test set does not match the chain
+    (:mod:`bounty_client.record`) or the test set was never revealed; ``ArgumentError`` for a
+    tolerance outside 0..10000 bps.  Score differences are findings in the report, not errors."""
     import pandas as pd
 
-    from .hyperparams import test_commitment
-    from .roles import evaluate_revealed, load_prices, load_test_set
-    from .spec import load_spec
-
-    if isinstance(bounty, str):
-        bounty = Bounty.at(bounty)
     if tolerance_bps is not None and (not isinstance(tolerance_bps, int) or not 0 <= tolerance_bps <= 10_000):
-        raise ValueError(f"tolerance_bps: must be an integer 0..10000 (or None: automatic), got {tolerance_bps!r}")
-    creation = bounty.creation()
+        raise ArgumentError(f"tolerance_bps: must be an integer 0..10000 (or None: automatic), got {tolerance_bps!r}")
+    record = open_record(bounty, store)
+    bounty = record.bounty
     problems: list[str] = []
-
-    spec = load_spec(store.get(creation.spec_cid))
-    if [f.cid for f in spec.data_files] != list(creation.data_cids):
-        raise VerificationError(f"spec {creation.spec_cid}: data CIDs differ from the chain's {list(creation.data_cids)}")
-    if (spec.seq_len, spec.future_period) != (creation.seq_len, creation.future_period):
-        raise VerificationError(f"spec {creation.spec_cid}: seq_len/future_period differ from the chain's")
-
-    revealed = bounty.revealed_test_data()
-    if revealed is None:
+    if record.test_data() is None:
         raise VerificationError(f"bounty {bounty.address}: the test set was never revealed; nothing to verify")
-    test_cid, salt = revealed
-    if "0x" + test_commitment(test_cid, salt).hex() != creation.test_commitment:
-        raise VerificationError(f"test set {test_cid}: does not match the commitment made at creation")
 
-    posted, report_cids = bounty.posted_scores()
-    dataset = spec.build_dataset(load_prices(spec.data_files, store), load_test_set(test_cid, store))
-    result = evaluate_revealed(bounty, spec, dataset, test_cid, workers=workers, backend=backend, progress=progress,
-                               ray_address=ray_address)
+    posted, report_cids = record.posted_scores()
+    dataset = record.dataset(with_test=True)
+    result = evaluate_record(record, dataset=dataset, workers=workers, backend=backend, progress=progress,
+                             ray_address=ray_address)
     recomputed = result.scores()
     submitters = {r.submission_id: r.submitter for r in result.results}
 
@@ -128,12 +131,12 @@ def verify(
     for sid in sorted(set(recomputed) | set(posted)):
         p, r = posted.get(sid), recomputed.get(sid)
         if p is None:
-            status = "not scored on-chain"
+            status = VerificationStatus.NOT_SCORED
         elif r is None:
-            status = "scored but never revealed"
+            status = VerificationStatus.NEVER_REVEALED
         else:
-            status = "pending"  # decided below, once the tolerance is known
-        if status != "pending":
+            status = None  # decided below, once the tolerance is known
+        if status is not None:
             problems.append(f"submission #{sid}: {status} (posted {p}, recomputed {r})")
         rows.append({"submission_id": sid, "submitter": submitters.get(sid, ""), "posted_bps": p,
                      "recomputed_bps": r, "diff_bps": None if p is None or r is None else r - p, "status": status})
@@ -156,8 +159,8 @@ def verify(
         p, r = row["posted_bps"], row["recomputed_bps"]
         if p is None or r is None:
             continue
-        row["status"] = "ok" if abs(p - r) <= tolerance_bps else "MISMATCH"
-        if row["status"] != "ok":
+        row["status"] = VerificationStatus.OK if abs(p - r) <= tolerance_bps else VerificationStatus.MISMATCH
+        if not row["status"].is_ok():
             problems.append(f"submission #{row['submission_id']}: MISMATCH (posted {p}, recomputed {r}, "
                             f"tolerance {tolerance_bps} bps)")
     table = pd.DataFrame(rows, columns=["submission_id", "submitter", "posted_bps", "recomputed_bps", "diff_bps",

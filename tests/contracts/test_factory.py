@@ -7,6 +7,7 @@ import pytest
 from bounty_harness import REWARD, create_call, creation_args
 
 from bounty_client.hyperparams import test_commitment
+from bounty_client.wire import BPS, MAX_CID_LENGTH, MAX_COMMIT_DEPOSIT, MAX_PRIZE_SHARES, MAX_SUBMISSIONS
 
 
 def test_create__costs_one_clone_and_holds_the_reward(factory, make_bounty, implementation):
@@ -29,8 +30,8 @@ def test_create__costs_one_clone_and_holds_the_reward(factory, make_bounty, impl
         (dict(future_period=0), "bounty: future_period must be positive"),
         (dict(test_commitment=b"\x00" * 32), "bounty: empty test commitment"),
         (dict(max_submissions=0), "bounty: max_submissions must be positive"),
-        (dict(max_submissions=16_777_215), "bounty: max_submissions too large"),
-        (dict(commit_deposit=2**64), "bounty: commit deposit too large"),
+        (dict(max_submissions=MAX_SUBMISSIONS + 1), "bounty: max_submissions too large"),
+        (dict(commit_deposit=MAX_COMMIT_DEPOSIT + 1), "bounty: commit deposit too large"),
         (dict(prize_shares=[5_000, 0, 5_000]), "bounty: zero prize share"),
         (dict(prize_shares=[6_000, 3_000]), "bounty: prize shares must sum to 10000"),
         (dict(prize_shares=[6_000, 3_000, 1_000, 1]), "bounty: prize shares must sum to 10000"),
@@ -85,15 +86,15 @@ def test_create__deadline_past_2106__reverts(factory, organizer, chain):
 def test_create__limits_at_their_maximum__are_accepted(make_bounty):
     b = make_bounty(
         min_accuracy=10_000,
-        max_submissions=16_777_214,
-        commit_deposit=2**64 - 1,
-        prize_shares=[2_000] * 5,
-        data_cids=["b" * 128] * 16,
-        spec_cid="s" * 128,
+        max_submissions=MAX_SUBMISSIONS,
+        commit_deposit=MAX_COMMIT_DEPOSIT,
+        prize_shares=[BPS // MAX_PRIZE_SHARES] * MAX_PRIZE_SHARES,
+        data_cids=["b" * MAX_CID_LENGTH] * 16,
+        spec_cid="s" * MAX_CID_LENGTH,
     )
     c = b.contract
-    assert c.max_submissions() == 16_777_214
-    assert c.commit_deposit() == 2**64 - 1
+    assert c.max_submissions() == MAX_SUBMISSIONS
+    assert c.commit_deposit() == MAX_COMMIT_DEPOSIT
     assert list(c.prize_shares()) == [2_000] * 5
     assert list(b.created.data_cids) == ["b" * 128] * 16
 

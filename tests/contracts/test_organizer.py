@@ -6,6 +6,8 @@ import ape
 import pytest
 from bounty_harness import REWARD, TEST_CID, TEST_SALT, CreditReason, Outcome, Stage
 
+from bounty_client.wire import decode_score_entry, encode_score_entry
+
 # ---------------------------------------------------------------- reveal_test_data
 
 
@@ -113,7 +115,8 @@ def test_post_scores__at_the_reveal_deadline__succeeds(revealed):
     revealed.at(revealed.reveal_deadline)
     receipt = revealed.score({0: 9_000, 2: 4_000}, "bafkreireportcid")
     (ev,) = receipt.decode_logs(revealed.contract.ScoresPosted)
-    assert list(ev.entries) == [(0 << 16) | 9_000, (2 << 16) | 4_000]
+    assert list(ev.entries) == [encode_score_entry(0, 9_000), encode_score_entry(2, 4_000)]
+    assert [decode_score_entry(e) for e in ev.entries] == [(0, 9_000), (2, 4_000)]
     assert ev.report_cid == "bafkreireportcid"
     assert revealed.contract.scored_count() == 2
     assert revealed.contract.next_score_id() == 3

@@ -7,6 +7,7 @@ import pytest
 from bounty_harness import HP, CreditReason, Stage, salt_for
 
 from bounty_client.hyperparams import Hyperparameters, commitment
+from bounty_client.wire import stored_commitment
 
 # ---------------------------------------------------------------------------- commit
 
@@ -18,8 +19,8 @@ def test_commit__returns_sequential_ids_and_emits(bounty, alice, bob):
     assert (ev.submitter, ev.id) == (alice.address, 0)
     assert bounty.commit(bob).id == 1
     assert c.submission_count() == 2
-    stored = c.commitment_of(0)
-    assert int.from_bytes(stored, "big") == int.from_bytes(commitment(c.address, alice.address, HP, salt_for(1)), "big") & (2**255 - 1)
+    stored = "0x" + bytes(c.commitment_of(0)).hex()
+    assert stored == stored_commitment(commitment(c.address, alice.address, HP, salt_for(1)))
 
 
 def test_commit__one_second_before_the_deadline__succeeds(bounty, alice):

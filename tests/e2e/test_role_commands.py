@@ -101,3 +101,33 @@ def test_finalize_and_post_scores__wrong_stage__say_when(anvil, home, created):
     out = bounty_cmd(anvil, home, "finalize", created, "--account", "TEST::0")
     assert out.returncode == 1
     assert "is in stage SUBMISSION" in out.stderr + out.stdout and "opens at" in out.stderr + out.stdout
+
+
+def assert_one_line_error(out, expected):
+    """Exit status 1 and the client's message as Click's one-line error: no traceback."""
+    assert out.returncode == 1, out.stdout[-2000:] + out.stderr[-2000:]
+    assert "Traceback" not in out.stderr + out.stdout, out.stderr[-3000:]
+    errors = [line for line in out.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1 and expected in errors[0], out.stderr[-2000:]
+
+
+def test_reveals__empty_home__say_the_secret_is_missing_in_one_line(anvil, home, created, tmp_path):
+    out = bounty_cmd(anvil, home, "commit", created, "--account", "TEST::1", "--hp", json.dumps(HP))
+    assert out.returncode == 0, out.stderr[-2000:]
+    anvil.travel(DAY + 1)
+    empty = str(tmp_path / "empty-home")
+    before = nonce(anvil, 0), nonce(anvil, 1)
+    assert_one_line_error(bounty_cmd(anvil, home, "reveal", created, "--account", "TEST::1", "--home", empty),
+                          "nothing to reveal")
+    assert_one_line_error(bounty_cmd(anvil, home, "reveal-test", created, "--account", "TEST::0", "--home", empty),
+                          "no saved secret at")
+    assert (nonce(anvil, 0), nonce(anvil, 1)) == before
+
+
+def test_download_and_status__unknown_cid_or_address__say_so_in_one_line(anvil, home, created, tmp_path):
+    empty_store = f"local:{tmp_path / 'empty-store'}"
+    out = bounty_cmd(anvil, home, "download", created, str(tmp_path / "data"), "--store", empty_store)
+    assert_one_line_error(out, "is not in the store at")
+    assert not (tmp_path / "data").exists()
+    assert_one_line_error(bounty_cmd(anvil, home, "status", "0x1234"), "is not an Ethereum address")
+    assert_one_line_error(bounty_cmd(anvil, home, "status", "0x" + "12" * 20), "no contract at")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from os import PathLike
 
+from ..errors import BountyError
+
 __all__ = ["DataError"]
 
 
-class DataError(ValueError):
+class DataError(BountyError, ValueError):
     """Price data that cannot be used, with a message that says where and why.
 
     The message always starts with the source (a file path, a URL or ``"prices"``

@@ -8,6 +8,8 @@ either.  Messages name the CID, path or URL at fault.
 
 from __future__ import annotations
 
+from ..errors import BountyError
+
 __all__ = [
     "StorageError",
     "MalformedCIDError",
@@ -30,8 +32,8 @@ __all__ = [
 ]
 
 
-class StorageError(Exception):
-    """Base class of every storage error."""
+class StorageError(BountyError):
+    """Base class of every storage error (a :class:`~bounty_client.errors.BountyError`)."""
 
 
 class MalformedCIDError(StorageError, ValueError):

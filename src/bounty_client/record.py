@@ -1,0 +1,241 @@
+"""A bounty's public record: what anyone can read from the chain and the content store.
+
+One place assembles it, with one set of consistency checks, for every reader: the
+organizer's evaluation, a participant's download, dataset and search, and
+:func:`bounty_client.verification.verify`::
+
+    record = open_record(bounty, store)     # creation event + spec, checked against the chain
+    record.prices()                          # {symbol: price table}, each fetched and verified by CID
+    record.test_data()                       # TestData(cid, salt) once posted, checked against the commitment
+    record.dataset(with_test=True)           # the Dataset the spec defines
+    record.submissions()                     # revealed submissions, ready for evaluation
+
+Every mismatch between the store and what the chain committed to raises
+:class:`~bounty_client.errors.VerificationError`, naming the CID and the field.
+
+The hidden test set is a small JSON manifest on IPFS (:data:`TEST_SET_KIND`, written
+by :func:`test_set_manifest`); its CID is what the organizer commits to at creation
+and reveals after the reveal deadline.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+from .chain import Bounty, BountyCreation, RevealedSubmission
+from .errors import VerificationError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .spec import BountySpec, DataFile
+
+__all__ = [
+    "TEST_SET_KIND",
+    "BountyRecord",
+    "TestData",
+    "check_spec",
+    "download",
+    "evaluate_record",
+    "load_prices",
+    "load_test_set",
+    "open_record",
+    "test_set_files",
+    "test_set_manifest",
+]
+
+#: ``kind`` of the hidden test-set manifest (JSON on IPFS; its CID is what the organizer commits to).
+TEST_SET_KIND = "ml-bounty/test-set"
+#: Manifest format version written by :func:`test_set_manifest`.
+TEST_SET_VERSION = 1
+
+
+# ------------------------------------------------------------------ files on the store
+def load_prices(files: Iterable["DataFile"], store: Any) -> dict[str, Any]:
+    """``{symbol: price table}`` from ``DataFile`` records (label, cid), fetched and verified by CID.
+
+    Raises ``StorageError`` (unknown or corrupt CID) or ``DataError`` (not a price CSV)."""
+    from .data import parse_prices_csv
+
+    return {f.symbol: parse_prices_csv(store.get(f.cid), source=f"{f.label} ({f.cid})")
+            for f in files}
+
+
+def test_set_manifest(files: Sequence["DataFile"]) -> bytes:
+    """The canonical JSON manifest of a hidden test set (its CID is what gets committed)."""
+    manifest = {"kind": TEST_SET_KIND, "version": TEST_SET_VERSION, "files": [f.to_dict() for f in files]}
+    return json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode()
+
+
+def test_set_files(test_cid: str, store: Any) -> list["DataFile"]:
+    """The ``DataFile`` records listed by the manifest at ``test_cid``.
+
+    Raises :class:`VerificationError` when it is not JSON or not a test-set manifest."""
+    from .spec import DataFile, SpecError
+
+    raw = store.get(test_cid)
+    try:
+        manifest = json.loads(raw)
+    except ValueError as exc:
+        raise VerificationError(f"test set {test_cid}: manifest is not JSON ({exc})") from exc
+    if not isinstance(manifest, dict) or manifest.get("kind") != TEST_SET_KIND:
+        raise VerificationError(f"test set {test_cid}: not an ML Bounty test-set manifest (kind {TEST_SET_KIND!r})")
+    try:
+        return [DataFile.from_dict(f) for f in manifest["files"]]
+    except (KeyError, TypeError, SpecError) as exc:
+        raise VerificationError(f"test set {test_cid}: malformed file list ({exc})") from exc
+
+
+# Not pytest tests, though named test_* (tests import them).
+test_set_manifest.__test__ = False  # type: ignore[attr-defined]
+test_set_files.__test__ = False  # type: ignore[attr-defined]
+
+
+def load_test_set(test_cid: str, store: Any) -> dict[str, Any]:
+    """The hidden test part ``{symbol: price table}`` from its manifest CID (see :func:`test_set_files`)."""
+    return load_prices(test_set_files(test_cid, store), store)
+
+
+# ------------------------------------------------------------------ the checks
+def check_spec(spec: "BountySpec", creation: BountyCreation) -> None:
+    """The spec must say what the chain says: data CIDs (in order), ``seq_len``, ``future_period``
+    and ``min_accuracy`` (bps).  Raises :class:`VerificationError` naming every field that differs."""
+    ours = {"data_cids": [f.cid for f in spec.data_files], "seq_len": spec.seq_len,
+            "future_period": spec.future_period, "min_accuracy": spec.min_accuracy_bps}
+    theirs = {"data_cids": list(creation.data_cids), "seq_len": creation.seq_len,
+              "future_period": creation.future_period, "min_accuracy": creation.min_accuracy}
+    wrong = [f"{k} (spec {ours[k]}, chain {theirs[k]})" for k in ours if ours[k] != theirs[k]]
+    if wrong:
+        raise VerificationError(f"spec {creation.spec_cid} disagrees with bounty {creation.bounty}'s on-chain "
+                                f"parameters: {'; '.join(wrong)}")
+
+
+@dataclass(frozen=True)
+class TestData:
+    """The posted test set: manifest ``cid`` and the ``salt`` (0x-hex) that opens the commitment."""
+
+    __test__ = False  # not a pytest class
+
+    cid: str
+    salt: str
+
+
+# ------------------------------------------------------------------ the record
+@dataclass
+class BountyRecord:
+    """One bounty's public record (build it with :func:`open_record`)."""
+
+    bounty: Bounty
+    store: Any = field(repr=False)
+    creation: BountyCreation = field(repr=False)
+    spec: "BountySpec"
+    _prices: "dict[str, Any] | None" = field(default=None, repr=False)
+
+    @property
+    def address(self) -> str:
+        return self.bounty.address
+
+    def prices(self) -> dict[str, Any]:
+        """The public price tables ``{symbol: DataFrame}`` (fetched once, verified by CID)."""
+        if self._prices is None:
+            self._prices = load_prices(self.spec.data_files, self.store)
+        return dict(self._prices)
+
+    def test_data(self) -> "TestData | None":
+        """The posted test set, checked against the commitment made at creation; ``None`` until posted.
+
+        Raises :class:`VerificationError` when the posted CID and salt do not open the commitment."""
+        from .hyperparams import test_commitment
+
+        posted = self.bounty.revealed_test_data()
+        if posted is None:
+            return None
+        cid, salt = posted
+        if "0x" + test_commitment(cid, salt).hex() != self.creation.test_commitment:
+            raise VerificationError(f"test set {cid}: does not match the commitment made at creation")
+        return TestData(cid, salt)
+
+    def require_test_data(self, action: str) -> TestData:
+        """:meth:`test_data`, or :class:`~bounty_client.errors.StageError` naming ``action`` if not posted."""
+        from .errors import StageError
+
+        data = self.test_data()
+        if data is None:
+            raise StageError(f"cannot {action}: the test set of {self.address} is not revealed yet")
+        return data
+
+    def test_prices(self) -> dict[str, Any]:
+        """The hidden test part ``{symbol: DataFrame}`` (requires the posted test set)."""
+        return load_test_set(self.require_test_data("load the test set").cid, self.store)
+
+    def dataset(self, *, with_test: bool = False) -> Any:
+        """The ``Dataset`` the spec defines: public data only, or with the posted test part."""
+        return self.spec.build_dataset(self.prices(), self.test_prices() if with_test else None)
+
+    def revealed(self) -> list[RevealedSubmission]:
+        """Revealed submissions in id order (from ``Revealed`` events)."""
+        return self.bounty.revealed_submissions()
+
+    def submissions(self) -> list[Any]:
+        """Revealed submissions as :class:`bounty_client.evaluation.Submission` (for ``evaluate``)."""
+        from .evaluation import Submission
+
+        return [Submission(id=s.id, submitter=s.submitter, hyperparameters=s.hyperparameters.to_dict())
+                for s in self.revealed()]
+
+    def posted_scores(self) -> tuple[dict[int, int], list[str]]:
+        """Posted scores by id and the report CIDs in posting order (``ScoresPosted`` events)."""
+        return self.bounty.posted_scores()
+
+
+def open_record(bounty: "Bounty | str", store: Any) -> BountyRecord:
+    """Read ``bounty``'s creation event and spec, and check the spec against the chain.
+
+    Raises ``ChainError`` (no contract or no creation event), ``StorageError`` (spec CID not in
+    ``store``), ``SpecError`` (malformed spec) or :class:`VerificationError` (spec disagrees
+    with the chain, :func:`check_spec`)."""
+    from .spec import load_spec
+
+    if isinstance(bounty, str):
+        bounty = Bounty.at(bounty)
+    creation = bounty.creation()
+    spec = load_spec(store.get(creation.spec_cid))
+    check_spec(spec, creation)
+    return BountyRecord(bounty, store, creation, spec)
+
+
+# ------------------------------------------------------------------ read-only operations
+def evaluate_record(record: BountyRecord, *, dataset: Any = None, workers: int = 1, backend: str = "auto",
+                    progress: bool = True, ray_address: "str | None" = None) -> Any:
+    """Re-train every revealed submission under the spec's protocol and score it on the posted test
+    set (what the organizer posts and what :func:`~bounty_client.verification.verify` recomputes).
+
+    ``dataset`` is ``record.dataset(with_test=True)`` when not given.  Returns an
+    ``EvaluationResult``.  Raises ``StageError`` before the test set is posted."""
+    from .evaluation import evaluate
+
+    test = record.require_test_data("evaluate")
+    if dataset is None:
+        dataset = record.dataset(with_test=True)
+    if backend == "ray":
+        from .evaluation.ray_backend import connect
+
+        connect(ray_address)
+    return evaluate(record.submissions(), dataset, record.spec.protocol, spec=record.spec, workers=workers,
+                    backend=backend, progress=progress, test_cid=test.cid, data_cids=record.spec.data_cids)
+
+
+def download(bounty: "Bounty | str", store: Any, directory: "str | Path | None" = None) -> dict[str, Any]:
+    """A bounty's public price tables, verified by CID; with ``directory``, also written there as
+    ``SYMBOL-USD.csv`` files plus the checked ``spec.json``."""
+    record = open_record(bounty, store)
+    prices = record.prices()
+    if directory is not None:
+        from .data import write_prices_dir
+
+        from .storage.atomic import write_atomic
+
+        write_prices_dir(prices, directory)
+        write_atomic(Path(directory) / "spec.json", record.spec.to_json(indent=2).encode())
+    return prices

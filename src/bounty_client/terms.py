@@ -1,0 +1,166 @@
+"""A bounty's economic terms, validated once, and the organizer's spec template.
+
+:class:`BountyTerms` is what ``BountyFactory.create`` needs besides the spec: the
+reward, the three periods, the submission cap, the commit deposit and the prize
+split.  It is validated on construction (every check the contract makes, so a bad
+value fails before anything is stored or sent) and maps itself by keyword onto the
+factory's arguments (:meth:`BountyTerms.factory_arguments`).
+
+:func:`spec_options` merges a JSON spec template with command-line overrides into
+the keyword arguments of :meth:`bounty_client.roles.Organizer.prepare`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+
+from .errors import ArgumentError
+from .wire import BPS, MAX_COMMIT_DEPOSIT, MAX_PRIZE_SHARES, MAX_REWARD, MAX_SUBMISSIONS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .roles import PreparedBounty
+
+__all__ = ["BountyTerms", "parse_prize_shares", "read_candidates", "spec_options"]
+
+
+def read_candidates(values: Iterable[str]) -> list[dict[str, Any]]:
+    """Hyperparameter configurations from JSON texts or JSON files (an object or a list of objects
+    each), in order.  Raises :class:`ArgumentError` naming the value that is not JSON."""
+    out: list[dict[str, Any]] = []
+    for text in values:
+        source = text
+        if Path(text).is_file():
+            text = Path(text).read_text()
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise ArgumentError(f"hyperparameters {source[:60]!r}: not JSON or a JSON file ({exc})") from None
+        out.extend(data if isinstance(data, list) else [data])
+    return out
+
+
+def parse_prize_shares(text: "str | Sequence[int]") -> tuple[int, ...]:
+    """``"6000,3000,1000"`` (or a sequence of ints) -> ``(6000, 3000, 1000)``; ``""`` -> ``()``
+    (winner takes all).  Raises :class:`ArgumentError` for a non-integer entry."""
+    if not isinstance(text, str):
+        return tuple(int(s) for s in text)
+    try:
+        return tuple(int(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise ArgumentError(f"prize_shares: comma-separated integers (basis points), got {text!r}") from None
+
+
+@dataclass(frozen=True)
+class BountyTerms:
+    """Validated terms of a bounty (amounts in wei, periods in seconds, shares in bps).
+
+    ``reward`` and ``commit_deposit`` also accept ``"1 ether"``/``"100 gwei"``/``"0.5"`` (ether);
+    ``prize_shares`` also accepts ``"6000,3000,1000"``.  Raises :class:`ArgumentError` naming the
+    field: reward not positive or above uint96, a period not positive, ``max_submissions`` outside
+    1..16,777,214, a deposit above uint64, shares not 1..5 positive entries summing to 10000 (the
+    contract's checks, ``Bounty.initialize``)."""
+
+    reward: int = 10**19
+    submission_period: int = 3600
+    reveal_period: int = 3600
+    evaluation_period: int = 3600
+    max_submissions: int = 1000
+    commit_deposit: int = 0
+    prize_shares: tuple[int, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        from .chain import parse_ether
+
+        set_ = object.__setattr__  # frozen: normalize once, here
+        set_(self, "reward", parse_ether(self.reward))
+        set_(self, "commit_deposit", parse_ether(self.commit_deposit))
+        set_(self, "prize_shares", parse_prize_shares(self.prize_shares))
+        if not 0 < self.reward <= MAX_REWARD:
+            raise ArgumentError(f"reward: must be more than 0 wei and at most {MAX_REWARD} wei, got {self.reward}")
+        for name in ("submission_period", "reveal_period", "evaluation_period"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ArgumentError(f"{name}: must be a positive number of seconds, got {value!r}")
+        if not isinstance(self.max_submissions, int) or not 1 <= self.max_submissions <= MAX_SUBMISSIONS:
+            raise ArgumentError(f"max_submissions: must be 1..{MAX_SUBMISSIONS}, got {self.max_submissions!r}")
+        if self.commit_deposit > MAX_COMMIT_DEPOSIT:
+            raise ArgumentError(f"commit_deposit: at most {MAX_COMMIT_DEPOSIT} wei, got {self.commit_deposit}")
+        shares = self.prize_shares
+        if shares and (len(shares) > MAX_PRIZE_SHARES or sum(shares) != BPS or min(shares) <= 0):
+            raise ArgumentError(f"prize_shares: 1 to {MAX_PRIZE_SHARES} positive basis-point shares summing to "
+                                f"{BPS}, got {list(shares)}")
+
+    def deadlines(self, start: int) -> tuple[int, int, int]:
+        """``(submission, reveal, evaluation)`` deadlines (unix seconds) for a bounty opened at ``start``."""
+        d1 = int(start) + self.submission_period
+        d2 = d1 + self.reveal_period
+        return d1, d2, d2 + self.evaluation_period
+
+    def factory_arguments(self, prepared: "PreparedBounty", start: int) -> dict[str, Any]:
+        """``BountyFactory.create``'s arguments by name (see :func:`bounty_client.chain.create_bounty`)."""
+        d1, d2, d3 = self.deadlines(start)
+        spec = prepared.spec
+        return dict(
+            spec_cid=prepared.spec_cid,
+            data_cids=prepared.data_cids,
+            min_accuracy=spec.min_accuracy_bps,
+            seq_len=spec.seq_len,
+            future_period=spec.future_period,
+            submission_deadline=d1,
+            reveal_deadline=d2,
+            evaluation_deadline=d3,
+            test_commitment=prepared.test_commitment,
+            max_submissions=self.max_submissions,
+            commit_deposit=self.commit_deposit,
+            prize_shares=list(self.prize_shares),
+        )
+
+
+# Any valid CID: ``load_spec`` validates a whole spec, data files included, but a template's
+# data CIDs are only known after the files are stored, which must come after validation.
+_PLACEHOLDER_CID = "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH"
+
+
+def spec_options(
+    template: "str | Path | Mapping[str, Any] | None",
+    symbols: Iterable[str],
+    *,
+    name: "str | None" = None,
+    target: "str | None" = None,
+    seq_len: "int | None" = None,
+    future_period: "int | None" = None,
+    epochs: "int | None" = None,
+    min_accuracy_bps: "int | None" = None,
+) -> dict[str, Any]:
+    """Keyword arguments for ``Organizer.prepare`` from a spec template (a JSON file, a mapping or
+    ``None`` for the defaults) with the given overrides (``None`` keeps the template's value).
+
+    The template is validated as a spec (raises ``SpecError`` naming the field); its data files,
+    if any, are replaced by the ones ``prepare`` stores."""
+    import dataclasses
+
+    from .spec import BountySpec, DataFile, load_spec
+
+    placeholders = [{"label": f"{s}-USD", "cid": _PLACEHOLDER_CID} for s in symbols]
+    if template is None:
+        base = BountySpec(name=name or "bounty", target=target or "LTC",
+                          data_files=tuple(DataFile.from_dict(d) for d in placeholders))
+    else:
+        data = json.loads(Path(template).read_text()) if isinstance(template, (str, Path)) else dict(template)
+        data.setdefault("data_files", placeholders)
+        base = load_spec(data)
+    protocol = base.protocol if epochs is None else dataclasses.replace(base.protocol, epochs=int(epochs))
+    return dict(
+        name=name or base.name,
+        target=target or base.target,
+        description=base.description,
+        seq_len=seq_len or base.seq_len,
+        future_period=future_period or base.future_period,
+        protocol=protocol,
+        split=base.split,
+        bounds=base.bounds,
+        min_accuracy_bps=base.min_accuracy_bps if min_accuracy_bps is None else min_accuracy_bps,
+    )

@@ -1,0 +1,115 @@
+"""The one Python mirror of ``Bounty.vy``'s wire formats: enums, encodings and limits.
+
+The client, the tests and the benches import these instead of repeating numbers.
+Each value names the contract constant it mirrors; ``tests/contracts/test_wire.py``
+checks them against the compiled contract's behaviour (a ``stage()``, an
+``outcome()``, a ``Credited.reason``, a ``ScoresPosted.entries`` word, the stored
+commitment) so a change to the contract that is not mirrored here fails a test.
+
+Pure Python, no imports beyond the standard library: cheap to import.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+__all__ = [
+    "Stage",
+    "Outcome",
+    "CreditReason",
+    "BPS",
+    "SCORE_BITS",
+    "MASK_SCORE",
+    "MAX_SCORE_BATCH",
+    "MAX_PRIZE_SHARES",
+    "MAX_SUBMISSIONS",
+    "MAX_CID_LENGTH",
+    "MAX_COMMIT_DEPOSIT",
+    "MAX_REWARD",
+    "MAX_TIMESTAMP",
+    "COMMITMENT_MASK",
+    "encode_score_entry",
+    "decode_score_entry",
+    "stored_commitment",
+]
+
+
+class Stage(IntEnum):
+    """``Bounty.stage()``: the ``STAGE_*`` constants.  Stages follow from ``block.timestamp``
+    and the deadlines; only FINALIZED and CANCELLED are stored facts."""
+
+    SUBMISSION = 0
+    REVEAL = 1
+    EVALUATION = 2
+    EXPIRED = 3
+    FINALIZED = 4
+    CANCELLED = 5
+
+    def is_closed(self) -> bool:
+        """True once the bounty is settled or cancelled (no stage follows)."""
+        return self in (Stage.FINALIZED, Stage.CANCELLED)
+
+
+class Outcome(IntEnum):
+    """``Bounty.outcome()`` and ``Finalized.outcome``: the ``OUTCOME_*`` constants."""
+
+    NONE = 0
+    PRIZES = 1
+    REFUNDED = 2
+    SHARED = 3
+    CANCELLED = 4
+
+
+class CreditReason(IntEnum):
+    """``Credited.reason``: the ``CREDIT_*`` constants."""
+
+    DEPOSIT = 0
+    PRIZE = 1
+    REFUND = 2
+    SHARE = 3
+
+
+#: Basis points in one whole (``BPS``): scores, ``min_accuracy`` and prize shares use them.
+BPS = 10_000
+#: ``ScoresPosted.entries`` packs ``id << SCORE_BITS | score`` (score in bps, 0..``BPS``).
+SCORE_BITS = 16
+#: ``MASK_16``: the score part of a score entry.
+MASK_SCORE = (1 << SCORE_BITS) - 1
+#: ``MAX_BATCH``: ids per ``post_scores`` transaction.
+MAX_SCORE_BATCH = 128
+#: ``MAX_PRIZE_SHARES``: ranks a prize can be split across.
+MAX_PRIZE_SHARES = 5
+#: ``MAX_SUBMISSIONS_LIMIT``: the largest ``max_submissions`` (ids are uint24, one value reserved).
+MAX_SUBMISSIONS = 16_777_214
+#: ``MAX_CID_LENGTH``: bytes of a CID string on-chain.
+MAX_CID_LENGTH = 128
+#: ``MAX_COMMIT_DEPOSIT``: wei (uint64).
+MAX_COMMIT_DEPOSIT = (1 << 64) - 1
+#: ``MAX_REWARD``: wei (uint96).
+MAX_REWARD = (1 << 96) - 1
+#: ``MAX_TIMESTAMP``: deadlines are uint32 seconds.
+MAX_TIMESTAMP = (1 << 32) - 1
+#: ``COMMITMENT_MASK``: the contract stores a commitment with its top bit cleared (the bit
+#: records "revealed").
+COMMITMENT_MASK = (1 << 255) - 1
+
+
+def encode_score_entry(submission_id: int, score_bps: int) -> int:
+    """One ``ScoresPosted.entries`` word: ``submission_id << 16 | score_bps``.
+
+    Raises ``ValueError`` for a negative id or a score outside 0..10000 bps."""
+    if submission_id < 0 or not 0 <= score_bps <= BPS:
+        raise ValueError(f"score entry: id must be >= 0 and score 0..{BPS} bps, got ({submission_id}, {score_bps})")
+    return (int(submission_id) << SCORE_BITS) | int(score_bps)
+
+
+def decode_score_entry(entry: int) -> tuple[int, int]:
+    """``(submission_id, score_bps)`` of one ``ScoresPosted.entries`` word."""
+    entry = int(entry)
+    return entry >> SCORE_BITS, entry & MASK_SCORE
+
+
+def stored_commitment(commitment: "bytes | str") -> str:
+    """A commitment (32 bytes or 0x-hex) as ``Bounty.commitment_of`` returns it: top bit cleared."""
+    value = bytes.fromhex(commitment[2:]) if isinstance(commitment, str) else bytes(commitment)
+    return "0x" + (int.from_bytes(value, "big") & COMMITMENT_MASK).to_bytes(32, "big").hex()

@@ -1,0 +1,43 @@
+"""The contract types shipped in ``bounty_client/contracts/`` equal a fresh compile, and the
+client works from them alone (as in a notebook outside the checkout)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bounty_client import chain as client_chain
+from bounty_client.contracts import CONTRACTS, contract_type, shipped_dict
+
+
+@pytest.mark.parametrize("name", CONTRACTS)
+def test_shipped_type__equals_a_fresh_compile(project, name):
+    fresh = shipped_dict(getattr(project, name).contract_type)
+    shipped = shipped_dict(contract_type(name))
+    assert shipped == fresh, f"{name}: shipped type is stale; regenerate with `make contracts`"
+
+
+@pytest.fixture
+def outside_the_checkout(monkeypatch):
+    """No Ape project to be found: the client must fall back on the shipped types."""
+    monkeypatch.delenv("BOUNTY_PROJECT", raising=False)
+    monkeypatch.setattr(client_chain, "_find_root", lambda: None)
+    client_chain.contracts_project.cache_clear()
+    client_chain.contract_container.cache_clear()
+    yield
+    client_chain.contracts_project.cache_clear()
+    client_chain.contract_container.cache_clear()
+
+
+def test_bounty_at__outside_the_checkout__reads_the_bounty_from_the_shipped_types(outside_the_checkout, bounty):
+    assert client_chain.contracts_project() is None
+    b = client_chain.Bounty.at(bounty.address)
+    assert b.contract.contract_type.name == "Bounty"
+    status = b.status()
+    assert (status.stage, status.reward, status.max_submissions) == (client_chain.Stage.SUBMISSION, 10**19, 100)
+    assert b.creation().spec_cid == bounty.created.spec_cid
+
+
+def test_deploy_factory__outside_the_checkout__deploys_from_the_shipped_types(outside_the_checkout, deployer, chain):
+    factory = client_chain.deploy_factory(deployer)
+    assert factory.contract_type.name == "BountyFactory"
+    assert chain.provider.get_code(factory.BOUNTY_IMPLEMENTATION())
