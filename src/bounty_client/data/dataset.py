@@ -569,6 +569,7 @@ def _window_ends(
     start, end = (int(v) for v in window)
     stamps = index.asi8[n_public:] // 10**9
     ok = (stamps >= start) & (stamps + future_period * seconds <= end)
+    ok[max(0, len(stamps) - future_period):] = False  # the label row must be among the posted rows
     ends = n_public + np.flatnonzero(ok)
     if not len(ends):
         raise DataError(
