@@ -314,6 +314,9 @@ class TestRule:
       ``start`` is at or after the submission deadline is checked by the client against the
       chain when the bounty is created (the spec does not hold the deadline). Test labels read
       only prices inside the window (``bounty_client.data.build_dataset(test_window=...)``).
+      Prefer ``start`` at or after the *reveal* deadline: prices inside the window become
+      public as it runs, so a window open during the reveal phase lets a participant with
+      several commits score them on its first labels and reveal only the best.
     * ``interval``: the grid spacing in seconds (coinpaprika: one of its intervals, e.g. 300).
     """
 
