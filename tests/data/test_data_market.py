@@ -26,10 +26,12 @@ from bounty_client.data import (
     build_dataset,
     check_window_rows,
     compare_with_source,
+    fetch_window,
     join_prices,
     market_for,
     validate_prices,
     window_grid,
+    window_span,
 )
 from bounty_client.spec import TestRule
 
@@ -59,7 +61,7 @@ def ts(seconds: int) -> pd.Timestamp:
 
 def posted_rows(market: LocalMarket, *, context: int = SEQ) -> dict[str, pd.DataFrame]:
     """What the organizer posts once the window has closed: the window plus `context` rows before it."""
-    return market.history(COINS, START - context * STEP, END, now=END)
+    return fetch_window(market, COINS, (START, END), context, now=END)
 
 
 def public_rows(market: LocalMarket) -> dict[str, pd.DataFrame]:
@@ -72,6 +74,16 @@ def build(public, hidden, **kw):
 
 
 # --------------------------------------------------------------------------- the clock
+
+
+def test_fetch_window__one_second_before_the_end__refused__at_the_end__the_window_and_its_context(market):
+    with pytest.raises(NotYetAvailableError):
+        fetch_window(market, COINS, (START, END), SEQ, now=END - 1)
+    rows = fetch_window(market, COINS, (START, END), SEQ, now=END)
+    assert window_span((START, END), SEQ, STEP) == (START - SEQ * STEP, END)
+    for frame in rows.values():
+        assert frame.index[0] == ts(START - SEQ * STEP) and frame.index[-1] == ts(END)
+        assert len(frame) == SEQ + (END - START) // STEP + 1
 
 
 def test_window_grid__start_is_the_first_grid_time_at_or_after__end_rounded_up():
@@ -91,7 +103,12 @@ def test_local_market__end_one_second_before_at_and_after_now(market):
     assert "chain's time" in str(err.value) and isinstance(err.value, DataError)
 
 
-def test_local_market__rows_are_price_tables_on_the_grid_and_follow_the_synthetic_model(market):
+def test_local_market__rows_are_price_tables_on_the_grid_and_follow_the_synthetic_model(tmp_path):
+    # a market file written by hand with a fixed secret, so the statistics below are deterministic
+    path = tmp_path / "fixed.json"
+    path.write_text(json.dumps({"kind": "ml-bounty local market", "version": 1, "secret": "07" * 32,
+                                "interval": STEP, "origin": ORIGIN}))
+    market = LocalMarket(path, create=False)
     frames = market.history(["BTC", "ETH", "LTC"], ORIGIN, ORIGIN + 3000 * STEP, now=ORIGIN + 3000 * STEP)
     for frame in frames.values():
         pd.testing.assert_frame_equal(frame, validate_prices(frame), check_exact=True)
@@ -223,10 +240,15 @@ def test_test_labels__read_only_prices_inside_the_window(market):
         f.loc[f.index < ts(START), "price"] *= 3.0
     ds2 = build(public, bent)
     np.testing.assert_array_equal(ds2.y_test, ds.y_test)
-    # a price inside the window does move a label: the test above can fail
-    inside = {c: f.copy() for c, f in posted.items()}
-    inside["LTC"].loc[ts(START + FP * STEP), "price"] *= 100.0
-    assert not np.array_equal(build(public, inside).y_test, ds.y_test)
+    # a price inside the window does move a label (so the check above can fail): the first
+    # label compares the prices at START and START + FP steps; pushing the latter far up or
+    # down makes it 1 or 0, and one of the two differs from the true label
+    labels = []
+    for factor in (100.0, 0.01):
+        inside = {c: f.copy() for c, f in posted.items()}
+        inside["LTC"].loc[ts(START + FP * STEP), "price"] *= factor
+        labels.append(int(build(public, inside).y_test[0]))
+    assert labels == [1, 0]
     # the labels are the window's own up/down moves
     joined, _ = join_prices(posted)
     price = joined["LTC_price"]
@@ -348,6 +370,16 @@ def test_coinpaprika_market__past_rows_equal_the_api__future_refused_without_a_r
     with pytest.raises(NotYetAvailableError, match="do not exist yet"):
         market.history(COINS, ORIGIN, now + 1, now=now)
     assert len(paprika.requests) == asked  # refused before anything is sent
+
+
+def test_participant_lying_about_now_to_coinpaprika__gets_only_what_the_world_has(paprika):
+    """Our clock check protects honest callers; the real guarantee is the source's own clock."""
+    market = CoinpaprikaMarket(CoinpaprikaClient(base_url=paprika.url, sleep=lambda s: None), interval=STEP)
+    world = paprika.now
+    window = (world + 10 * STEP, world + 60 * STEP)  # a test window that has not begun
+    got = market.history(["LTC"], world - 20 * STEP, window[1], now=window[1] + 10**6)["LTC"]  # a forged now
+    assert got.index[-1] == ts(world)  # nothing after the server's clock: not one window row, no label
+    assert not (got.index >= ts(window[0] - SEQ * STEP)).any()
 
 
 def test_compare_with_source__on_coinpaprika__ok_tampered_and_unreachable(paprika):

@@ -44,8 +44,10 @@ from .market import (
     check_window_rows,
     compare_with_source,
     default_market_path,
+    fetch_window,
     market_for,
     window_grid,
+    window_span,
 )
 from .synthetic import PROFILES, CoinProfile, synthetic_prices
 
@@ -67,6 +69,8 @@ __all__ = [
     "default_market_path",
     "market_for",
     "window_grid",
+    "window_span",
+    "fetch_window",
     "PROFILES",
     "build_dataset",
     "csv_name",

@@ -65,6 +65,8 @@ __all__ = [
     "INTERVAL_NAMES",
     "default_market_path",
     "window_grid",
+    "window_span",
+    "fetch_window",
     "check_window_rows",
     "compare_with_source",
     "market_for",
@@ -162,6 +164,28 @@ def window_grid(after: int, duration: int, interval: int) -> tuple[int, int]:
     start = -(-int(after) // interval) * interval
     end = start + -(-int(duration) // interval) * interval
     return start, end
+
+
+def window_span(window: "tuple[int, int]", context_rows: int, interval: int) -> tuple[int, int]:
+    """``(start - context_rows * interval, end)``: the span the posted rows of a future window
+    cover (unix seconds, inclusive). For a dataset ``context_rows`` is the spec's ``seq_len``."""
+    start, end = _check_window(window, interval)
+    if isinstance(context_rows, bool) or not isinstance(context_rows, (int, np.integer)) or context_rows < 0:
+        raise DataError(f"context_rows: must be an integer >= 0, got {context_rows!r}", source="test window")
+    return start - int(context_rows) * int(interval), end
+
+
+def fetch_window(
+    market: Market, symbols: Sequence[str], window: "tuple[int, int]", context_rows: int, *, now: int
+) -> dict[str, pd.DataFrame]:
+    """Organizer, after the window closed: the rows to post, ``{symbol: price table}`` over
+    :func:`window_span` from ``market``. Raises :class:`NotYetAvailableError` while ``now``
+    (the chain's time) is before the window's end, and checks the result with
+    :func:`check_window_rows` before returning it."""
+    low, end = window_span(window, context_rows, market.interval)
+    rows = market.history(symbols, low, end, now=now)
+    check_window_rows(rows, window, context_rows, market.interval)
+    return rows
 
 
 def default_market_path() -> Path:
@@ -466,10 +490,8 @@ def check_window_rows(
 
     Raises :class:`DataError` naming the coin, the first offending timestamp and the allowed span.
     """
-    start, end = _check_window(window, interval)
-    if isinstance(context_rows, bool) or not isinstance(context_rows, (int, np.integer)) or context_rows < 0:
-        raise DataError(f"context_rows: must be an integer >= 0, got {context_rows!r}", source="check_window_rows")
-    low = start - int(context_rows) * interval
+    low, end = window_span(window, context_rows, interval)
+    start = int(window[0])
     if not rows:
         raise DataError("no coins posted", source="test rows")
     for symbol in sorted(rows):
