@@ -233,6 +233,7 @@ def test_test_labels__read_only_prices_inside_the_window(market):
     public, posted = public_rows(market), posted_rows(market)
     ds = build(public, posted)
     assert ds.t_test[0] == ts(START)  # the first window ends at the window's first row
+    assert ds.test_window == (START, END) and ds.metadata()["test_window"] == [START, END]
     assert ds.t_test[-1] + pd.Timedelta(seconds=FP * STEP) == ts(END)  # its label is the window's last row
     # the organizer bends every context price: no test label moves (features may)
     bent = {c: f.copy() for c, f in posted.items()}

@@ -104,6 +104,7 @@ class Dataset:
     interval: pd.Timedelta | None = None  #: sampling interval of the joined rows (given or inferred)
     gap_windows: dict[str, int] = field(default_factory=lambda: {"train": 0, "val": 0, "test": 0})
     #: windows dropped per split because their span crosses a gap (rule 6)
+    test_window: tuple[int, int] | None = None  #: future window (start, end), unix seconds (rule 8)
 
     # ---------------------------------------------------------------- shapes
     @property
@@ -161,6 +162,7 @@ class Dataset:
             "gap_windows": {k: int(v) for k, v in self.gap_windows.items()},
             "zero_fixes": self.zero_fixes,
             "hidden_start": None if self.hidden_start is None else _fmt_ts(self.hidden_start),
+            "test_window": None if self.test_window is None else [int(v) for v in self.test_window],
             "splits": {
                 name: {
                     "windows": int(row.windows),
@@ -541,6 +543,7 @@ def build_dataset(
         zero_fixes=zero_fixes,
         interval=step,
         gap_windows=gap_windows,
+        test_window=None if test_window is None else (int(test_window[0]), int(test_window[1])),
     )
 
 
