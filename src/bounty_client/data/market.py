@@ -41,7 +41,6 @@ Two sources:
 from __future__ import annotations
 
 import json
-import math
 import os
 import secrets
 import time
