@@ -41,6 +41,10 @@ __all__ = [
     "DataFile",
     "SplitRule",
     "TrainingProtocol",
+    "TEST_MODES",
+    "SOURCE_KINDS",
+    "TestSource",
+    "TestRule",
     "BountySpec",
     "load_spec",
 ]
@@ -57,6 +61,16 @@ OPTIMIZERS: tuple[str, ...] = ("adam",)
 METRICS: tuple[str, ...] = ("accuracy",)
 #: What early stopping may watch (on the validation part).
 MONITORS: tuple[str, ...] = ("val_loss", "val_accuracy")
+
+#: How the test part is made: ``"sealed"`` (hidden rows committed at creation) or ``"future"``
+#: (prices of a window after the submission deadline; see ``bounty_client.data.market``).
+TEST_MODES: tuple[str, ...] = ("sealed", "future")
+#: Where a future window's prices come from.
+SOURCE_KINDS: tuple[str, ...] = ("coinpaprika", "local")
+#: Grid spacings (seconds) coinpaprika serves, as ``bounty_client.data.market.INTERVAL_NAMES``
+#: (copied: importing the data package here would import pandas with the spec module).
+_COINPAPRIKA_INTERVALS: tuple[int, ...] = (300, 600, 900, 1800, 2700, 3600, 7200, 10800, 21600, 43200, 86400)
+_DEFAULT_COINPAPRIKA_URL = "https://api.coinpaprika.com/v1"
 
 _LABEL_RE = re.compile(r"^(?P<symbol>[A-Za-z0-9]+)-USD$")
 
@@ -255,6 +269,115 @@ class TrainingProtocol:
         return _from_mapping(cls, data)
 
 
+@dataclass(frozen=True)
+class TestSource:
+    """The public source of a future window's prices.
+
+    ``kind`` ``"coinpaprika"`` reads ``base_url`` (an ``http(s)://`` URL of the v1 API);
+    ``"local"`` is the offline stand-in ``bounty_client.data.LocalMarket`` (the demo's; it has
+    no URL and only processes on the organizer's machine can ask it).
+    """
+
+    __test__ = False  # not a pytest test class
+
+    kind: str
+    base_url: str | None = None
+
+    def __post_init__(self) -> None:
+        _str("kind", self.kind, allowed=SOURCE_KINDS)
+        if self.kind == "local":
+            if self.base_url is not None:
+                raise SpecError("base_url", "only a 'coinpaprika' source has a base_url")
+            return
+        if self.base_url is None:
+            object.__setattr__(self, "base_url", _DEFAULT_COINPAPRIKA_URL)
+        url = _str("base_url", self.base_url)
+        if not re.match(r"^https?://[^\s/]+", url):
+            raise SpecError("base_url", f"{url!r} is not an http(s) URL")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind} if self.base_url is None else {"kind": self.kind, "base_url": self.base_url}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "TestSource":
+        return _from_mapping(cls, data)
+
+
+@dataclass(frozen=True)
+class TestRule:
+    """Where the test part comes from, so that nobody can know it before the submission deadline.
+
+    * ``mode="sealed"`` (the default, also for specs without a ``test`` field): the organizer's
+      hidden rows, committed on-chain at creation and opened after the reveal deadline
+      (``split.test_fraction`` of the history).
+    * ``mode="future"``: the prices of ``window = [start, end]`` (unix seconds, on the
+      ``interval`` grid, ``start < end``) from ``source``, posted after the window closes. That
+      ``start`` is at or after the submission deadline is checked by the client against the
+      chain when the bounty is created (the spec does not hold the deadline). Test labels read
+      only prices inside the window (``bounty_client.data.build_dataset(test_window=...)``).
+      Prefer ``start`` at or after the *reveal* deadline: prices inside the window become
+      public as it runs, so a window open during the reveal phase lets a participant with
+      several commits score them on its first labels and reveal only the best.
+    * ``interval``: the grid spacing in seconds (coinpaprika: one of its intervals, e.g. 300).
+    """
+
+    __test__ = False  # not a pytest test class
+
+    mode: str = "sealed"
+    window: tuple[int, int] | None = None
+    source: TestSource | None = None
+    interval: int | None = None
+
+    def __post_init__(self) -> None:
+        _str("mode", self.mode, allowed=TEST_MODES)
+        if self.mode == "sealed":
+            for name in ("window", "source", "interval"):
+                if getattr(self, name) is not None:
+                    raise SpecError(name, "only a 'future' test rule has one (mode is 'sealed')")
+            return
+        for name in ("window", "source", "interval"):
+            if getattr(self, name) is None:
+                raise SpecError(name, "is required when mode is 'future'")
+        source = self.source
+        if not isinstance(source, TestSource):
+            try:
+                source = TestSource.from_dict(source)
+            except SpecError as exc:
+                raise exc.within("source") from None
+            object.__setattr__(self, "source", source)
+        interval = _int("interval", self.interval, 1, 86_400 * 365)
+        if source.kind == "coinpaprika" and interval not in _COINPAPRIKA_INTERVALS:
+            raise SpecError("interval", f"{interval} s is not a coinpaprika interval; choose one of "
+                                        f"{list(_COINPAPRIKA_INTERVALS)}")
+        object.__setattr__(self, "interval", interval)
+        window = self.window
+        if isinstance(window, (str, bytes, Mapping)) or not isinstance(window, Sequence) or len(window) != 2:
+            raise SpecError("window", f"must be [start, end] in unix seconds, got {window!r}")
+        start = _int("window[0]", window[0], 0, 2**64 - 1)
+        end = _int("window[1]", window[1], 0, 2**64 - 1)
+        for i, value in enumerate((start, end)):
+            if value % interval:
+                raise SpecError(f"window[{i}]", f"{value} is not on the {interval} s grid (a multiple of interval)")
+        if not start < end:
+            raise SpecError("window", f"start {start} must be before end {end}")
+        object.__setattr__(self, "window", (start, end))
+
+    @property
+    def is_future(self) -> bool:
+        return self.mode == "future"
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.mode == "sealed":
+            return {"mode": "sealed"}
+        assert self.window is not None and self.source is not None
+        return {"mode": self.mode, "window": list(self.window), "source": self.source.to_dict(),
+                "interval": self.interval}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "TestRule":
+        return _from_mapping(cls, data)
+
+
 # --------------------------------------------------------------------------- spec
 @dataclass(frozen=True)
 class BountySpec:
@@ -280,6 +403,8 @@ class BountySpec:
     bounds: HyperparameterBounds = CHAIN_LIMITS
     min_accuracy_bps: int = 5000
     version: int = SPEC_VERSION
+    #: where the test part comes from (sealed, the default, or a future window)
+    test: TestRule = field(default_factory=TestRule)
 
     def __post_init__(self) -> None:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen dataclass)
@@ -322,7 +447,7 @@ class BountySpec:
 
         set_("seq_len", _int("seq_len", self.seq_len, 1, 10_000))
         set_("future_period", _int("future_period", self.future_period, 1, 10_000))
-        for name, cls in (("split", SplitRule), ("protocol", TrainingProtocol)):
+        for name, cls in (("split", SplitRule), ("protocol", TrainingProtocol), ("test", TestRule)):
             value = getattr(self, name)
             if not isinstance(value, cls):
                 try:
@@ -416,6 +541,8 @@ class BountySpec:
             "metric": self.metric,
             "bounds": self.bounds.to_dict(),
             "min_accuracy_bps": self.min_accuracy_bps,
+            # absent means sealed: a sealed spec keeps the bytes (and CID) it had before the field existed
+            **({} if self.test.mode == "sealed" else {"test": self.test.to_dict()}),
         }
 
     def to_json(self, *, indent: int | None = None) -> str:

@@ -41,6 +41,10 @@ class FakeCoinpaprika:
     coinpaprika's ``{"error": ...}`` body. ``script`` is a queue of canned
     responses ``(status, headers, body)`` or callables served first, one per
     request, to play rate limits, server errors, slow answers and bad bodies.
+
+    ``now`` (unix seconds, or ``None`` for the wall clock) is the double's clock: like the
+    real API it serves only rows with ``timestamp <= now`` (a later ``end`` is cut to ``now``;
+    the rows after it do not exist yet). Tests move it forward as the chain's time moves.
     """
 
     data: dict[str, list[dict]] = field(default_factory=dict)
@@ -49,6 +53,7 @@ class FakeCoinpaprika:
     requests: list[dict] = field(default_factory=list)
     headers: list[dict] = field(default_factory=list)  #: request headers, one dict per request
     url: str = ""
+    now: int | None = None
 
     def respond(self, path: str, query: dict[str, str], headers: dict | None = None) -> tuple[int, dict, str]:
         self.requests.append({"path": path, **query})
@@ -66,7 +71,8 @@ class FakeCoinpaprika:
         if coin not in self.data:
             return 404, {}, json.dumps({"error": "id not found"})
         start = pd.Timestamp(query["start"])
-        end = pd.Timestamp(query["end"]) if "end" in query else pd.Timestamp.now(tz="UTC")
+        clock = pd.Timestamp.now(tz="UTC") if self.now is None else pd.Timestamp(self.now, unit="s", tz="UTC")
+        end = min(pd.Timestamp(query["end"]), clock) if "end" in query else clock
         limit = min(int(query.get("limit", 1000)), self.max_rows)
         rows = [r for r in self.data[coin] if start <= pd.Timestamp(r["timestamp"]) <= end][:limit]
         return 200, {}, json.dumps(rows)

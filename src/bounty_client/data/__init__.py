@@ -8,6 +8,13 @@ Quick start (offline)::
     ds = build_dataset(public, target="LTC", seq_len=8, future_period=3, hidden=hidden)
     ds.summary()
 
+Future-window test sets (prices that do not exist before the window closes)::
+
+    from bounty_client.data import LocalMarket, build_dataset
+    market = LocalMarket()                        # $BOUNTY_HOME/market.json, secret from os.urandom
+    public = market.history(["BTC", "LTC"], now - 86400, now, now=now)   # the past: fine
+    market.history(["LTC"], start, end, now=now)  # end > now: NotYetAvailableError
+
 Every problem with the data raises :class:`DataError` (a ``ValueError``) whose
 message names the file / URL / coin, the line or row, the column and the problem.
 """
@@ -28,6 +35,20 @@ from .files import (
     write_prices_csv,
     write_prices_dir,
 )
+from .market import (
+    CoinpaprikaMarket,
+    LocalMarket,
+    Market,
+    NotYetAvailableError,
+    SourceComparison,
+    check_window_rows,
+    compare_with_source,
+    default_market_path,
+    fetch_window,
+    market_for,
+    window_grid,
+    window_span,
+)
 from .synthetic import PROFILES, CoinProfile, synthetic_prices
 
 __all__ = [
@@ -36,8 +57,20 @@ __all__ = [
     "CSV_FIELDS",
     "CoinProfile",
     "CoinpaprikaClient",
+    "CoinpaprikaMarket",
     "DataError",
     "Dataset",
+    "LocalMarket",
+    "Market",
+    "NotYetAvailableError",
+    "SourceComparison",
+    "check_window_rows",
+    "compare_with_source",
+    "default_market_path",
+    "market_for",
+    "window_grid",
+    "window_span",
+    "fetch_window",
     "PROFILES",
     "build_dataset",
     "csv_name",

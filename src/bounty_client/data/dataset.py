@@ -39,6 +39,17 @@ The rules (the original project's, made leak-free):
    deviation of the feature rows that training windows cover (and nothing
    later; a change across a gap is left out); a constant feature gets std 1.
    The same statistics scale validation and test windows.
+8. **Future window** (``test_window=(start, end)``, unix seconds; see
+   :mod:`bounty_client.data.market`). The test part is not a share of the
+   history but the rows of a window that starts after the submission deadline,
+   posted once it has closed. The posted rows are the window's plus exactly
+   ``seq_len`` context rows before ``start`` (nothing else; the public rows end
+   long before, at creation), so the first test window ends at the first row
+   ``t >= start`` and reads its features from the context rows. A test label
+   reads the prices at ``t`` and ``t + future_period`` rows, both inside
+   ``[start, end]``; rows after the last labelled end only serve as labels.
+   Rule 6 applies inside the posted rows: a missing row drops the windows
+   across it (a missing context row drops the first windows).
 
 A participant (no hidden part) and the organizer (with it) get bit-identical
 training and validation arrays and scaler.
@@ -93,6 +104,7 @@ class Dataset:
     interval: pd.Timedelta | None = None  #: sampling interval of the joined rows (given or inferred)
     gap_windows: dict[str, int] = field(default_factory=lambda: {"train": 0, "val": 0, "test": 0})
     #: windows dropped per split because their span crosses a gap (rule 6)
+    test_window: tuple[int, int] | None = None  #: future window (start, end), unix seconds (rule 8)
 
     # ---------------------------------------------------------------- shapes
     @property
@@ -150,6 +162,7 @@ class Dataset:
             "gap_windows": {k: int(v) for k, v in self.gap_windows.items()},
             "zero_fixes": self.zero_fixes,
             "hidden_start": None if self.hidden_start is None else _fmt_ts(self.hidden_start),
+            "test_window": None if self.test_window is None else [int(v) for v in self.test_window],
             "splits": {
                 name: {
                     "windows": int(row.windows),
@@ -325,6 +338,7 @@ def build_dataset(
     hidden: Mapping[str, pd.DataFrame] | None = None,
     columns: Sequence[str] = ("price", "volume_24h"),
     interval: "pd.Timedelta | str | None" = None,
+    test_window: "tuple[int, int] | None" = None,
 ) -> Dataset:
     """Build train / validation (/ test) windows from price tables. Rules: module docstring.
 
@@ -334,6 +348,13 @@ def build_dataset(
     which leaves the test arrays empty. ``columns`` picks the per-coin features.
     ``interval`` (e.g. ``"5min"``) is the sampling interval; ``None`` infers it
     (:func:`infer_interval`). Windows crossing a gap are dropped (rule 6).
+
+    ``test_window=(start, end)`` (unix seconds) is the future-window mode (rule 8): ``hidden``
+    is then the rows the organizer posted after the window closed, which must lie in
+    ``[start - seq_len * interval, end]`` on the interval grid (the ``seq_len`` rows before
+    ``start`` are context only); a test window's end ``t`` satisfies ``start <= t`` and its
+    label row ``t + future_period * interval <= end``, so every test label reads prices inside
+    the window only.
 
     Raises :class:`DataError` for an unknown target coin (listing the coins), bad
     parameters, bad tables (naming coin, row and column), a hidden part that
@@ -359,6 +380,8 @@ def build_dataset(
         )
     needed = [c for c in COLUMNS if c in columns or c == "price"]
 
+    if test_window is not None and hidden is None:
+        raise DataError("test_window needs the window's posted rows as hidden=", source="build_dataset")
     if hidden is None:
         prices: Mapping[str, pd.DataFrame] = public
         hidden_start = None
@@ -396,7 +419,7 @@ def build_dataset(
             source="build_dataset",
         )
     n_test = 0
-    if hidden_start is not None:
+    if hidden_start is not None and test_window is None:
         n_test = n_rows - n_public - future_period
         if n_test < 1:
             raise DataError(
@@ -424,7 +447,11 @@ def build_dataset(
         return bad_before[ends + future_period] == bad_before[ends - seq_len]
 
     public_ends = np.arange(seq_len, n_public - future_period)
-    test_candidates = np.arange(n_public, n_public + n_test)
+    if test_window is None:
+        test_candidates = np.arange(n_public, n_public + n_test)
+    else:
+        test_candidates = _window_ends(index, n_public, test_window, hid, step, seq_len, future_period)
+        n_test = len(test_candidates)
     public_ok = intact(public_ends)
     test_ok = intact(test_candidates)
     valid = public_ends[public_ok]
@@ -516,7 +543,45 @@ def build_dataset(
         zero_fixes=zero_fixes,
         interval=step,
         gap_windows=gap_windows,
+        test_window=None if test_window is None else (int(test_window[0]), int(test_window[1])),
     )
+
+
+def _window_ends(
+    index: pd.DatetimeIndex,
+    n_public: int,
+    window: "tuple[int, int]",
+    hidden: Mapping[str, pd.DataFrame],
+    step: pd.Timedelta,
+    seq_len: int,
+    future_period: int,
+) -> np.ndarray:
+    """Rule 8: joined rows that may end a test window of a future window ``(start, end)``.
+
+    The posted rows must lie in ``[start - seq_len * step, end]`` on the grid (checked by
+    :func:`~bounty_client.data.market.check_window_rows`); an end ``t`` needs ``t >= start`` and
+    ``t + future_period * step <= end`` (the label's price inside the window). Whether the
+    rows between are all there is rule 6's check, made by the caller.
+    """
+    from .market import check_window_rows
+
+    if step.value % 10**9:
+        raise DataError(f"interval: a future window needs whole seconds, got {step}", source="build_dataset")
+    seconds = step.value // 10**9
+    check_window_rows(hidden, window, seq_len, seconds)
+    start, end = (int(v) for v in window)
+    stamps = index.asi8[n_public:] // 10**9
+    ok = (stamps >= start) & (stamps + future_period * seconds <= end)
+    ok[max(0, len(stamps) - future_period):] = False  # the label row must be among the posted rows
+    ends = n_public + np.flatnonzero(ok)
+    if not len(ends):
+        raise DataError(
+            f"no test window fits: the window {_fmt_ts(pd.Timestamp(start, unit='s', tz='UTC'))} .. "
+            f"{_fmt_ts(pd.Timestamp(end, unit='s', tz='UTC'))} must hold a row and the row future_period="
+            f"{future_period} steps of {_fmt_interval(step)} after it",
+            source="hidden",
+        )
+    return ends
 
 
 def _describe_largest_gap(index: pd.DatetimeIndex, steps: np.ndarray, step: pd.Timedelta) -> str:
