@@ -30,7 +30,7 @@ from .result import (
     SubmissionResult,
     environment,
     load_report,
-    test_standard_error_bps,
+    sampling_error_bps,
 )
 from .status import SubmissionStatus
 from .worker import init_worker, score_submission
@@ -56,6 +56,6 @@ __all__ = [
     "run_processes",
     "run_sequential",
     "score_submission",
-    "test_standard_error_bps",
+    "sampling_error_bps",
     "threads_per_worker",
 ]

@@ -28,7 +28,7 @@ __all__ = [
     "EvaluationResult",
     "load_report",
     "environment",
-    "test_standard_error_bps",
+    "sampling_error_bps",
 ]
 
 REPORT_FORMAT = "ml-bounty-evaluation"
@@ -45,7 +45,7 @@ class IncompleteEvaluationError(RuntimeError):
     (a run exceeded its time limit twice): posting it would make a score depend on the clock."""
 
 
-def test_standard_error_bps(score_bps: int, test_classes: "Sequence[int] | None", metric: str) -> float:
+def sampling_error_bps(score_bps: int, test_classes: "Sequence[int] | None", metric: str) -> float:
     """Sampling standard error (bps) of a score measured on a finite test part.
 
     ``test_classes`` = ``(n0, n1)`` windows of each class.  Accuracy: ``sqrt(p(1-p)/n)``;
@@ -236,7 +236,7 @@ class EvaluationResult:
     def noise_bps(self, r: SubmissionResult) -> float:
         """``sqrt(score_se_bps**2 + test_se**2)``: seed spread of the mean plus test sampling error."""
         se = r.score_se_bps or 0.0
-        return math.sqrt(se**2 + test_standard_error_bps(r.score_bps, self.test_classes, self.metric) ** 2)
+        return math.sqrt(se**2 + sampling_error_bps(r.score_bps, self.test_classes, self.metric) ** 2)
 
     def lead(self) -> Lead | None:
         """The winner's lead over the runner-up (both scored), or None with fewer than two."""
