@@ -226,3 +226,42 @@ def test_ray__task_past_its_timeout__cancelled_retried_once_then_unpostable_and_
     pids = [int(p) for p in attempts.read_text().split()]
     assert len(pids) == 2
     assert all(wait_gone(pid) for pid in pids), "a hung worker process was not killed"
+
+
+# --------------------------------------------------------------------------- quiet output
+RAY_SCRIPT = """\
+from bounty_client.evaluation import evaluate
+from bounty_client.evaluation.ray_backend import connect
+from bounty_client.spec import TrainingProtocol
+from ray_support import make_submissions, tiny_arrays
+
+if __name__ == "__main__":
+    connect(num_cpus=1, object_store_memory=80 * 1024 * 1024)
+    result = evaluate(make_submissions()[:1], tiny_arrays(), TrainingProtocol(epochs=1, batch_size=32),
+                      backend="ray", progress=True)
+    print("RESULT", result)
+    import ray
+    ray.shutdown()
+"""
+
+
+@pytest.mark.slow
+def test_ray__script__prints_our_lines_and_no_library_noise(tmp_path):
+    """A user's script on a fresh local runtime: no TensorFlow/absl start-up lines from the
+    Ray workers, no usage-stats notice, no metrics-agent complaint."""
+    from bounty_client.quiet import is_noise
+
+    script = tmp_path / "ray_script.py"
+    script.write_text(RAY_SCRIPT)
+    here = Path(__file__).resolve().parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "RAY_"))}  # as a new user's shell
+    env["PYTHONPATH"] = os.pathsep.join([str(here.parents[1] / "src"), str(here)])
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600, env=env,
+                         cwd=tmp_path, start_new_session=True)
+    assert out.returncode == 0, out.stderr
+    assert "RESULT EvaluationResult(1 submissions: scored=1" in out.stdout
+    assert "[1/1] submission #1 seed 0 scored" in out.stderr
+    noise = [line for line in (out.stdout + out.stderr).splitlines() if is_noise(line)]
+    assert noise == [], noise
+    for fragment in ("absl::InitializeLog", "oneDNN", "metrics exporter", "Usage stats"):
+        assert fragment not in out.stderr, out.stderr
