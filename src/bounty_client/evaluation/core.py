@@ -209,7 +209,8 @@ def evaluate(
     ``backend``: ``"sequential"`` (this process), ``"processes"`` (``workers`` spawned
     processes, each with cores // workers TensorFlow threads), ``"auto"`` (sequential
     for one worker, else processes) or a registered name such as ``"ray"``.
-    ``timeout_s``: seconds one run may take (None: no limit); a run past it is stopped
+    ``timeout_s``: seconds one run may take (None: no limit for the local backends; the
+    Ray backend then keeps its own default); a run past it is stopped
     and retried once, then reported ``timeout``: the result is then not
     :attr:`~EvaluationResult.complete` and :meth:`~EvaluationResult.scores` refuses it,
     so no score that depends on the clock can be posted.

@@ -12,6 +12,12 @@ matters lives here, in one place (like Optuna's ``TrialState.is_finished()``):
   the machine, not the submission, and a faster verifier would score it.  An
   evaluation with a ``timeout`` is incomplete and :meth:`EvaluationResult.scores`
   refuses it.
+
+Against the attacker: a participant cannot use ``timeout`` to block payment (a reveal
+above the bounty's cost bound is refused on-chain, and the organizer chooses the time
+limit: retry with a larger one or a faster machine); an organizer who never posts
+loses the bond.  Scoring a slow run 0 instead would let a slow organizer's machine
+decide who is paid, and a faster verifier would then "find" a mismatch.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ A payload is a plain dict::
         "protocol": {...},                             # TrainingProtocol.to_dict()
         "seed": 0,                                     # this run's seed (overrides protocol["seed"])
         "metric": "balanced_accuracy",                 # the score's metric (model.train_and_score)
+        "timeout_s": 3600.0 | None,                    # the run's time limit (enforced by the backend)
         "dataset": None | {"x_train": ndarray, ...} | "/path/arrays.npz",
     }
 
