@@ -33,8 +33,9 @@ import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+from bounty_client.quiet import quiet  # noqa: E402  (cheap: no TensorFlow or Ray at import)
+
+quiet()  # no TensorFlow/absl start-up lines, no Ray usage stats or metrics agent
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from evaluation import SUBMISSIONS, load  # noqa: E402  (bench/evaluation.py: the same 8 submissions)

@@ -20,10 +20,12 @@ chain, verification).  Arguments and stages are checked before anything is sent;
 """
 
 import json
-import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Silence TensorFlow/absl/Ray/pydantic start-up noise here and in every worker (see bounty_client.quiet).
+from bounty_client.quiet import quiet  # noqa: E402
+
+quiet()
 
 import click
 from ape.cli import ConnectedProviderCommand, account_option

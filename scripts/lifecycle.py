@@ -5,9 +5,11 @@ The last line printed is one JSON object summarising the run.
 """
 
 import json
-import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Silence TensorFlow/absl/Ray/pydantic start-up noise here and in every worker (see bounty_client.quiet).
+from bounty_client.quiet import quiet  # noqa: E402
+
+quiet()
 
 import click
 from ape.cli import ConnectedProviderCommand

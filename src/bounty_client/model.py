@@ -75,6 +75,7 @@ __all__ = [
     "build_model",
     "configure_threads",
     "encode_labels",
+    "majority_baseline_bps",
     "predict_classes",
     "score_bps",
     "score_tolerance_bps",
@@ -122,8 +123,9 @@ HEADS: dict[str, Head] = {
 
 def _import_tf():
     """Import TensorFlow and Keras quietly (only when a model is really needed)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import tensorflow as tf
+    from .quiet import import_tensorflow
+
+    tf = import_tensorflow()
     import keras
 
     tf.get_logger().setLevel("ERROR")  # no retracing chatter from predict/fit in notebooks
@@ -245,6 +247,31 @@ def predict_classes(outputs: np.ndarray, loss: str) -> np.ndarray:
     return (outputs.reshape(-1) > threshold).astype(np.int64)
 
 
+def majority_baseline_bps(y_true: np.ndarray, metric: str = "balanced_accuracy") -> int:
+    """Score of a constant prediction of the majority class (SHIM for the eval branch; the
+    training branch owns the real one): balanced accuracy 5000, accuracy floor(share)."""
+    y_true = np.asarray(y_true).reshape(-1)
+    if y_true.size == 0:
+        raise ValueError("cannot score on an empty test part")
+    if metric == "balanced_accuracy":
+        return 5000
+    ones = int(np.count_nonzero(y_true == 1))
+    return max(ones, y_true.size - ones) * 10_000 // int(y_true.size)
+
+
+def _metric_bps(y_true: np.ndarray, y_pred: np.ndarray, metric: str) -> int:
+    """SHIM: ``metric`` in integer basis points (balanced accuracy via scikit-learn, floored)."""
+    if metric == "accuracy":
+        return score_bps(y_true, y_pred)
+    if metric != "balanced_accuracy":
+        raise ValueError(f"metric: unknown metric {metric!r}")
+    from sklearn.metrics import balanced_accuracy_score
+
+    score_bps(y_true, y_pred)  # shape checks
+    return int(np.floor(10_000 * balanced_accuracy_score(np.asarray(y_true).reshape(-1),
+                                                         np.asarray(y_pred).reshape(-1)) + 1e-9))
+
+
 def score_bps(y_true: np.ndarray, y_pred: np.ndarray) -> int:
     """Accuracy in basis points, ``floor(10000 * correct / n)`` with integer arithmetic."""
     y_true = np.asarray(y_true).reshape(-1)
@@ -315,6 +342,11 @@ class TrainResult:
     n_params: int
     epochs_run: int
     threads: tuple[int, int] = (0, 0)
+    # SHIM fields of the training branch's TrainResult (the lead merges that version).
+    status: str = "scored"
+    metric: str = "accuracy"
+    seed: int | None = None
+    val_score_bps: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -338,7 +370,10 @@ def _infer(model: "keras.Model", x: np.ndarray) -> np.ndarray:
     return np.concatenate(outputs) if outputs else np.empty((0,))
 
 
-def train_and_score(hp: Hyperparameters, dataset: Any, protocol: "TrainingProtocol") -> TrainResult:
+def train_and_score(hp: Hyperparameters, dataset: Any, protocol: "TrainingProtocol", *, seed: int | None = None,
+                    metric: str = "accuracy", callbacks: Any = ()) -> TrainResult:
+    # SHIM (eval branch): the training branch's signature, with this branch's old default metric
+    # so that tests/client/test_client_model.py keeps passing here; evaluation always passes metric.
     """Train ``hp`` under ``protocol`` on the train part and score it on the test part.
 
     ``dataset`` is a ``bounty_client.data.Dataset`` or any object/mapping with
@@ -350,13 +385,14 @@ def train_and_score(hp: Hyperparameters, dataset: Any, protocol: "TrainingProtoc
     threads = configure_threads()  # no-op once the runtime runs; workers fix theirs earlier
     tf.config.experimental.enable_op_determinism()
     keras.backend.clear_session()
-    keras.utils.set_random_seed(protocol.seed)
+    seed = protocol.seed if seed is None else int(seed)
+    keras.utils.set_random_seed(seed)
 
     model = build_model(hp, arrays["x_train"].shape[1:])
     y_train = encode_labels(arrays["y_train"], hp.loss)
     has_val = len(arrays["x_val"]) > 0
     validation = (arrays["x_val"], encode_labels(arrays["y_val"], hp.loss)) if has_val else None
-    callbacks = []
+    callbacks = list(callbacks)
     if protocol.early_stopping_patience is not None and has_val:
         callbacks.append(
             keras.callbacks.EarlyStopping(
@@ -380,7 +416,7 @@ def train_and_score(hp: Hyperparameters, dataset: Any, protocol: "TrainingProtoc
     train_seconds = time.perf_counter() - started
 
     test_pred = predict_classes(_infer(model, arrays["x_test"]), hp.loss)
-    score = score_bps(arrays["y_test"], test_pred)
+    score = _metric_bps(arrays["y_test"], test_pred, metric)
     if has_val:
         val_pred = predict_classes(_infer(model, arrays["x_val"]), hp.loss)
         val_accuracy = float(np.mean(val_pred == arrays["y_val"]))
@@ -395,5 +431,7 @@ def train_and_score(hp: Hyperparameters, dataset: Any, protocol: "TrainingProtoc
         n_params=int(model.count_params()),
         epochs_run=len(history.get("loss", [])),
         threads=threads,
+        metric=metric,
+        seed=seed,
     )
     return result  # the next call clears the session; clearing here too would only cost time

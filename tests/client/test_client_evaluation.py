@@ -97,10 +97,10 @@ def test_evaluate__sequential__scores_valid_and_zeroes_invalid(sequential):
 def test_evaluate__training_error__scores_zero_and_others_continue(dataset, eval_spec, monkeypatch):
     real = model_module.train_and_score
 
-    def flaky(hp, data, protocol):
+    def flaky(hp, data, protocol, **kwargs):
         if hp.activation == "tanh":
             raise FloatingPointError("loss became NaN")
-        return real(hp, data, protocol)
+        return real(hp, data, protocol, **kwargs)
 
     monkeypatch.setattr(model_module, "train_and_score", flaky)
     subs = _submissions()[:2]
@@ -139,7 +139,8 @@ def test_leaderboard__best_first__ties_to_lower_id(eval_spec):
     assert board.index.tolist() == [1, 2, 3, 4, 5] and board.index.name == "rank"
     assert list(board.columns) == [
         "submission_id", "submitter", "lstm_layers", "lstm_units", "dense_layers", "activation", "loss",
-        "dropout", "learning_rate", "score_bps", "val_accuracy", "train_seconds", "status", "reason",
+        "dropout", "learning_rate", "score_bps", "score_se_bps", "noise_bps", "seed_scores", "val_accuracy",
+        "train_seconds", "status", "reason", "note",
     ]
     assert result.best().submission_id == 3
     assert list(result.scores()) == [1, 2, 3, 5, 7]

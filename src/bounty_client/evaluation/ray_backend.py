@@ -28,9 +28,11 @@ How a run works (:class:`RayBackend`):
   2); one that dies on every try is reported ``crashed`` with score 0 and the
   reason.  An exception raised by the worker function is not retried (training
   is deterministic: it would fail again) and is reported ``failed``.  A task
-  without a result ``timeout_s`` seconds after it was dispatched (all its tries
-  together) is force-cancelled (its worker process is killed) and reported
-  ``timeout``.  The loop always wakes up for the next deadline, so a run never
+  without a result ``timeout_s`` seconds after it was dispatched is force-cancelled
+  (its worker process is killed) and dispatched once more; a second overrun is
+  reported ``timeout``, which is *not postable*: the evaluation is then incomplete
+  and ``EvaluationResult.scores()`` refuses it (a score must never depend on how fast
+  a machine is).  The loop always wakes up for the next deadline, so a run never
   hangs on a lost task.
 
 Scores are bit-identical to the ``sequential`` and ``processes`` backends when
@@ -48,7 +50,9 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from .backends import register_backend
+from ..errors import ArgumentError
+from .backends import TIMEOUT_TRIES, register_backend
+from .status import SubmissionStatus
 from .worker import failure
 
 __all__ = ["RayBackend", "connect", "run_ray"]
@@ -73,9 +77,11 @@ def connect(address: "str | None" = None, **init_kwargs: Any) -> dict[str, Any]:
     Returns ``{"address", "nodes", "cpus"}`` of the cluster in use.
     """
     if address is not None and (not isinstance(address, str) or not address.strip()):
-        raise ValueError(f"address: must be None, 'auto', 'local' or a Ray address such as 'ray://host:10001', "
+        raise ArgumentError(f"address: must be None, 'auto', 'local' or a Ray address such as 'ray://host:10001', "
                          f"got {address!r}")
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    from ..quiet import quiet
+
+    quiet()  # usage stats and metrics collection off for runtimes started here
     import ray
 
     if not ray.is_initialized():
@@ -84,7 +90,6 @@ def connect(address: "str | None" = None, **init_kwargs: Any) -> dict[str, Any]:
         kwargs: dict[str, Any] = {}
         if address == "local":  # a runtime of our own: size it and keep it quiet
             kwargs.update(num_cpus=os.cpu_count() or 1, include_dashboard=False)
-            os.environ.setdefault("RAY_enable_metrics_collection", "0")  # no metrics agent to report to
         kwargs.update(init_kwargs)
         with warnings.catch_warnings():  # Ray 2.52's tip about GPU env vars (we train on CPUs)
             warnings.filterwarnings("ignore", category=FutureWarning, message=".*accelerator visible devices.*")
@@ -114,10 +119,12 @@ def _score_in_worker(worker: Callable[[Mapping[str, Any]], dict[str, Any]], task
 
     ``dataset`` arrives resolved from the object store (read-only, zero-copy views).
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from ..quiet import quiet
+
+    quiet()
     import ray
 
-    from ..model import configure_threads
+    from ..model import configure_threads  # imports TensorFlow through quiet.import_tensorflow
 
     configure_threads(threads, 1)  # the first task in a fresh worker process fixes the pools
     result = dict(worker(dict(task, dataset=dataset)))
@@ -137,8 +144,10 @@ class RayBackend:
 
     ``num_cpus``: CPUs each task reserves, also its TensorFlow intra-op threads.
     ``max_retries``: re-runs of a task whose worker process or node died.
-    ``timeout_s``: seconds from dispatch to result (all tries) before a task is
-    cancelled and reported ``timeout``.  ``max_in_flight``: tasks dispatched at once
+    ``timeout_s``: seconds from dispatch to result before a task is cancelled and
+    dispatched again (once); a second overrun is reported ``timeout`` (not postable).
+    None (default) = the run's own limit from ``evaluate(..., timeout_s=...)``, else
+    :data:`DEFAULT_TIMEOUT_S`.  ``max_in_flight``: tasks dispatched at once
     (default: the cluster's CPUs // ``num_cpus``).  ``nodes``: ``{submission_id:
     node_id}`` of the last run.
 
@@ -148,7 +157,7 @@ class RayBackend:
 
     num_cpus: int = 1
     max_retries: int = 2
-    timeout_s: float = DEFAULT_TIMEOUT_S
+    timeout_s: float | None = None
     max_in_flight: int | None = None
     scheduling_strategy: str = "SPREAD"
     nodes: dict[Any, str] = field(default_factory=dict, repr=False, compare=False)
@@ -158,12 +167,13 @@ class RayBackend:
             value = getattr(self, name)
             least = 1 if name == "num_cpus" else 0
             if isinstance(value, bool) or not isinstance(value, int) or value < least:
-                raise ValueError(f"{name}: must be an integer >= {least}, got {value!r}")
-        if isinstance(self.timeout_s, bool) or not isinstance(self.timeout_s, (int, float)) or not self.timeout_s > 0:
-            raise ValueError(f"timeout_s: must be a number of seconds > 0, got {self.timeout_s!r}")
+                raise ArgumentError(f"{name}: must be an integer >= {least}, got {value!r}")
+        if self.timeout_s is not None and (isinstance(self.timeout_s, bool)
+                                           or not isinstance(self.timeout_s, (int, float)) or not self.timeout_s > 0):
+            raise ArgumentError(f"timeout_s: must be a number of seconds > 0, got {self.timeout_s!r}")
         if self.max_in_flight is not None and (isinstance(self.max_in_flight, bool)
                                                or not isinstance(self.max_in_flight, int) or self.max_in_flight < 1):
-            raise ValueError(f"max_in_flight: must be None or an integer >= 1, got {self.max_in_flight!r}")
+            raise ArgumentError(f"max_in_flight: must be None or an integer >= 1, got {self.max_in_flight!r}")
 
     # ------------------------------------------------------------------ helpers
     def _capacity(self, ray: Any) -> int:
@@ -173,7 +183,7 @@ class RayBackend:
         alive = [n for n in ray.nodes() if n.get("Alive")]
         largest = max((n.get("Resources", {}).get("CPU", 0.0) for n in alive), default=0.0)
         if largest < self.num_cpus:
-            raise ValueError(f"num_cpus: each task needs {self.num_cpus} CPUs but the largest Ray node has "
+            raise ArgumentError(f"num_cpus: each task needs {self.num_cpus} CPUs but the largest Ray node has "
                              f"{largest:g}")
         total = sum(n.get("Resources", {}).get("CPU", 0.0) for n in alive)
         return max(1, int(total // self.num_cpus))
@@ -187,14 +197,15 @@ class RayBackend:
             return ray.get(ref)
         except rx.RayTaskError as exc:  # the worker function raised: deterministic, not retried
             cause = exc.cause if getattr(exc, "cause", None) is not None else exc
-            return failure(sid, "failed", _first_line(cause, 1000), seconds)
+            return failure(sid, SubmissionStatus.FAILED, _first_line(cause, 1000), seconds, seed=task.get("seed"))
         except (rx.WorkerCrashedError, rx.NodeDiedError, rx.LocalRayletDiedError, rx.OutOfMemoryError,
                 rx.ObjectLostError, rx.TaskCancelledError) as exc:
             tries = self.max_retries + 1
-            return failure(sid, "crashed", f"the Ray worker died on every one of {tries} tries "
-                                           f"(max_retries={self.max_retries}): {_first_line(exc)}", seconds)
+            return failure(sid, SubmissionStatus.CRASHED, f"the Ray worker died on every one of {tries} tries "
+                           f"(max_retries={self.max_retries}): {_first_line(exc)}", seconds, seed=task.get("seed"))
         except rx.RayError as exc:
-            return failure(sid, "crashed", f"Ray could not run this submission: {_first_line(exc)}", seconds)
+            return failure(sid, SubmissionStatus.CRASHED, f"Ray could not run this submission: {_first_line(exc)}",
+                           seconds, seed=task.get("seed"))
 
     # ------------------------------------------------------------------ backend
     def __call__(
@@ -229,30 +240,43 @@ class RayBackend:
         worker_ref = ray.put(worker)
         queue = list(tasks)
         queue.reverse()  # pop() from the end keeps evaluate's order
-        in_flight: dict[Any, tuple[dict[str, Any], float]] = {}  # ref -> (task, dispatched at)
+        # ref -> (task, dispatched at, try number); a timed-out task goes back on the queue once.
+        in_flight: dict[Any, tuple[dict[str, Any], float, int]] = {}
+        tries: dict[int, int] = {}  # id(task) -> timeouts so far
+
+        def limit(task: Mapping[str, Any]) -> float:
+            if self.timeout_s is not None:
+                return float(self.timeout_s)
+            return float(task.get("timeout_s") or DEFAULT_TIMEOUT_S)
+
         try:
             while queue or in_flight:
                 while queue and len(in_flight) < capacity:
                     task = queue.pop()
                     ref = remote.remote(worker_ref, task, data_ref, self.num_cpus)
-                    in_flight[ref] = (task, time.monotonic())
-                next_deadline = min(t0 for _, t0 in in_flight.values()) + self.timeout_s
+                    in_flight[ref] = (task, time.monotonic(), tries.get(id(task), 0) + 1)
+                next_deadline = min(t0 + limit(task) for task, t0, _ in in_flight.values())
                 wait_s = max(0.0, next_deadline - time.monotonic())
                 ready, _ = ray.wait(list(in_flight), num_returns=1, timeout=wait_s)
                 for ref in ready:
-                    task, t0 = in_flight.pop(ref)
+                    task, t0, _ = in_flight.pop(ref)
                     result = self._result_of(ray, ref, task, time.monotonic() - t0)
                     if result.get("node"):
                         self.nodes[task["submission_id"]] = result["node"]
                     on_result(result)
                 now = time.monotonic()
-                for ref, (task, t0) in list(in_flight.items()):
-                    if now - t0 >= self.timeout_s:
+                for ref, (task, t0, attempt) in list(in_flight.items()):
+                    if now - t0 >= limit(task):
                         del in_flight[ref]
                         ray.cancel(ref, force=True)  # kills the worker process running it
-                        on_result(failure(task["submission_id"], "timeout",
-                                          f"no result within timeout_s={self.timeout_s:g}s; the Ray task was "
-                                          "cancelled", now - t0))
+                        tries[id(task)] = attempt
+                        if attempt < TIMEOUT_TRIES:
+                            queue.append(task)  # next to dispatch
+                            continue
+                        on_result(failure(task["submission_id"], SubmissionStatus.TIMEOUT,
+                                          f"seed {task.get('seed')}: no result within timeout_s={limit(task):g}s on "
+                                          f"each of {TIMEOUT_TRIES} tries (the Ray task was cancelled); this "
+                                          "evaluation cannot be posted", now - t0, seed=task.get("seed")))
         finally:
             for ref in in_flight:  # interrupted (e.g. Ctrl-C in on_result): stop the work left on the cluster
                 try:

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
+from ..errors import ArgumentError, EvaluationError
 from ..hyperparams import Hyperparameters
+from .status import SubmissionStatus
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -19,12 +21,71 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..spec import BountySpec, TrainingProtocol
 
-__all__ = ["REPORT_FORMAT", "SubmissionResult", "EvaluationResult", "load_report", "environment"]
+__all__ = [
+    "REPORT_FORMAT",
+    "IncompleteEvaluationError",
+    "Lead",
+    "SubmissionResult",
+    "EvaluationResult",
+    "load_report",
+    "environment",
+    "sampling_error_bps",
+]
 
 REPORT_FORMAT = "ml-bounty-evaluation"
-REPORT_VERSION = 1
+#: 2: seeds, per-seed scores and standard errors, metric, baseline, lead (version 1 still loads).
+REPORT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 HP_COLUMNS = tuple(f for f in Hyperparameters.__dataclass_fields__ if f != "bounds")
-STATUSES = ("scored", "invalid", "failed", "crashed", "skipped")
+#: A lead counts as "within the noise" below this many combined standard errors.
+NOISE_Z = 2.0
+
+
+class IncompleteEvaluationError(EvaluationError):
+    """Raised by :meth:`EvaluationResult.scores` when a submission's outcome is not postable
+    (a run exceeded its time limit twice): posting it would make a score depend on the clock."""
+
+
+def sampling_error_bps(score_bps: int, test_classes: "Sequence[int] | None", metric: str) -> float:
+    """Sampling standard error (bps) of a score measured on a finite test part.
+
+    ``test_classes`` = ``(n0, n1)`` windows of each class.  Accuracy: ``sqrt(p(1-p)/n)``;
+    balanced accuracy (mean of the two recalls, each assumed near ``p``):
+    ``0.5 * sqrt(p(1-p)/n0 + p(1-p)/n1)``; times 10000.  0 when the counts are unknown.
+    Source: the binomial standard error of a proportion (normal approximation).
+    """
+    if not test_classes or min(test_classes) < 0 or sum(test_classes) == 0:
+        return 0.0
+    p = min(max(score_bps / 10_000, 0.0), 1.0)
+    var = p * (1 - p)
+    n0, n1 = int(test_classes[0]), int(test_classes[1])
+    if metric == "balanced_accuracy" and n0 > 0 and n1 > 0:
+        return 10_000 * 0.5 * math.sqrt(var / n0 + var / n1)
+    return 10_000 * math.sqrt(var / (n0 + n1))
+
+
+@dataclass(frozen=True)
+class Lead:
+    """The winner's lead over the runner-up and whether it lies within the noise.
+
+    ``threshold_bps = NOISE_Z * sqrt(noise_winner**2 + noise_runner_up**2)`` where each
+    noise is ``sqrt(score_se_bps**2 + test_se_bps**2)`` (seed-to-seed spread of the mean
+    plus the test part's sampling error; conservative: it ignores that both are scored on
+    the same windows).  ``within_noise`` = ``lead_bps < threshold_bps``: another draw of
+    seeds or test windows could well reverse the order.  Payment still follows the posted
+    ranking; this only says how much the ranking means.
+    """
+
+    winner: int
+    runner_up: int
+    lead_bps: int
+    threshold_bps: float
+    within_noise: bool
+
+    def describe(self) -> str:
+        verdict = "within the noise" if self.within_noise else "beyond the noise"
+        return (f"#{self.winner} leads #{self.runner_up} by {self.lead_bps} bps, {verdict} "
+                f"(2 x combined standard error = {self.threshold_bps:.0f} bps)")
 
 
 def _clean(value: Any) -> Any:
@@ -72,7 +133,7 @@ class SubmissionResult:
     submission_id: int
     submitter: str
     hyperparameters: dict[str, Any]
-    status: str
+    status: SubmissionStatus
     score_bps: int = 0
     reason: str | None = None
     val_accuracy: float | None = None
@@ -81,6 +142,13 @@ class SubmissionResult:
     n_params: int | None = None
     epochs_run: int = 0
     history: dict[str, list[float | None]] = field(default_factory=dict, repr=False)
+    seeds: list[int] = field(default_factory=list)
+    seed_scores: list[int] = field(default_factory=list)
+    score_se_bps: float | None = None
+    runs: list[dict[str, Any]] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self.status = SubmissionStatus.coerce(self.status)
 
     def to_dict(self) -> dict[str, Any]:
         return _clean(
@@ -88,7 +156,11 @@ class SubmissionResult:
                 "id": self.submission_id,
                 "submitter": self.submitter,
                 "hyperparameters": self.hyperparameters,
-                "status": self.status,
+                "status": self.status.value,
+                "seeds": self.seeds,
+                "seed_scores": self.seed_scores,
+                "score_se_bps": None if self.score_se_bps is None else round(self.score_se_bps, 2),
+                "runs": self.runs,
                 "reason": self.reason,
                 "score_bps": self.score_bps,
                 "val_accuracy": self.val_accuracy,
@@ -115,6 +187,10 @@ class SubmissionResult:
             n_params=data.get("n_params"),
             epochs_run=int(data.get("epochs_run", 0)),
             history={k: list(v) for k, v in data.get("history", {}).items()},
+            seeds=list(data.get("seeds") or []),
+            seed_scores=[int(x) for x in data.get("seed_scores") or []],
+            score_se_bps=data.get("score_se_bps"),
+            runs=[dict(r) for r in data.get("runs") or []],
         )
 
 
@@ -122,9 +198,15 @@ class SubmissionResult:
 class EvaluationResult:
     """Scores of every submission under one protocol, with everything needed to re-check them.
 
-    ``leaderboard`` (DataFrame), ``scores()`` (``{id: bps}`` to post on-chain),
+    ``leaderboard`` (DataFrame), ``scores()`` (``{id: bps}`` to post on-chain; refuses an
+    incomplete evaluation), ``complete`` (every outcome postable), ``lead()`` (is the
+    winner's lead within the noise?), ``how_to_read()`` (text for people),
     ``report()`` / ``to_json()`` (the evaluation report whose CID goes on-chain),
     ``plot()`` (matplotlib Figure).
+
+    ``metric``: the score's metric; ``seeds``: the seeds every submission was trained
+    with; ``baseline_bps``: the score of always predicting the test part's majority
+    class; ``test_classes``: ``[n0, n1]`` test windows per class.
     """
 
     results: list[SubmissionResult]
@@ -133,6 +215,10 @@ class EvaluationResult:
     data: dict[str, Any] = field(default_factory=dict)
     env: dict[str, Any] = field(default_factory=environment)
     run: dict[str, Any] = field(default_factory=dict)
+    metric: str = "balanced_accuracy"
+    seeds: list[int] = field(default_factory=list)
+    baseline_bps: int | None = None
+    test_classes: list[int] | None = None
 
     # ------------------------------------------------------------------ views
     def ranked(self) -> list[SubmissionResult]:
@@ -140,31 +226,102 @@ class EvaluationResult:
         return sorted(self.results, key=lambda r: (-r.score_bps, r.submission_id))
 
     @property
+    def complete(self) -> bool:
+        """Every submission's outcome is postable (no run exceeded its time limit twice)."""
+        return all(r.status.postable for r in self.results)
+
+    def unpostable(self) -> list[SubmissionResult]:
+        """The submissions whose outcome must not be posted (status ``timeout``)."""
+        return [r for r in self.results if not r.status.postable]
+
+    def noise_bps(self, r: SubmissionResult) -> float:
+        """``sqrt(score_se_bps**2 + test_se**2)``: seed spread of the mean plus test sampling error."""
+        se = r.score_se_bps or 0.0
+        return math.sqrt(se**2 + sampling_error_bps(r.score_bps, self.test_classes, self.metric) ** 2)
+
+    def lead(self) -> Lead | None:
+        """The winner's lead over the runner-up (both scored), or None with fewer than two."""
+        contenders = [r for r in self.ranked() if r.status is SubmissionStatus.SCORED]
+        if len(contenders) < 2:
+            return None
+        a, b = contenders[0], contenders[1]
+        threshold = NOISE_Z * math.sqrt(self.noise_bps(a) ** 2 + self.noise_bps(b) ** 2)
+        lead = a.score_bps - b.score_bps
+        return Lead(a.submission_id, b.submission_id, lead, threshold, lead < threshold)
+
+    def how_to_read(self) -> str:
+        """A few lines for the organizer's output explaining the leaderboard's columns."""
+        k = len(self.seeds) or 1
+        metric = self.metric.replace("_", " ")
+        lines = [
+            f"How to read this: score_bps is the {metric} on the hidden test part in basis points "
+            f"(10000 = all right), the floor of the mean over {k} seed(s) {self.seeds or ''}; a diverged run counts 0.",
+        ]
+        if self.baseline_bps is not None:
+            lines.append(f"Always predicting the majority class scores {self.baseline_bps} bps: a score near it "
+                         "learned nothing.")
+        n = sum(self.test_classes) if self.test_classes else None
+        lines.append("score_se_bps is the standard error of that mean over seeds; noise_bps adds the sampling "
+                     f"error of the {n or '?'} test windows.")
+        lines.append(f"A lead smaller than {NOISE_Z:g} x the two submissions' combined noise is marked 'within "
+                     "noise': another draw of seeds or windows could reverse it (payment follows the posted "
+                     "ranking; ties go to the earlier commit).")
+        lead = self.lead()
+        if lead is not None:
+            lines.append(lead.describe() + ".")
+        if not self.complete:
+            ids = ", ".join(f"#{r.submission_id}" for r in self.unpostable())
+            lines.append(f"INCOMPLETE: {ids} exceeded the run time limit; these scores cannot be posted.")
+        return "\n".join(lines)
+
+    @property
     def leaderboard(self) -> "pd.DataFrame":
-        """One row per submission, best first, indexed by rank (1 = best)."""
+        """One row per submission, best first, indexed by rank (1 = best).
+
+        ``score_se_bps``: standard error of the mean over seeds; ``noise_bps``: that plus
+        the test part's sampling error; ``note``: ``within noise`` on the winner's row
+        when its lead over the runner-up is smaller than :data:`NOISE_Z` combined noises
+        (see :class:`Lead`).
+        """
         import pandas as pd
 
+        lead = self.lead()
         rows = []
         for r in self.ranked():
             row: dict[str, Any] = {"submission_id": r.submission_id, "submitter": r.submitter}
             for name in HP_COLUMNS:
                 row[name] = r.hyperparameters.get(name)
+            note = ""
+            if lead is not None and r.submission_id == lead.winner:
+                note = "within noise" if lead.within_noise else "clear lead"
             row.update(
                 score_bps=r.score_bps,
+                score_se_bps=float("nan") if r.score_se_bps is None else round(r.score_se_bps, 1),
+                noise_bps=round(self.noise_bps(r), 1) if r.status is SubmissionStatus.SCORED else float("nan"),
+                seed_scores=list(r.seed_scores),
                 val_accuracy=float("nan") if r.val_accuracy is None else r.val_accuracy,
                 train_seconds=r.train_seconds,
-                status=r.status,
+                status=r.status.value,
                 reason=r.reason or "",
+                note=note,
             )
             rows.append(row)
-        columns = ["submission_id", "submitter", *HP_COLUMNS, "score_bps", "val_accuracy", "train_seconds",
-                   "status", "reason"]
+        columns = ["submission_id", "submitter", *HP_COLUMNS, "score_bps", "score_se_bps", "noise_bps",
+                   "seed_scores", "val_accuracy", "train_seconds", "status", "reason", "note"]
         frame = pd.DataFrame(rows, columns=columns)
         frame.index = pd.RangeIndex(1, len(frame) + 1, name="rank")
         return frame
 
     def scores(self) -> dict[int, int]:
-        """``{submission_id: score_bps}`` in id order: what the organizer posts on-chain."""
+        """``{submission_id: score_bps}`` in id order: what the organizer posts on-chain.
+
+        Raises :class:`IncompleteEvaluationError` naming the submissions whose outcome is
+        not postable (see :attr:`complete`): post-scores and verify both refuse it.
+        """
+        bad = self.unpostable()
+        if bad:
+            names = "; ".join(f"#{r.submission_id} {r.status}: {r.reason}" for r in bad)
+            raise IncompleteEvaluationError(f"evaluation incomplete, nothing may be posted: {names}")
         return {r.submission_id: r.score_bps for r in sorted(self.results, key=lambda r: r.submission_id)}
 
     def best(self) -> SubmissionResult | None:
@@ -182,15 +339,20 @@ class EvaluationResult:
         return len(self.results)
 
     def __repr__(self) -> str:
-        order = list(STATUSES) + sorted({r.status for r in self.results} - set(STATUSES))  # e.g. "timeout"
-        counts = {s: sum(r.status == s for r in self.results) for s in order}
+        counts = {s.value: sum(r.status is s for r in self.results) for s in SubmissionStatus}
         best = self.best()
         top = f", best=#{best.submission_id} {best.score_bps} bps" if best else ""
         summary = ", ".join(f"{k}={v}" for k, v in counts.items() if v)
-        return f"EvaluationResult({len(self.results)} submissions: {summary or 'none'}{top})"
+        lead = self.lead()
+        noise = ", lead within noise" if lead is not None and lead.within_noise else ""
+        incomplete = "" if self.complete else ", INCOMPLETE"
+        return f"EvaluationResult({len(self.results)} submissions: {summary or 'none'}{top}{noise}{incomplete})"
 
     def _repr_html_(self) -> str:  # notebooks
-        return f"<p>{self!r}</p>" + self.leaderboard.to_html()
+        from html import escape
+
+        text = "".join(f"<br>{escape(line)}" for line in self.how_to_read().splitlines())
+        return f"<p>{escape(repr(self))}</p>" + self.leaderboard.to_html() + f"<p><small>{text}</small></p>"
 
     # ------------------------------------------------------------------ report
     def report(self) -> dict[str, Any]:
@@ -211,6 +373,14 @@ class EvaluationResult:
                 "data": self.data,
                 "submissions": [r.to_dict() for r in sorted(self.results, key=lambda r: r.submission_id)],
                 "ranking": [r.submission_id for r in self.ranked()],
+                "metric": self.metric,
+                "seeds": self.seeds,
+                "baseline_bps": self.baseline_bps,
+                "test_classes": self.test_classes,
+                "complete": self.complete,
+                "lead": None if (lead := self.lead()) is None else {
+                    "winner": lead.winner, "runner_up": lead.runner_up, "lead_bps": lead.lead_bps,
+                    "threshold_bps": round(lead.threshold_bps, 2), "within_noise": lead.within_noise},
                 "environment": self.env,
                 "run": self.run,
                 "score_tolerance_bps": score_tolerance_bps(n_test) if n_test else None,
@@ -232,9 +402,10 @@ class EvaluationResult:
         from ..spec import BountySpec, TrainingProtocol
 
         if report.get("format") != REPORT_FORMAT:
-            raise ValueError(f"format: not an evaluation report (expected {REPORT_FORMAT!r}, got {report.get('format')!r})")
-        if report.get("version") != REPORT_VERSION:
-            raise ValueError(f"version: unsupported report version {report.get('version')!r}")
+            raise ArgumentError(f"format: not an evaluation report (expected {REPORT_FORMAT!r}, got {report.get('format')!r})")
+        if report.get("version") not in READABLE_VERSIONS:
+            raise ArgumentError(f"version: unsupported report version {report.get('version')!r}; "
+                             f"this client reads {list(READABLE_VERSIONS)}")
         return cls(
             results=[SubmissionResult.from_dict(s) for s in report["submissions"]],
             protocol=TrainingProtocol.from_dict(report["protocol"]),
@@ -242,6 +413,10 @@ class EvaluationResult:
             data=dict(report.get("data") or {}),
             env=dict(report.get("environment") or {}),
             run=dict(report.get("run") or {}),
+            metric=report.get("metric") or "accuracy",  # version 1 reports scored accuracy
+            seeds=[int(x) for x in report.get("seeds") or [report["protocol"].get("seed", 0)]],
+            baseline_bps=report.get("baseline_bps"),
+            test_classes=report.get("test_classes"),
         )
 
     # ------------------------------------------------------------------ plots
@@ -256,23 +431,34 @@ class EvaluationResult:
         ranked = self.ranked()
         fig = Figure(figsize=(11, max(3.0, 0.35 * len(ranked) + 1.5)), layout="constrained")
         ax_bar, ax_curve = fig.subplots(1, 2, width_ratios=[1, 1.3])
-        colors = {"scored": "tab:blue", "invalid": "tab:gray", "failed": "tab:red", "crashed": "tab:red",
-                  "skipped": "tab:gray"}
+        colors = {SubmissionStatus.SCORED: "tab:blue", SubmissionStatus.DIVERGED: "tab:orange",
+                  SubmissionStatus.FAILED: "tab:red", SubmissionStatus.CRASHED: "tab:red",
+                  SubmissionStatus.TIMEOUT: "tab:purple"}
         labels = [f"#{r.submission_id} {r.submitter[:8]}" for r in ranked]
+        errors = [self.noise_bps(r) if r.status is SubmissionStatus.SCORED else 0.0 for r in ranked]
         ax_bar.barh(range(len(ranked)), [r.score_bps for r in ranked],
-                    color=[colors.get(r.status, "tab:gray") for r in ranked])
+                    color=[colors.get(r.status, "tab:gray") for r in ranked],
+                    xerr=errors, error_kw={"elinewidth": 1, "capsize": 2, "ecolor": "black"})
         for y, r in enumerate(ranked):
-            text = f" {r.score_bps}" if r.status == "scored" else f" {r.status}"
+            text = f" {r.score_bps}" if r.status is SubmissionStatus.SCORED else f" {r.status}"
             ax_bar.text(r.score_bps, y, text, va="center", fontsize="small")
         ax_bar.set_yticks(range(len(ranked)), labels)
         ax_bar.invert_yaxis()
         ax_bar.set_xlim(0, 10_000)
-        ax_bar.set_xlabel("test accuracy (bps)")
-        ax_bar.set_title("Leaderboard")
+        ax_bar.set_xlabel(f"test {self.metric.replace('_', ' ')} (bps; bars: ±1 noise)")
+        lead = self.lead()
+        title = "Leaderboard"
+        if lead is not None and lead.within_noise:
+            title += f" (winner's lead {lead.lead_bps} bps is within the noise)"
+        ax_bar.set_title(title, fontsize="medium")
+        if self.baseline_bps is not None:
+            ax_bar.axvline(self.baseline_bps, color="gray", linestyle=":", linewidth=1,
+                           label=f"majority baseline {self.baseline_bps}")
         if self.spec is not None:
             ax_bar.axvline(self.spec.min_accuracy_bps, color="black", linestyle="--", linewidth=1,
                            label=f"minimum {self.spec.min_accuracy_bps}")
-            ax_bar.legend(loc="lower right")
+        if self.spec is not None or self.baseline_bps is not None:
+            ax_bar.legend(loc="lower right", fontsize="small")
         for r in ranked:
             values = r.history.get(metric)
             if values:

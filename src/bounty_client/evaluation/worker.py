@@ -9,7 +9,9 @@ A payload is a plain dict::
         "hyperparameters": {"lstm_layers": 2, ...},   # Hyperparameters.to_dict() form
         "bounds": {...} | None,                        # HyperparameterBounds.to_dict(); None = chain limits
         "protocol": {...},                             # TrainingProtocol.to_dict()
-        "seed": 0,                                     # overrides protocol["seed"]
+        "seed": 0,                                     # this run's seed (overrides protocol["seed"])
+        "metric": "balanced_accuracy",                 # the score's metric (model.train_and_score)
+        "timeout_s": 3600.0 | None,                    # the run's time limit (enforced by the backend)
         "dataset": None | {"x_train": ndarray, ...} | "/path/arrays.npz",
     }
 
@@ -18,7 +20,9 @@ per process), or ``None`` for "the dataset this worker process was initialized
 with" (:func:`init_worker`; the process pool ships the data once per worker, not
 once per task).  The result is a plain dict (:data:`RESULT_KEYS`) whatever happens:
 invalid hyperparameters give status ``"invalid"``, an exception during training
-status ``"failed"``, both with score 0 and the reason.
+status ``"failed"``, a run whose loss or outputs became non-finite ``"diverged"``,
+all with score 0 and the reason (see :class:`.status.SubmissionStatus`).  One payload
+is one *run*: one submission under one seed; ``evaluate`` aggregates the runs.
 """
 
 from __future__ import annotations
@@ -30,10 +34,13 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .status import SubmissionStatus
+
 __all__ = ["RESULT_KEYS", "score_submission", "init_worker", "failure", "resolve_dataset"]
 
 RESULT_KEYS = (
     "submission_id",
+    "seed",
     "status",
     "reason",
     "score_bps",
@@ -45,6 +52,8 @@ RESULT_KEYS = (
     "history",
     "threads",
     "pid",
+    "metric",
+    "val_score_bps",
 )
 
 #: The arrays this worker process was initialized with (set by ``init_worker``).
@@ -53,11 +62,13 @@ _WORKER_DATASET: dict[str, np.ndarray] | None = None
 _NPZ_CACHE: dict[str, dict[str, np.ndarray]] = {}
 
 
-def failure(submission_id: Any, status: str, reason: str, seconds: float = 0.0) -> dict[str, Any]:
-    """A score-0 result with the reason (``status`` is ``invalid``, ``failed``, ``crashed`` or ``skipped``)."""
+def failure(submission_id: Any, status: "SubmissionStatus | str", reason: str, seconds: float = 0.0, *,
+            seed: int | None = None) -> dict[str, Any]:
+    """A score-0 result with the reason (``status``: a :class:`SubmissionStatus` other than ``scored``)."""
     return {
         "submission_id": submission_id,
-        "status": status,
+        "seed": seed,
+        "status": SubmissionStatus.coerce(status).value,
         "reason": reason,
         "score_bps": 0,
         "val_accuracy": None,
@@ -68,6 +79,8 @@ def failure(submission_id: Any, status: str, reason: str, seconds: float = 0.0) 
         "history": {},
         "threads": None,
         "pid": os.getpid(),
+        "metric": None,
+        "val_score_bps": None,
     }
 
 
@@ -79,7 +92,9 @@ def init_worker(dataset: Any, intra_op: int | None = None, inter_op: int | None 
     oversubscribing the cores).
     """
     global _WORKER_DATASET
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from ..quiet import quiet
+
+    quiet()
     if intra_op:
         # oneDNN's OpenMP pool sizes itself from this when TensorFlow loads; without it each
         # worker starts one OpenMP thread per core and N workers oversubscribe the machine.
@@ -115,6 +130,7 @@ def score_submission(payload: Mapping[str, Any]) -> dict[str, Any]:
     """
     started = time.perf_counter()
     sid = payload.get("submission_id")
+    seed = payload.get("seed")
     from ..hyperparams import CHAIN_LIMITS, HyperparameterBounds, Hyperparameters
     from ..spec import SpecError, TrainingProtocol
 
@@ -126,31 +142,36 @@ def score_submission(payload: Mapping[str, Any]) -> dict[str, Any]:
             raise TypeError(f"hyperparameters: must be a mapping, got {type(values).__name__}")
         hp = Hyperparameters.from_dict(values, bounds=bounds)
     except (ValueError, TypeError) as exc:
-        return failure(sid, "invalid", str(exc), time.perf_counter() - started)
+        return failure(sid, SubmissionStatus.INVALID, str(exc), time.perf_counter() - started, seed=seed)
 
     try:
         protocol_dict = dict(payload["protocol"])
-        if payload.get("seed") is not None:
-            protocol_dict["seed"] = payload["seed"]
+        if seed is not None:
+            protocol_dict["seed"] = seed
         protocol = TrainingProtocol.from_dict(protocol_dict)
+        seed = protocol.seed
     except (KeyError, SpecError, TypeError) as exc:
-        return failure(sid, "failed", f"protocol: {exc}", time.perf_counter() - started)
+        return failure(sid, SubmissionStatus.FAILED, f"protocol: {exc}", time.perf_counter() - started, seed=seed)
 
     try:
         from ..model import train_and_score
 
         arrays = resolve_dataset(payload.get("dataset"))
-        result = train_and_score(hp, arrays, protocol)
+        result = train_and_score(hp, arrays, protocol, seed=seed, metric=payload.get("metric") or "balanced_accuracy")
     except Exception as exc:  # a submission's failure must never stop the others
         reason = f"training failed: {type(exc).__name__}: {exc}"
-        return failure(sid, "failed", reason[:1000], time.perf_counter() - started)
+        return failure(sid, SubmissionStatus.FAILED, reason[:1000], time.perf_counter() - started, seed=seed)
 
     val = result.val_accuracy
+    status = SubmissionStatus.coerce(getattr(result, "status", SubmissionStatus.SCORED))
+    diverged = status is SubmissionStatus.DIVERGED
+    val_bps = getattr(result, "val_score_bps", None)
     return {
         "submission_id": sid,
-        "status": "scored",
-        "reason": None,
-        "score_bps": int(result.score_bps),
+        "seed": seed,
+        "status": status.value,
+        "reason": "loss or outputs became non-finite" if diverged else None,
+        "score_bps": 0 if diverged else int(result.score_bps),
         "val_accuracy": None if val != val else float(val),
         "train_seconds": float(result.train_seconds),
         "seconds": time.perf_counter() - started,
@@ -159,4 +180,6 @@ def score_submission(payload: Mapping[str, Any]) -> dict[str, Any]:
         "history": {k: [float(v) for v in vs] for k, vs in result.history.items()},
         "threads": list(result.threads),
         "pid": os.getpid(),
+        "metric": getattr(result, "metric", payload.get("metric")),
+        "val_score_bps": None if val_bps is None else int(val_bps),
     }
