@@ -181,3 +181,37 @@ def test_diverged__non_finite_loss__stops_early_and_scores_zero(arrays):
     clean = train_and_score(hp, arrays, protocol)
     assert clean.reused and clean.status == "scored"
     assert fingerprint(clean) == fingerprint(train_and_score(hp, arrays, protocol, reuse=False))
+
+
+@pytest.mark.slow
+def test_reused_model__equals_a_plain_keras_loop(arrays):
+    """The same training written directly in Keras (no bounty_client code) gives the same losses
+    and test accuracy as the client's fresh and reused paths."""
+    import keras
+    import tensorflow as tf
+
+    seed = 6
+
+    def plain() -> tuple[list[str], int]:
+        tf.config.experimental.enable_op_determinism()
+        keras.backend.clear_session()
+        keras.utils.set_random_seed(seed)
+        model = keras.Sequential([keras.Input(shape=arrays["x_train"].shape[1:])])
+        for i in range(2):
+            model.add(keras.layers.LSTM(6, return_sequences=i == 0))
+            model.add(keras.layers.Dropout(0.2))
+            model.add(keras.layers.BatchNormalization())
+        model.add(keras.layers.Dense(6, activation="tanh"))
+        model.add(keras.layers.Dense(1, activation="sigmoid"))
+        model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy", jit_compile=False)
+        y = lambda part: arrays[f"y_{part}"].astype("float32").reshape(-1, 1)  # noqa: E731
+        fit = model.fit(arrays["x_train"], y("train"), epochs=2, batch_size=16,
+                        validation_data=(arrays["x_val"], y("val")), shuffle=True, verbose=0)
+        pred = np.asarray(model(arrays["x_test"], training=False))[:, 0] > 0.5
+        return [v.hex() for v in fit.history["loss"]], int(np.count_nonzero(pred == arrays["y_test"])) * 10_000 // len(pred)
+
+    reference = plain()
+    train_and_score(A, arrays, PROTOCOL, seed=seed + 1)  # the architecture is cached from another seed
+    reused = train_and_score(A, arrays, PROTOCOL, seed=seed, metric="accuracy")
+    assert reused.reused
+    assert ([v.hex() for v in reused.history["loss"]], reused.score_bps) == reference
