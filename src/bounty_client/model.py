@@ -24,9 +24,33 @@ Heads, label encodings and the predicted-class rule (:data:`HEADS`)
 Training and score (``train_and_score``)
     Adam with the submission's learning rate; ``protocol.epochs`` epochs of
     ``protocol.batch_size`` (optionally early-stopped on the validation part); the
-    score is accuracy on the **held-out test part** in basis points,
-    ``floor(10000 * correct / n_test)`` computed with integers - never a training
-    accuracy.
+    score is measured on the **held-out test part** - never a training score - in
+    integer basis points by the spec's metric (:func:`score_bps`): balanced accuracy
+    (default; the mean of the two classes' recalls, floored, so a constant predictor
+    scores exactly 5000 whatever the class balance) or accuracy
+    (``floor(10000 * correct / n_test)``).  :func:`majority_baseline_bps` gives the
+    score of always guessing the majority class, for reports.
+
+Divergence
+    Training stops at the first non-finite batch loss (``keras.callbacks.TerminateOnNaN``).
+    A run with a non-finite loss in its history or a non-finite test/validation output is
+    ``status="diverged"`` and scores 0; :func:`predict_classes` refuses non-finite outputs
+    instead of mapping NaN to a class (``argmax`` of NaN is 0, ``NaN > 0.5`` is False).
+
+Fixed cost and re-use (issue 13)
+    Most of a short training's time is fixed: Keras traces and TensorFlow compiles the
+    training and validation functions once per model (about 1-2 s on this CPU, versus
+    about 0.1 s per epoch on the demo's data).  A process therefore keeps the compiled
+    model of each architecture (:func:`architecture_key`: every hyperparameter except the
+    learning rate, plus the window shape; :data:`MODEL_CACHE_SIZE` of them, least recently
+    used dropped first) and, for a later run of that architecture (another seed, learning
+    rate, or data of the same window shape), resets its variables to those of a freshly
+    built uncompiled twin under the same seed and zeroes the optimizer's state instead of
+    compiling again.  Losses and scores are bit-identical to a fresh build and to a plain
+    Keras loop (tested); different architectures are different models and share no
+    variable.  ``bench/training.py`` (``make bench-train``) measures fixed and per-epoch
+    costs before and after.  Callers that want re-use across the ``k`` seeds of a
+    submission run them in the same process.
 
 Determinism and tolerance
     Before a model is built the Keras session is cleared, Python/NumPy/TF are seeded
@@ -472,9 +496,8 @@ def _reinitialise(keras, model: "keras.Model", hp: Hyperparameters, input_shape:
             raise RuntimeError(f"cached model variable {target.path} has shape {target.shape}, expected {source.shape}")
         target.assign(source.value)
     optimizer = model.optimizer
-    for variable in optimizer.variables:
-        if variable is not optimizer._learning_rate:
-            variable.assign(np.zeros(tuple(variable.shape), dtype=variable.dtype))
+    for variable in optimizer.variables:  # step counter, moments (and the learning rate, set next)
+        variable.assign(np.zeros(tuple(variable.shape), dtype=variable.dtype))
     optimizer.learning_rate = hp.learning_rate
     model.stop_training = False
 
@@ -529,7 +552,9 @@ def train_and_score(
     (:func:`_reinitialise`).  Scores and losses are bit-identical to a fresh build
     (tested); ``reuse=False`` always builds afresh and caches nothing.
 
-    Deterministic for a given machine and software stack (see the module docstring).
+    Deterministic for a given machine and software stack (see the module docstring).  Not
+    for concurrent threads of one process (neither is Keras' global seeding): parallel
+    evaluation uses processes.
     Raises ``ValueError`` for a malformed dataset, seed or metric, ``RuntimeError`` when
     Keras runs another backend than ``protocol.backend``.
     """
