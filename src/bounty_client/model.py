@@ -556,8 +556,11 @@ def train_and_score(
     for concurrent threads of one process (neither is Keras' global seeding): parallel
     evaluation uses processes.
     Raises ``ValueError`` for a malformed dataset, seed or metric, ``RuntimeError`` when
-    Keras runs another backend than ``protocol.backend``.
+    Keras runs another backend than ``protocol.backend``, ``TypeError`` when ``hp`` is not
+    ``Hyperparameters``.
     """
+    if not isinstance(hp, Hyperparameters):
+        raise TypeError(f"hp must be Hyperparameters, got {type(hp).__name__}")
     arrays = as_arrays(dataset)
     _check_metric(metric)
     if seed is None:

@@ -149,6 +149,8 @@ def test_bad_seed_metric_or_backend__raise_before_training(arrays, hp, monkeypat
         train_and_score(hp, arrays, PROTOCOL, seed=True)
     with pytest.raises(ValueError, match=r"metric: 'f1' is not supported"):
         train_and_score(hp, arrays, PROTOCOL, metric="f1")
+    with pytest.raises(TypeError, match="hp must be Hyperparameters, got dict"):
+        train_and_score(hp.to_dict(), arrays, PROTOCOL)
     other_backend = TrainingProtocol()
     object.__setattr__(other_backend, "backend", "jax")  # as if a future spec pinned another backend
     with pytest.raises(RuntimeError, match=r"protocol\.backend is 'jax' but Keras runs 'tensorflow'"):
