@@ -11,7 +11,7 @@ export PYTHONWARNINGS := ignore::UserWarning:pydantic._internal._fields
 STAMP_PY := $(VENV)/.installed
 STAMP_JS := node_modules/.installed
 
-.PHONY: setup demo test gas contracts bench-eval bench-storage bench clean
+.PHONY: setup demo test gas contracts bench-eval bench-train bench-storage bench clean
 
 setup: $(STAMP_PY) $(STAMP_JS)
 
@@ -44,6 +44,9 @@ gas: setup
 bench-eval: setup
 	$(VENV)/bin/python bench/evaluation.py
 	$(VENV)/bin/python bench/evaluation_ray.py
+
+bench-train: setup
+	$(VENV)/bin/python bench/training.py
 
 bench-storage: setup
 	$(VENV)/bin/python bench/storage.py

@@ -24,9 +24,33 @@ Heads, label encodings and the predicted-class rule (:data:`HEADS`)
 Training and score (``train_and_score``)
     Adam with the submission's learning rate; ``protocol.epochs`` epochs of
     ``protocol.batch_size`` (optionally early-stopped on the validation part); the
-    score is accuracy on the **held-out test part** in basis points,
-    ``floor(10000 * correct / n_test)`` computed with integers - never a training
-    accuracy.
+    score is measured on the **held-out test part** - never a training score - in
+    integer basis points by the spec's metric (:func:`score_bps`): balanced accuracy
+    (default; the mean of the two classes' recalls, floored, so a constant predictor
+    scores exactly 5000 whatever the class balance) or accuracy
+    (``floor(10000 * correct / n_test)``).  :func:`majority_baseline_bps` gives the
+    score of always guessing the majority class, for reports.
+
+Divergence
+    Training stops at the first non-finite batch loss (``keras.callbacks.TerminateOnNaN``).
+    A run with a non-finite loss in its history or a non-finite test/validation output is
+    ``status="diverged"`` and scores 0; :func:`predict_classes` refuses non-finite outputs
+    instead of mapping NaN to a class (``argmax`` of NaN is 0, ``NaN > 0.5`` is False).
+
+Fixed cost and re-use (issue 13)
+    Most of a short training's time is fixed: Keras traces and TensorFlow compiles the
+    training and validation functions once per model (about 1-2 s on this CPU, versus
+    about 0.1 s per epoch on the demo's data).  A process therefore keeps the compiled
+    model of each architecture (:func:`architecture_key`: every hyperparameter except the
+    learning rate, plus the window shape; :data:`MODEL_CACHE_SIZE` of them, least recently
+    used dropped first) and, for a later run of that architecture (another seed, learning
+    rate, or data of the same window shape), resets its variables to those of a freshly
+    built uncompiled twin under the same seed and zeroes the optimizer's state instead of
+    compiling again.  Losses and scores are bit-identical to a fresh build and to a plain
+    Keras loop (tested); different architectures are different models and share no
+    variable.  ``bench/training.py`` (``make bench-train``) measures fixed and per-epoch
+    costs before and after.  Callers that want re-use across the ``k`` seeds of a
+    submission run them in the same process.
 
 Determinism and tolerance
     Before a model is built the Keras session is cleared, Python/NumPy/TF are seeded
@@ -54,12 +78,14 @@ from __future__ import annotations
 
 import os
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
 from .hyperparams import Hyperparameters
+from .spec import METRICS
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -68,11 +94,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "HEADS",
+    "MODEL_CACHE_SIZE",
     "SCORE_TOLERANCE_BPS",
+    "STATUSES",
     "Head",
     "TrainResult",
+    "architecture_key",
     "as_arrays",
     "build_model",
+    "clear_model_cache",
     "configure_threads",
     "encode_labels",
     "majority_baseline_bps",
@@ -170,9 +200,17 @@ def build_model(hp: Hyperparameters, input_shape: tuple[int, int]) -> "keras.Mod
     if len(tuple(input_shape)) != 2 or min(input_shape) < 1:
         raise ValueError(f"input_shape must be (seq_len, n_features) with both >= 1, got {tuple(input_shape)}")
     _, keras = _import_tf()
+    model = _build_layers(keras, hp, input_shape)
+    _compile(keras, model, hp)
+    return model
+
+
+def _build_layers(keras, hp: Hyperparameters, input_shape: tuple[int, ...]) -> "keras.Model":
+    """The uncompiled model: every variable (weights, BatchNorm statistics, dropout seed
+    states) is created here, in layer order, from the seeds Keras draws after
+    ``keras.utils.set_random_seed``."""
     layers = keras.layers
     head = HEADS[hp.loss]
-
     model = keras.Sequential(name="bounty_lstm")
     model.add(keras.Input(shape=tuple(int(d) for d in input_shape)))
     for i in range(hp.lstm_layers):
@@ -183,13 +221,16 @@ def build_model(hp: Hyperparameters, input_shape: tuple[int, int]) -> "keras.Mod
     for j in range(hp.dense_layers):
         model.add(layers.Dense(hp.lstm_units, activation=hp.activation, name=f"dense_{j}"))
     model.add(layers.Dense(head.units, activation=head.activation, name="head"))
+    return model
+
+
+def _compile(keras, model: "keras.Model", hp: Hyperparameters) -> None:
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=hp.learning_rate),
         loss=hp.loss,
-        metrics=[_accuracy_metric(keras, head)],
+        metrics=[_accuracy_metric(keras, HEADS[hp.loss])],
         jit_compile=False,
     )
-    return model
 
 
 def _accuracy_metric(keras, head: Head):
@@ -238,8 +279,15 @@ def encode_labels(y: np.ndarray, loss: str) -> np.ndarray:
 
 
 def predict_classes(outputs: np.ndarray, loss: str) -> np.ndarray:
-    """Model outputs -> predicted classes {0, 1} by the loss's head rule."""
+    """Model outputs -> predicted classes {0, 1} by the loss's head rule.
+
+    Raises ``ValueError`` when an output is NaN or infinite: a diverged model has no
+    class to give, and mapping NaN to a class (``argmax`` and ``>`` both would) could
+    let a model that learned nothing score like a constant guess.
+    """
     outputs = np.asarray(outputs)
+    if outputs.size and not np.isfinite(outputs).all():
+        raise ValueError("outputs contain NaN or infinite values (the model diverged); they map to no class")
     rule = HEADS[loss].rule
     if rule == "argmax":
         return np.argmax(outputs, axis=-1).astype(np.int64)
@@ -247,41 +295,63 @@ def predict_classes(outputs: np.ndarray, loss: str) -> np.ndarray:
     return (outputs.reshape(-1) > threshold).astype(np.int64)
 
 
-def majority_baseline_bps(y_true: np.ndarray, metric: str = "balanced_accuracy") -> int:
-    """Score of a constant prediction of the majority class (SHIM for the eval branch; the
-    training branch owns the real one): balanced accuracy 5000, accuracy floor(share)."""
-    y_true = np.asarray(y_true).reshape(-1)
-    if y_true.size == 0:
-        raise ValueError("cannot score on an empty test part")
-    if metric == "balanced_accuracy":
-        return 5000
-    ones = int(np.count_nonzero(y_true == 1))
-    return max(ones, y_true.size - ones) * 10_000 // int(y_true.size)
+def _check_metric(metric: str) -> str:
+    if metric not in METRICS:
+        raise ValueError(f"metric: {metric!r} is not supported; choose one of {list(METRICS)}")
+    return metric
 
 
-def _metric_bps(y_true: np.ndarray, y_pred: np.ndarray, metric: str) -> int:
-    """SHIM: ``metric`` in integer basis points (balanced accuracy via scikit-learn, floored)."""
-    if metric == "accuracy":
-        return score_bps(y_true, y_pred)
-    if metric != "balanced_accuracy":
-        raise ValueError(f"metric: unknown metric {metric!r}")
-    from sklearn.metrics import balanced_accuracy_score
+def score_bps(y_true: np.ndarray, y_pred: np.ndarray, metric: str = "balanced_accuracy") -> int:
+    """A score in integer basis points (0..10000) of predicted classes ``y_pred`` against ``y_true``
+    (both of shape ``(n,)`` with values 0/1).
 
-    score_bps(y_true, y_pred)  # shape checks
-    return int(np.floor(10_000 * balanced_accuracy_score(np.asarray(y_true).reshape(-1),
-                                                         np.asarray(y_pred).reshape(-1)) + 1e-9))
+    * ``"balanced_accuracy"`` (default): ``floor(10000 * (recall_0 + recall_1) / 2)``, computed
+      exactly with integers as ``10000 * (tn * n1 + tp * n0) // (2 * n0 * n1)``.  Equals
+      scikit-learn's ``balanced_accuracy_score`` (Brodersen et al., 2010) floored (tested on random
+      labels).  A constant predictor scores exactly 5000 whatever the class balance.
+      **Single-class test part** (``n0 == 0`` or ``n1 == 0``): the absent class's recall counts
+      as 0, so the score is ``floor(5000 * recall of the present class)``: nothing scores above
+      5000 (chance), a constant guess of the present class scores exactly 5000.  scikit-learn
+      instead averages over the present class only and would give such a constant guess 10000.
+    * ``"accuracy"``: ``floor(10000 * correct / n)``.
 
-
-def score_bps(y_true: np.ndarray, y_pred: np.ndarray) -> int:
-    """Accuracy in basis points, ``floor(10000 * correct / n)`` with integer arithmetic."""
+    Raises ``ValueError`` for different lengths, an empty test part or an unknown metric.
+    """
+    _check_metric(metric)
     y_true = np.asarray(y_true).reshape(-1)
     y_pred = np.asarray(y_pred).reshape(-1)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"{y_true.size} labels but {y_pred.size} predictions")
     if y_true.size == 0:
         raise ValueError("cannot score on an empty test part")
-    correct = int(np.count_nonzero(y_true == y_pred))
-    return correct * 10_000 // int(y_true.size)
+    if metric == "accuracy":
+        correct = int(np.count_nonzero(y_true == y_pred))
+        return correct * 10_000 // int(y_true.size)
+    # Our own few integer lines instead of sklearn's float result: the score must be an exact
+    # floor (a float mean such as 0.7 -> 6999.99... would floor to the wrong integer).
+    positive = y_true == 1
+    n1 = int(np.count_nonzero(positive))
+    n0 = int(y_true.size) - n1
+    tp = int(np.count_nonzero(positive & (y_pred == 1)))
+    tn = int(np.count_nonzero(~positive & (y_pred == 0)))
+    if n0 == 0:
+        return 5_000 * tp // n1
+    if n1 == 0:
+        return 5_000 * tn // n0
+    return 10_000 * (tn * n1 + tp * n0) // (2 * n0 * n1)
+
+
+def majority_baseline_bps(y_true: np.ndarray, metric: str = "balanced_accuracy") -> int:
+    """The score (bps) of always guessing the majority class of ``y_true`` (ties: class 0).
+
+    The share of the majority class under ``"accuracy"``; 5000 under ``"balanced_accuracy"``
+    (any constant guess).  For the report: a score near it means the model learned nothing.
+    """
+    y_true = np.asarray(y_true).reshape(-1)
+    if y_true.size == 0:
+        raise ValueError("cannot score on an empty test part")
+    majority = int(np.count_nonzero(y_true == 1) > y_true.size / 2)
+    return score_bps(y_true, np.full(y_true.shape, majority), metric)
 
 
 # --------------------------------------------------------------------------- training
@@ -325,14 +395,22 @@ def as_arrays(dataset: Any) -> dict[str, np.ndarray]:
     return arrays
 
 
+#: What a training run ended as: ``scored``, or ``diverged`` (non-finite loss or outputs; score 0).
+STATUSES: tuple[str, ...] = ("scored", "diverged")
+
+
 @dataclass
 class TrainResult:
     """What one training run produced.
 
-    ``score_bps`` is the test-part accuracy in basis points (0..10000);
-    ``val_accuracy`` the accuracy on the validation part (NaN when there is none);
-    ``history`` maps ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy`` to one
-    value per epoch run.
+    ``score_bps`` is the test-part score in basis points (0..10000) by ``metric``
+    (0 when ``status`` is ``"diverged"``); ``val_score_bps`` the validation-part score
+    by the same metric (``None`` without a validation part); ``val_accuracy`` the plain
+    validation accuracy as a fraction (NaN when there is none or the run diverged);
+    ``seed`` the seed the run used; ``history`` maps ``loss``, ``accuracy``,
+    ``val_loss``, ``val_accuracy`` to one value per epoch run; ``reused`` says whether
+    the traced training function of an earlier model of the same architecture was
+    re-used (see :func:`train_and_score`).
     """
 
     score_bps: int
@@ -342,11 +420,11 @@ class TrainResult:
     n_params: int
     epochs_run: int
     threads: tuple[int, int] = (0, 0)
-    # SHIM fields of the training branch's TrainResult (the lead merges that version).
     status: str = "scored"
-    metric: str = "accuracy"
-    seed: int | None = None
+    metric: str = "balanced_accuracy"
+    seed: int = 0
     val_score_bps: int | None = None
+    reused: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -357,6 +435,11 @@ class TrainResult:
             "n_params": self.n_params,
             "epochs_run": self.epochs_run,
             "threads": list(self.threads),
+            "status": self.status,
+            "metric": self.metric,
+            "seed": self.seed,
+            "val_score_bps": self.val_score_bps,
+            "reused": self.reused,
         }
 
 
@@ -370,31 +453,142 @@ def _infer(model: "keras.Model", x: np.ndarray) -> np.ndarray:
     return np.concatenate(outputs) if outputs else np.empty((0,))
 
 
-def train_and_score(hp: Hyperparameters, dataset: Any, protocol: "TrainingProtocol", *, seed: int | None = None,
-                    metric: str = "accuracy", callbacks: Any = ()) -> TrainResult:
-    # SHIM (eval branch): the training branch's signature, with this branch's old default metric
-    # so that tests/client/test_client_model.py keeps passing here; evaluation always passes metric.
+# --------------------------------------------------------------------------- model cache
+#: Compiled models kept per process, one per architecture, least recently used dropped first.
+MODEL_CACHE_SIZE = 8
+# architecture key -> compiled model whose train/test functions are already traced.
+_MODEL_CACHE: "OrderedDict[tuple, keras.Model]" = OrderedDict()
+
+
+def architecture_key(hp: Hyperparameters, input_shape: tuple[int, ...]) -> tuple:
+    """Everything that shapes the traced training graph: all hyperparameters except the
+    learning rate (an optimizer variable, set per run), and the window shape."""
+    return (
+        hp.lstm_layers,
+        hp.lstm_units,
+        hp.dense_layers,
+        hp.activation,
+        hp.loss,
+        float(hp.dropout),
+        tuple(int(d) for d in input_shape),
+    )
+
+
+def clear_model_cache() -> None:
+    """Forget every cached compiled model (the next run of each architecture builds afresh)."""
+    _MODEL_CACHE.clear()
+
+
+def _reinitialise(keras, model: "keras.Model", hp: Hyperparameters, input_shape: tuple[int, ...]) -> None:
+    """Put ``model`` (compiled, possibly trained) in exactly the state a fresh ``build_model``
+    would have after the same ``keras.utils.set_random_seed`` call.
+
+    The initial values are those of a freshly built, uncompiled twin (cheap: no tracing), so
+    they follow Keras' own seeding rules by construction instead of our copy of them; the
+    optimizer's slots and step counter go back to zero and its learning rate is the
+    submission's.  Fit resets the metric states at every epoch.
+    """
+    twin = _build_layers(keras, hp, input_shape)
+    targets, sources = model.variables, twin.variables
+    if len(targets) != len(sources):  # pragma: no cover - the cache key fixes the architecture
+        raise RuntimeError("cached model and its fresh twin differ in structure")
+    for target, source in zip(targets, sources):
+        if tuple(target.shape) != tuple(source.shape):  # pragma: no cover
+            raise RuntimeError(f"cached model variable {target.path} has shape {target.shape}, expected {source.shape}")
+        target.assign(source.value)
+    optimizer = model.optimizer
+    for variable in optimizer.variables:  # step counter, moments (and the learning rate, set next)
+        variable.assign(np.zeros(tuple(variable.shape), dtype=variable.dtype))
+    optimizer.learning_rate = hp.learning_rate
+    model.stop_training = False
+
+
+def _model_for(keras, hp: Hyperparameters, input_shape: tuple[int, ...], reuse: bool) -> tuple["keras.Model", bool]:
+    """A compiled model for ``hp`` in its initial state for the seed just set, and whether it is
+    a cached one (its traced training function kept) or freshly built."""
+    key = architecture_key(hp, input_shape)
+    model = _MODEL_CACHE.get(key) if reuse else None
+    if model is not None:
+        _MODEL_CACHE.move_to_end(key)
+        _reinitialise(keras, model, hp, input_shape)
+        return model, True
+    model = _build_layers(keras, hp, input_shape)
+    _compile(keras, model, hp)
+    if reuse:
+        _MODEL_CACHE[key] = model
+        while len(_MODEL_CACHE) > MODEL_CACHE_SIZE:
+            _MODEL_CACHE.popitem(last=False)
+    return model, False
+
+
+# --------------------------------------------------------------------------- train and score
+def train_and_score(
+    hp: Hyperparameters,
+    dataset: Any,
+    protocol: "TrainingProtocol",
+    *,
+    seed: int | None = None,
+    metric: str = "balanced_accuracy",
+    callbacks: Sequence[Any] = (),
+    reuse: bool = True,
+) -> TrainResult:
     """Train ``hp`` under ``protocol`` on the train part and score it on the test part.
 
     ``dataset`` is a ``bounty_client.data.Dataset`` or any object/mapping with
     ``x_train, y_train, x_val, y_val, x_test, y_test`` (see :func:`as_arrays`).
-    Deterministic for a given machine and software stack (see the module docstring).
+    ``seed`` (0..2**32-1) seeds this run; ``None`` uses ``protocol.seed``.  ``metric`` is
+    ``"balanced_accuracy"`` or ``"accuracy"`` (see :func:`score_bps`).  ``callbacks`` are
+    extra Keras callbacks run after the protocol's own (e.g. Optuna's pruning callback; an
+    exception one raises propagates).
+
+    Divergence: training stops at the first non-finite batch loss
+    (``keras.callbacks.TerminateOnNaN``); a run with any non-finite loss in its history or
+    any non-finite test/validation output ends with ``status="diverged"`` and score 0.
+
+    Re-use (``reuse=True``): the first run of an architecture (:func:`architecture_key`)
+    in a process builds, compiles and traces it (about 1-2 s on a CPU, most of a short
+    training); later runs of the same architecture - other seeds, other learning rates,
+    other data of the same window shape - keep that compiled model and its traced
+    functions and only reset its state to what a fresh build would have for the seed
+    (:func:`_reinitialise`).  Scores and losses are bit-identical to a fresh build
+    (tested); ``reuse=False`` always builds afresh and caches nothing.
+
+    Deterministic for a given machine and software stack (see the module docstring).  Not
+    for concurrent threads of one process (neither is Keras' global seeding): parallel
+    evaluation uses processes.
+    Raises ``ValueError`` for a malformed dataset, seed or metric, ``RuntimeError`` when
+    Keras runs another backend than ``protocol.backend``, ``TypeError`` when ``hp`` is not
+    ``Hyperparameters``.
     """
+    if not isinstance(hp, Hyperparameters):
+        raise TypeError(f"hp must be Hyperparameters, got {type(hp).__name__}")
     arrays = as_arrays(dataset)
+    _check_metric(metric)
+    if seed is None:
+        seed = protocol.seed
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) <= 2**32 - 1:
+        raise ValueError(f"seed: must be an integer in [0, 2**32 - 1], got {seed!r}")
+    seed = int(seed)
     tf, keras = _import_tf()
+    backend = getattr(protocol, "backend", "tensorflow")
+    if keras.backend.backend() != backend:
+        raise RuntimeError(
+            f"protocol.backend is {backend!r} but Keras runs {keras.backend.backend()!r} (set KERAS_BACKEND={backend})"
+        )
     threads = configure_threads()  # no-op once the runtime runs; workers fix theirs earlier
     tf.config.experimental.enable_op_determinism()
-    keras.backend.clear_session()
-    seed = protocol.seed if seed is None else int(seed)
+    input_shape = tuple(arrays["x_train"].shape[1:])
+    if not reuse or architecture_key(hp, input_shape) not in _MODEL_CACHE:
+        keras.backend.clear_session()  # a fresh build starts from a clean Keras state, as before
     keras.utils.set_random_seed(seed)
+    model, reused = _model_for(keras, hp, input_shape, reuse)
 
-    model = build_model(hp, arrays["x_train"].shape[1:])
     y_train = encode_labels(arrays["y_train"], hp.loss)
     has_val = len(arrays["x_val"]) > 0
     validation = (arrays["x_val"], encode_labels(arrays["y_val"], hp.loss)) if has_val else None
-    callbacks = list(callbacks)
+    fit_callbacks: list[Any] = [keras.callbacks.TerminateOnNaN()]
     if protocol.early_stopping_patience is not None and has_val:
-        callbacks.append(
+        fit_callbacks.append(
             keras.callbacks.EarlyStopping(
                 monitor=protocol.monitor,
                 mode="min" if protocol.monitor == "val_loss" else "max",
@@ -402,6 +596,7 @@ def train_and_score(hp: Hyperparameters, dataset: Any, protocol: "TrainingProtoc
                 restore_best_weights=protocol.restore_best_weights,
             )
         )
+    fit_callbacks.extend(callbacks)
     started = time.perf_counter()
     fit = model.fit(
         arrays["x_train"],
@@ -410,20 +605,30 @@ def train_and_score(hp: Hyperparameters, dataset: Any, protocol: "TrainingProtoc
         batch_size=protocol.batch_size,
         validation_data=validation,
         shuffle=protocol.shuffle,
-        callbacks=callbacks,
+        callbacks=fit_callbacks,
         verbose=0,
     )
     train_seconds = time.perf_counter() - started
-
-    test_pred = predict_classes(_infer(model, arrays["x_test"]), hp.loss)
-    score = _metric_bps(arrays["y_test"], test_pred, metric)
-    if has_val:
-        val_pred = predict_classes(_infer(model, arrays["x_val"]), hp.loss)
-        val_accuracy = float(np.mean(val_pred == arrays["y_val"]))
-    else:
-        val_accuracy = float("nan")
     history = {k: [float(v) for v in values] for k, values in fit.history.items()}
-    result = TrainResult(
+
+    test_out = _infer(model, arrays["x_test"])
+    val_out = _infer(model, arrays["x_val"]) if has_val else None
+    diverged = (
+        not all(np.isfinite(v).all() for k, v in history.items() if "loss" in k)
+        or not np.isfinite(test_out).all()
+        or (val_out is not None and not np.isfinite(val_out).all())
+    )
+    if diverged:
+        score, val_score, val_accuracy = 0, (0 if has_val else None), float("nan")
+    else:
+        score = score_bps(arrays["y_test"], predict_classes(test_out, hp.loss), metric)
+        if val_out is not None:
+            val_pred = predict_classes(val_out, hp.loss)
+            val_score = score_bps(arrays["y_val"], val_pred, metric)
+            val_accuracy = float(np.mean(val_pred == arrays["y_val"]))
+        else:
+            val_score, val_accuracy = None, float("nan")
+    return TrainResult(
         score_bps=score,
         val_accuracy=val_accuracy,
         history=history,
@@ -431,7 +636,9 @@ def train_and_score(hp: Hyperparameters, dataset: Any, protocol: "TrainingProtoc
         n_params=int(model.count_params()),
         epochs_run=len(history.get("loss", [])),
         threads=threads,
+        status="diverged" if diverged else "scored",
         metric=metric,
         seed=seed,
+        val_score_bps=val_score,
+        reused=reused,
     )
-    return result  # the next call clears the session; clearing here too would only cost time

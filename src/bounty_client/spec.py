@@ -36,6 +36,8 @@ __all__ = [
     "DEFAULT_FEATURES",
     "OPTIMIZERS",
     "METRICS",
+    "BACKENDS",
+    "MAX_SEEDS",
     "MONITORS",
     "SpecError",
     "DataFile",
@@ -58,7 +60,13 @@ FEATURES: tuple[str, ...] = ("price", "volume_24h", "market_cap")
 #: The original project's features: close price and volume of every coin.
 DEFAULT_FEATURES: tuple[str, ...] = ("price", "volume_24h")
 OPTIMIZERS: tuple[str, ...] = ("adam",)
-METRICS: tuple[str, ...] = ("accuracy",)
+#: Test-part scores (``bounty_client.model.score_bps``): balanced accuracy (default; a constant
+#: predictor scores exactly 5000) or plain accuracy.
+METRICS: tuple[str, ...] = ("balanced_accuracy", "accuracy")
+#: Keras backends a protocol may pin (the one the scores were computed and verified with).
+BACKENDS: tuple[str, ...] = ("tensorflow",)
+#: Most evaluation seeds a protocol may ask for (each one is a full training per submission).
+MAX_SEEDS = 32
 #: What early stopping may watch (on the validation part).
 MONITORS: tuple[str, ...] = ("val_loss", "val_accuracy")
 
@@ -237,6 +245,14 @@ class TrainingProtocol:
       integer stops after that many epochs without improvement of ``monitor`` on
       the validation part (``restore_best_weights`` then scores the best epoch).
     * ``shuffle``: shuffle training windows each epoch (seeded, so still deterministic).
+    * ``seeds``: the number ``k`` (1..:data:`MAX_SEEDS`, default 3) of evaluation seeds; each
+      submission is trained once per seed and scored by the mean.  The evaluation seeds
+      themselves are derived from on-chain randomness drawn after the reveal deadline
+      (never from this spec); ``seed`` is the seed of a single local run (participants'
+      trials, callers that pass no seed).
+    * ``backend``: the Keras backend scores are computed with (only ``"tensorflow"`` today);
+      training refuses to run under another one, so a verifier cannot silently use other
+      numerics.
     """
 
     epochs: int = 10
@@ -247,6 +263,8 @@ class TrainingProtocol:
     restore_best_weights: bool = True
     shuffle: bool = True
     monitor: str = "val_loss"
+    seeds: int = 3
+    backend: str = "tensorflow"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "epochs", _int("epochs", self.epochs, 1, 10_000))
@@ -260,6 +278,8 @@ class TrainingProtocol:
         _bool("restore_best_weights", self.restore_best_weights)
         _bool("shuffle", self.shuffle)
         _str("monitor", self.monitor, allowed=MONITORS)
+        object.__setattr__(self, "seeds", _int("seeds", self.seeds, 1, MAX_SEEDS))
+        _str("backend", self.backend, allowed=BACKENDS)
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -386,8 +406,9 @@ class BountySpec:
     ``target`` is the coin symbol (``"LTC"``) of one of ``data_files``;
     ``features`` are price-table columns taken from every coin; a window's label
     is 1 when the target's price ``future_period`` steps after the window's last
-    row is above that row's price (see ``bounty_client.data``).  ``min_accuracy_bps`` (0..10000) is the accuracy a submission must reach
-    on the test part to win.
+    row is above that row's price (see ``bounty_client.data``).  ``metric`` (:data:`METRICS`, default
+    ``"balanced_accuracy"``) is how a test part is scored; ``min_accuracy_bps`` (0..10000) is the
+    score by that metric a submission must reach on the test part to win.
     """
 
     name: str
@@ -399,7 +420,7 @@ class BountySpec:
     future_period: int = 3
     split: SplitRule = field(default_factory=SplitRule)
     protocol: TrainingProtocol = field(default_factory=TrainingProtocol)
-    metric: str = "accuracy"
+    metric: str = "balanced_accuracy"
     bounds: HyperparameterBounds = CHAIN_LIMITS
     min_accuracy_bps: int = 5000
     version: int = SPEC_VERSION

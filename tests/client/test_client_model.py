@@ -17,6 +17,7 @@ from bounty_client.model import (
     as_arrays,
     build_model,
     encode_labels,
+    majority_baseline_bps,
     predict_classes,
     score_bps,
     score_tolerance_bps,
@@ -84,14 +85,83 @@ def test_predict_classes__rules_and_ties():
     assert predict_classes(np.array([[0.01], [0.0], [-0.3]]), "hinge").tolist() == [1, 0, 0]
 
 
-def test_score_bps__integer_floor():
-    assert score_bps([1, 1, 0], [1, 1, 1]) == 6666  # 2/3 rounds down
-    assert score_bps([0, 1], [0, 1]) == 10_000
-    assert score_bps([0, 1], [1, 0]) == 0
-    with pytest.raises(ValueError, match="2 labels but 3 predictions"):
-        score_bps([0, 1], [0, 1, 1])
+def test_score_bps__accuracy__integer_floor():
+    assert score_bps([1, 1, 0], [1, 1, 1], metric="accuracy") == 6666  # 2/3 rounds down
+    assert score_bps([0, 1], [0, 1], metric="accuracy") == 10_000
+    assert score_bps([0, 1], [1, 0], metric="accuracy") == 0
+    for metric in ("accuracy", "balanced_accuracy"):
+        with pytest.raises(ValueError, match="2 labels but 3 predictions"):
+            score_bps([0, 1], [0, 1, 1], metric=metric)
+        with pytest.raises(ValueError, match="empty test part"):
+            score_bps([], [], metric=metric)
+    with pytest.raises(ValueError, match=r"metric: 'f1' is not supported"):
+        score_bps([0, 1], [0, 1], metric="f1")
+
+
+def test_score_bps__balanced_accuracy_is_the_default__exact_integer_floor():
+    # recalls 1/1 and 1/2 -> 0.75; recalls 2/3 and 1/1 -> 0.8333.. floors to 8333
+    assert score_bps([0, 1, 1], [0, 1, 0]) == 7500
+    assert score_bps([0, 0, 0, 1], [0, 0, 1, 1]) == 8333
+    # 0.7 exactly: a float mean would give 6999.99.. and floor to 6999
+    y_true = [0] * 10 + [1] * 10
+    y_pred = [0] * 7 + [1] * 3 + [1] * 7 + [0] * 3
+    assert score_bps(y_true, y_pred) == 7000
+
+
+def test_score_bps__balanced_accuracy__equals_scikit_learn_on_random_labels():
+    from sklearn.metrics import balanced_accuracy_score
+
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        n = int(rng.integers(2, 400))
+        y_true = (rng.random(n) < rng.uniform(0.05, 0.95)).astype(int)
+        if y_true.min() == y_true.max():
+            continue  # single-class parts follow our documented rule (next test)
+        y_pred = (rng.random(n) < rng.uniform(0, 1)).astype(int)
+        reference = 10_000 * balanced_accuracy_score(y_true, y_pred)
+        ours = score_bps(y_true, y_pred)
+        assert reference - 1 < ours <= reference + 1e-6, (ours, reference)
+
+
+@pytest.mark.parametrize("share_up", [0.0, 0.05, 0.3, 0.5, 0.66, 0.95, 1.0])
+def test_score_bps__constant_predictor__never_above_5000(share_up):
+    n = 200
+    y_true = (np.arange(n) < round(share_up * n)).astype(int)
+    for guess in (0, 1):
+        score = score_bps(y_true, np.full(n, guess))
+        if 0 < y_true.sum() < n:
+            assert score == 5000  # whatever the class balance
+        else:
+            assert score <= 5000  # single class: the present class's guess gets 5000, the other 0
+    assert majority_baseline_bps(y_true) == 5000
+    assert majority_baseline_bps(y_true, "accuracy") == max(y_true.sum(), n - y_true.sum()) * 10_000 // n
+
+
+def test_score_bps__single_class_test_part__nothing_beats_chance():
+    y_true = np.ones(10, dtype=int)
+    assert score_bps(y_true, np.ones(10)) == 5000
+    assert score_bps(y_true, np.r_[np.ones(8), np.zeros(2)]) == 4000  # 5000 * recall 0.8
+    assert score_bps(1 - y_true, np.zeros(10)) == 5000
+    assert score_bps(y_true, np.ones(10), metric="accuracy") == 10_000
+
+
+def test_majority_baseline__accuracy_is_the_majority_share():
+    assert majority_baseline_bps([1, 1, 0], "accuracy") == 6666
+    assert majority_baseline_bps([1, 0], "accuracy") == 5000
     with pytest.raises(ValueError, match="empty test part"):
-        score_bps([], [])
+        majority_baseline_bps([])
+
+
+def test_predict_classes__non_finite_outputs__raise_instead_of_mapping_to_a_class():
+    for loss in LOSSES:
+        width = HEADS[loss].units
+        outputs = np.full((3, width), 0.7, dtype=np.float32)
+        outputs[1, 0] = np.nan
+        with pytest.raises(ValueError, match="NaN or infinite"):
+            predict_classes(outputs, loss)
+        outputs[1, 0] = np.inf
+        with pytest.raises(ValueError, match="NaN or infinite"):
+            predict_classes(outputs, loss)
 
 
 def test_score_tolerance__half_a_point_or_three_flips():
@@ -150,10 +220,10 @@ def test_train_and_score__every_loss__trains_its_head_and_scores(arrays, loss):
 @pytest.mark.slow
 def test_train_and_score__score_is_test_accuracy__test_labels_never_reach_training(arrays, hp):
     protocol = TrainingProtocol(epochs=2, batch_size=32, seed=3)
-    result = train_and_score(hp, arrays, protocol)
+    result = train_and_score(hp, arrays, protocol, metric="accuracy")
     # Flipping only the test labels leaves training bit-identical and mirrors the score.
     flipped = dict(arrays, y_test=1 - arrays["y_test"])
-    mirrored = train_and_score(hp, flipped, protocol)
+    mirrored = train_and_score(hp, flipped, protocol, metric="accuracy")
     assert mirrored.history == result.history
     assert mirrored.val_accuracy == result.val_accuracy
     assert result.score_bps % 250 == 0  # 40 test windows: every score is a multiple of 250 bps

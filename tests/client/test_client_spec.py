@@ -80,6 +80,10 @@ def _mutated(spec, change):
         (lambda d: d["split"].__setitem__("test_fraction", float("nan")), "split.test_fraction", "finite number"),
         (lambda d: d.__setitem__("split", [0.2]), "split", "must be a JSON object"),
         (lambda d: d.__setitem__("metric", "f1"), "metric", "'f1' is not supported"),
+        (lambda d: d["protocol"].__setitem__("seeds", 0), "protocol.seeds", "must be >= 1"),
+        (lambda d: d["protocol"].__setitem__("seeds", 33), "protocol.seeds", "must be <= 32"),
+        (lambda d: d["protocol"].__setitem__("seeds", 2.5), "protocol.seeds", "must be an integer"),
+        (lambda d: d["protocol"].__setitem__("backend", "jax"), "protocol.backend", "'jax' is not supported"),
         (lambda d: d.__setitem__("min_accuracy_bps", 10_001), "min_accuracy_bps", "must be <= 10000"),
         (lambda d: d["bounds"].__setitem__("lstm_units", [1, 5000]), "bounds.lstm_units", "exceed what the contract"),
         (lambda d: d["bounds"].__setitem__("lstm_layers", [3, 1]), "bounds.lstm_layers", "reversed"),
@@ -147,7 +151,23 @@ def test_spec__repr__is_short_and_useful(spec):
 def test_spec__protocol_defaults():
     p = TrainingProtocol()
     assert (p.optimizer, p.early_stopping_patience, p.shuffle) == ("adam", None, True)
+    assert (p.seeds, p.backend) == (3, "tensorflow")
     assert TrainingProtocol.from_dict(p.to_dict()) == p
+
+
+def test_spec__metric__balanced_accuracy_by_default__accuracy_on_request(spec):
+    assert spec.metric == "balanced_accuracy"
+    d = spec.to_dict()
+    assert d["metric"] == "balanced_accuracy" and d["protocol"]["seeds"] == 3
+    d["metric"] = "accuracy"
+    assert load_spec(d).metric == "accuracy"
+    assert load_spec(d).to_bytes() != spec.to_bytes()
+
+
+def test_spec__written_before_seeds_and_backend__reads_with_their_defaults(spec):
+    d = spec.to_dict()
+    del d["protocol"]["seeds"], d["protocol"]["backend"]
+    assert load_spec(d) == spec
 
 
 def test_spec__build_dataset__uses_spec_fields(spec):
