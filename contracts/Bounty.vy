@@ -146,9 +146,9 @@ LOSS_CODES: constant(uint8) = 5
 MAX_DROPOUT_BPS: constant(uint16) = 9_000
 MIN_LEARNING_RATE_MICRO: constant(uint32) = 1
 MAX_LEARNING_RATE_MICRO: constant(uint32) = 1_000_000
-# Loss codes whose head has 2 units (softmax): sparse_categorical_crossentropy, categorical_crossentropy.
-LOSS_SPARSE_CATEGORICAL: constant(uint8) = 0
-LOSS_CATEGORICAL: constant(uint8) = 2
+# Loss codes whose head has 2 units (softmax), as a bit set: 0 sparse_categorical_crossentropy,
+# 2 categorical_crossentropy; the head of loss code c has 1 + ((TWO_UNIT_HEADS >> c) & 1) units.
+TWO_UNIT_HEADS: constant(uint256) = (1 << 0) | (1 << 2)
 
 # Basis points: accuracies and prize shares.
 BPS: constant(uint256) = 10_000
@@ -425,21 +425,37 @@ def reveal(
     core: uint256 = self._core
     assert block.timestamp >= core & MASK_32, "bounty: reveal window not open"
     assert block.timestamp < (core >> CORE_REVEAL_DEADLINE_OFFSET) & MASK_32, "bounty: reveal window closed"
-    assert lstm_layers >= MIN_LSTM_LAYERS and lstm_layers <= MAX_LSTM_LAYERS, "bounty: lstm_layers out of range"
-    assert lstm_units >= MIN_LSTM_UNITS and lstm_units <= MAX_LSTM_UNITS, "bounty: lstm_units out of range"
+    # Range checks of [low, high] as one comparison: unsafe_sub(x, low) wraps below low to a huge value.
+    layers: uint256 = convert(lstm_layers, uint256)
+    units: uint256 = convert(lstm_units, uint256)
+    dense: uint256 = convert(dense_layers, uint256)
+    loss_code: uint256 = convert(loss, uint256)
+    assert unsafe_sub(layers, convert(MIN_LSTM_LAYERS, uint256)) <= convert(
+        MAX_LSTM_LAYERS - MIN_LSTM_LAYERS, uint256
+    ), "bounty: lstm_layers out of range"
+    assert unsafe_sub(units, convert(MIN_LSTM_UNITS, uint256)) <= convert(
+        MAX_LSTM_UNITS - MIN_LSTM_UNITS, uint256
+    ), "bounty: lstm_units out of range"
     assert dense_layers <= MAX_DENSE_LAYERS, "bounty: dense_layers out of range"
     assert activation < ACTIVATION_CODES, "bounty: activation out of range"
     assert loss < LOSS_CODES, "bounty: loss out of range"
     assert dropout_bps <= MAX_DROPOUT_BPS, "bounty: dropout_bps out of range"
-    assert (
-        learning_rate_micro >= MIN_LEARNING_RATE_MICRO and learning_rate_micro <= MAX_LEARNING_RATE_MICRO
+    assert unsafe_sub(convert(learning_rate_micro, uint256), convert(MIN_LEARNING_RATE_MICRO, uint256)) <= convert(
+        MAX_LEARNING_RATE_MICRO - MIN_LEARNING_RATE_MICRO, uint256
     ), "bounty: learning_rate_micro out of range"
-    cost: uint256 = self._cost(
-        convert(lstm_layers, uint256),
-        convert(lstm_units, uint256),
-        convert(dense_layers, uint256),
-        convert(loss, uint256),
-        core >> CORE_N_FEATURES_OFFSET,
+    # The cost bound: `_cost` inlined (an internal call costs ~80 gas on this hot path;
+    # tests check that reveal accepts exactly up to `cost_of`). unchecked: values range-checked above.
+    u4: uint256 = unsafe_mul(units, 4)
+    plus_one: uint256 = unsafe_add(units, 1)
+    cost: uint256 = unsafe_add(
+        unsafe_add(
+            unsafe_mul(u4, unsafe_add(core >> CORE_N_FEATURES_OFFSET, plus_one)),
+            unsafe_mul(unsafe_sub(layers, 1), unsafe_mul(u4, unsafe_add(units, plus_one))),
+        ),
+        unsafe_add(
+            unsafe_mul(layers, u4),
+            unsafe_mul(unsafe_add(unsafe_mul(dense, units), unsafe_add(1, (TWO_UNIT_HEADS >> loss_code) & 1)), plus_one),
+        ),
     )
     assert cost <= (core >> CORE_MAX_COST_OFFSET) & MASK_32, "bounty: cost above max_cost"
     computed: uint256 = convert(
@@ -1075,9 +1091,7 @@ def _cost(lstm_layers: uint256, units: uint256, dense_layers: uint256, loss: uin
     """
     u4: uint256 = unsafe_mul(units, 4)
     plus_one: uint256 = unsafe_add(units, 1)
-    head: uint256 = 1
-    if loss == convert(LOSS_SPARSE_CATEGORICAL, uint256) or loss == convert(LOSS_CATEGORICAL, uint256):
-        head = 2
+    head: uint256 = unsafe_add(1, (TWO_UNIT_HEADS >> loss) & 1)
     # 4u(n + u + 1) + (L - 1)·4u(2u + 1) + L·4u + D·u(u + 1) + h(u + 1)
     return unsafe_add(
         unsafe_add(
