@@ -24,6 +24,7 @@ from .hyperparams import Hyperparameters
 __all__ = [
     "Stage",
     "Outcome",
+    "CreditReason",
     "StageError",
     "ChainError",
     "Bounty",
@@ -57,6 +58,17 @@ class Outcome(IntEnum):
     REFUNDED = 2
     SHARED = 3
     CANCELLED = 4
+
+
+class CreditReason(IntEnum):
+    """Mirror of the ``reason`` field of ``Bounty.Credited``."""
+
+    DEPOSIT = 0
+    PRIZE = 1
+    REFUND = 2
+    SHARE = 3
+    BOND = 4
+    FORFEIT = 5  # deposits of commitments never revealed, credited to the organizer
 
 
 class ChainError(RuntimeError):
@@ -175,6 +187,10 @@ class BountyCreation:
     commit_deposit: int
     prize_shares: tuple[int, ...]
     block_number: int
+    bond: int = 0
+    n_features: int = 0
+    max_cost: int = 0
+    test_data_after: int = 0  # future-window mode; 0 in sealed mode
 
 
 @dataclass(frozen=True)
@@ -292,6 +308,10 @@ class Bounty:
                 commit_deposit=int(e.commit_deposit),
                 prize_shares=tuple(int(s) for s in e.prize_shares),
                 block_number=int(e.block_number),
+                bond=int(e.bond),
+                n_features=int(e.n_features),
+                max_cost=int(e.max_cost),
+                test_data_after=int(e.test_data_after),
             )
         return self._creation
 

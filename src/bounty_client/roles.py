@@ -203,31 +203,43 @@ class Organizer:
         commit_deposit: "int | str" = 0,
         prize_shares: Sequence[int] = (),
         start: "int | None" = None,
+        bond: "int | str | None" = None,
     ) -> Bounty:
-        """Create the bounty through the factory (one transaction, reward = ``msg.value``).
+        """Create the bounty through the factory (one transaction, ``msg.value = reward + bond``).
 
         Deadlines are ``start`` (default: the next block's timestamp) plus the periods.
+        ``bond`` defaults to the reward (the contract requires at least that); it comes back
+        unless the bounty is abandoned. The cost bound is the largest parameter count the
+        spec's bounds allow for its feature count (``hyperparams.max_parameter_count``).
         The test-set secret is saved in the vault before the transaction is sent.
         """
         from ape import chain
+
+        from .hyperparams import max_parameter_count
 
         if self.factory is None:
             raise ChainError("no factory: pass factory= (see bounty_client.chain.find_factory / deploy_factory)")
         reward_wei, deposit_wei, shares = self.check_create_args(
             reward=reward, submission_period=submission_period, reveal_period=reveal_period,
             evaluation_period=evaluation_period, max_submissions=max_submissions, commit_deposit=commit_deposit,
-            prize_shares=prize_shares,
+            prize_shares=prize_shares, bond=bond,
         )
+        bond_wei = reward_wei if bond is None else parse_ether(bond)
         t0 = int(start if start is not None else chain.pending_timestamp)
         d1 = t0 + int(submission_period)
         d2 = d1 + int(reveal_period)
         d3 = d2 + int(evaluation_period)
-        self.vault.save_test_set(chain.chain_id, prepared.test_commitment, prepared.test_cid, prepared.test_salt)
-        receipt = self.factory.create(
-            prepared.spec_cid, prepared.data_cids, prepared.spec.min_accuracy_bps, prepared.spec.seq_len,
-            prepared.spec.future_period, d1, d2, d3, prepared.test_commitment, int(max_submissions), deposit_wei,
-            shares, sender=self.account, value=reward_wei,
+        spec = prepared.spec
+        n_features = len(spec.features) * len(spec.data_files)
+        terms = dict(
+            spec_cid=prepared.spec_cid, data_cids=prepared.data_cids, min_accuracy=spec.min_accuracy_bps,
+            seq_len=spec.seq_len, future_period=spec.future_period, n_features=n_features,
+            max_cost=max_parameter_count(spec.bounds, n_features), submission_deadline=d1, reveal_deadline=d2,
+            evaluation_deadline=d3, test_commitment=prepared.test_commitment, test_data_after=0,
+            max_submissions=int(max_submissions), commit_deposit=deposit_wei, bond=bond_wei, prize_shares=shares,
         )
+        self.vault.save_test_set(chain.chain_id, prepared.test_commitment, prepared.test_cid, prepared.test_salt)
+        receipt = self.factory.create(terms, sender=self.account, value=reward_wei + bond_wei)
         created = [log for log in receipt.events if getattr(log, "event_name", "") == "BountyCreated"]
         return Bounty.at(str(created[-1].bounty))
 
@@ -241,27 +253,38 @@ class Organizer:
         max_submissions: int = 1000,
         commit_deposit: "int | str" = 0,
         prize_shares: Sequence[int] = (),
+        bond: "int | str | None" = None,
     ) -> tuple[int, int, list[int]]:
         """Validate :meth:`create`'s arguments (call it before :meth:`prepare` stores anything).
 
         Returns ``(reward_wei, deposit_wei, shares)``."""
         reward_wei = parse_ether(reward)
         deposit_wei = parse_ether(commit_deposit)
+        bond_wei = reward_wei if bond is None else parse_ether(bond)
         if reward_wei <= 0:
             raise ValueError("reward: must be more than 0 wei")
+        if reward_wei >= 2**96:
+            raise ValueError(f"reward: must be below 2**96 wei, got {reward_wei}")
+        if not reward_wei <= bond_wei < 2**96:
+            raise ValueError(f"bond: must be at least the reward ({reward_wei} wei) and below 2**96 wei, got {bond_wei}")
+        if not 0 <= deposit_wei < 2**64:
+            raise ValueError(f"commit_deposit: must be below 2**64 wei, got {deposit_wei}")
         for n, v in (("submission_period", submission_period), ("reveal_period", reveal_period),
                      ("evaluation_period", evaluation_period)):
             if int(v) <= 0:
                 raise ValueError(f"{n}: must be a positive number of seconds, got {v}")
-        if not 1 <= int(max_submissions) < 2**24:
-            raise ValueError(f"max_submissions: must be 1..16777215, got {max_submissions}")
+        if not 1 <= int(max_submissions) <= 65_535:
+            raise ValueError(f"max_submissions: must be 1..65535, got {max_submissions}")
         shares = [int(s) for s in prize_shares]
         if shares and (len(shares) > 5 or sum(shares) != 10_000 or min(shares) <= 0):
             raise ValueError(f"prize_shares: 1 to 5 positive basis-point shares summing to 10000, got {shares}")
         if self.account is not None:
             balance = int(self.account.balance)
-            if balance < reward_wei:
-                raise ValueError(f"reward: {reward_wei / 1e18:g} ETH exceeds the organizer's balance {balance / 1e18:g} ETH")
+            if balance < reward_wei + bond_wei:
+                raise ValueError(
+                    f"reward: {reward_wei / 1e18:g} ETH plus the bond {bond_wei / 1e18:g} ETH exceed the organizer's"
+                    f" balance {balance / 1e18:g} ETH"
+                )
         return reward_wei, deposit_wei, shares
 
     def cancel(self, bounty: Bounty) -> Any:
@@ -277,13 +300,16 @@ class Organizer:
 
     # -------------------------------------------------------- reveal
     def reveal_test(self, bounty: Bounty) -> Any:
-        """Reveal the hidden test set (and publish it to the public store)."""
+        """Reveal the hidden test set (and publish it to the public store); draws the evaluation
+        randomness first if nobody has (the contract accepts test data only after it)."""
         from ape import chain
 
         self._only_organizer(bounty, "reveal the test set")
         if bounty.contract.test_revealed():
             raise ChainError(f"the test set of {bounty.address} is already revealed")
-        bounty.require_stage("reveal the test set", Stage.REVEAL, Stage.EVALUATION)
+        bounty.require_stage("reveal the test set", Stage.EVALUATION)
+        if not bounty.contract.randomness_drawn():
+            bounty.contract.draw_randomness(sender=self.account)
         commitment = _hex(bytes(bounty.contract.test_commitment()))
         secret = self.vault.test_set(chain.chain_id, commitment)
         manifest = json.loads(self.private_store.get(secret.test_cid))

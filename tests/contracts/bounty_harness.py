@@ -7,11 +7,10 @@ The fixtures themselves are in conftest.py.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import Any
 
 # The client's mirrors of Bounty.stage() / outcome(): the contract tests check them too.
-from bounty_client.chain import Outcome, Stage  # noqa: F401 (re-exported to the tests)
+from bounty_client.chain import CreditReason, Outcome, Stage  # noqa: F401 (re-exported to the tests)
 from bounty_client.hyperparams import Hyperparameters, commitment, test_commitment
 
 ETHER = 10**18
@@ -25,17 +24,6 @@ SUBMISSION_WINDOW = 1_000
 REVEAL_WINDOW = 1_000
 EVALUATION_WINDOW = 1_000
 HP = Hyperparameters(lstm_layers=2, lstm_units=64, dense_layers=1, activation="relu", loss="sparse_categorical_crossentropy")
-
-
-class CreditReason(IntEnum):
-    """Mirror of the ``reason`` field of ``Bounty.Credited``."""
-
-    DEPOSIT = 0
-    PRIZE = 1
-    REFUND = 2
-    SHARE = 3
-    BOND = 4
-    FORFEIT = 5
 
 
 # Default feature count of the test bounties and a cost bound that admits every configuration
