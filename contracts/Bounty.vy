@@ -100,7 +100,7 @@
      SNEKMATE. Nothing in snekmate 0.1.2 fits this contract without costing gas
      or adding surface: the organizer is fixed per bounty (an `ownable` owner
      could be transferred or renounced, which would lock the escrow) and the
-     only arithmetic is a multiplication that cannot overflow (pot < 2**129,
+     only arithmetic is a multiplication that cannot overflow (pot < 2**96,
      share <= 10000), so `math._mul_div` would add nothing.
 """
 
