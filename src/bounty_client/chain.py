@@ -22,11 +22,12 @@ from typing import Any
 
 from .errors import ArgumentError, ChainError, StageError
 from .hyperparams import Hyperparameters
-from .wire import Outcome, Stage, decode_score_entry, stored_commitment
+from .wire import CreditReason, Outcome, Stage, decode_score_entry, stored_commitment
 
 __all__ = [
     "Stage",
     "Outcome",
+    "CreditReason",
     "StageError",
     "ChainError",
     "Bounty",
@@ -160,20 +161,21 @@ def find_or_deploy_factory(sender: Any, explicit: "str | None" = None) -> tuple[
     return deploy_factory(sender), True
 
 
-def create_bounty(factory: Any, *, sender: Any, value: int, **arguments: Any) -> Any:
-    """Send ``factory.create`` with its arguments given by name (the ABI's input names).
+def create_bounty(factory: Any, *, sender: Any, value: int, **terms: Any) -> Any:
+    """Send ``factory.create(terms)`` with the ``Terms`` struct's fields given by name.
 
-    Ape calls take positional arguments; ordering them by the ABI here means no caller spells
-    out (or silently misorders) the factory's long argument list.  Raises
-    :class:`~bounty_client.errors.ArgumentError` naming any missing or unknown argument
-    (before anything is sent).  Returns the receipt."""
+    The factory takes one ``Terms`` struct (see contracts/BountyFactory.vy); its field names are
+    read from the ABI here, so no caller spells out (or silently misorders) the long list.
+    ``value`` is ``reward + bond`` in wei.  Raises :class:`~bounty_client.errors.ArgumentError`
+    naming any missing or unknown field (before anything is sent).  Returns the receipt."""
     (abi,) = [m for m in factory.contract_type.mutable_methods if m.name == "create"]
-    names = [i.name for i in abi.inputs]
-    missing = [n for n in names if n not in arguments]
-    unknown = sorted(set(arguments) - set(names))
+    (struct,) = abi.inputs
+    names = [c.name for c in struct.components]
+    missing = [n for n in names if n not in terms]
+    unknown = sorted(set(terms) - set(names))
     if missing or unknown:
-        raise ArgumentError(f"factory.create: missing arguments {missing}, unknown arguments {unknown}")
-    return factory.create(*(arguments[n] for n in names), sender=sender, value=value)
+        raise ArgumentError(f"factory.create: missing terms {missing}, unknown terms {unknown}")
+    return factory.create({n: terms[n] for n in names}, sender=sender, value=value)
 
 
 # ---------------------------------------------------------------- data records
@@ -197,6 +199,10 @@ class BountyCreation:
     commit_deposit: int
     prize_shares: tuple[int, ...]
     block_number: int
+    bond: int = 0
+    n_features: int = 0
+    max_cost: int = 0
+    test_data_after: int = 0  # future-window mode; 0 in sealed mode
 
 
 @dataclass(frozen=True)
@@ -325,6 +331,10 @@ class Bounty:
                 commit_deposit=int(e.commit_deposit),
                 prize_shares=tuple(int(s) for s in e.prize_shares),
                 block_number=int(e.block_number),
+                bond=int(e.bond),
+                n_features=int(e.n_features),
+                max_cost=int(e.max_cost),
+                test_data_after=int(e.test_data_after),
             )
         return self._creation
 

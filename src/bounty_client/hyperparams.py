@@ -43,6 +43,8 @@ __all__ = [
     "new_salt",
     "commitment",
     "test_commitment",
+    "parameter_count",
+    "max_parameter_count",
 ]
 
 #: Activation codes shared with the contract: code = index.
@@ -123,6 +125,40 @@ class HyperparameterBounds:
 
 #: What ``Bounty.vy`` accepts on reveal (its constants mirror these).
 CHAIN_LIMITS = HyperparameterBounds()
+
+#: Losses whose model head is ``Dense(2, softmax)`` (the others end in one unit); see ``model.HEADS``.
+_TWO_UNIT_HEAD_LOSSES = ("sparse_categorical_crossentropy", "categorical_crossentropy")
+
+
+def parameter_count(hp: "Hyperparameters", n_features: int) -> int:
+    """The evaluation cost of a submission: Keras' ``model.count_params()`` of
+    ``bounty_client.model.build_model(hp, (seq_len, n_features))``, exactly as
+    ``Bounty.cost_of`` computes it (a reveal above the bounty's ``max_cost`` is refused).
+
+    With ``u = lstm_units``: the first LSTM has ``4u(n_features + u + 1)`` weights, each further
+    LSTM ``4u(2u + 1)``; each LSTM's BatchNormalization ``4u`` (gamma, beta, moving mean and
+    variance); each Dense ``u(u + 1)``; the head ``h(u + 1)`` with ``h = 2`` for the two
+    crossentropy losses with a softmax head, else 1. The window length does not enter.
+
+    Raises ``HyperparameterError`` (field ``n_features``) unless ``1 <= n_features <= 65535``.
+    """
+    if isinstance(n_features, bool) or not isinstance(n_features, int) or not 1 <= n_features <= 65_535:
+        raise HyperparameterError("n_features", f"must be an integer in [1, 65535], got {n_features!r}")
+    u, layers, dense = hp.lstm_units, hp.lstm_layers, hp.dense_layers
+    head = 2 if hp.loss in _TWO_UNIT_HEAD_LOSSES else 1
+    return 4 * u * (n_features + u + 1) + (layers - 1) * 4 * u * (2 * u + 1) + layers * 4 * u + dense * u * (u + 1) + head * (u + 1)
+
+
+def max_parameter_count(bounds: HyperparameterBounds, n_features: int) -> int:
+    """The largest :func:`parameter_count` any configuration within ``bounds`` can have (the count
+    grows with every size field, so it is the count of the largest sizes with a two-unit head when
+    a crossentropy loss is allowed): the natural ``max_cost`` of a bounty with these bounds."""
+    loss = next((name for name in _TWO_UNIT_HEAD_LOSSES if name in bounds.losses), bounds.losses[0])
+    largest = Hyperparameters(
+        lstm_layers=bounds.lstm_layers[1], lstm_units=bounds.lstm_units[1], dense_layers=bounds.dense_layers[1],
+        activation=bounds.activations[0], loss=loss,
+    )
+    return parameter_count(largest, n_features)
 
 
 @dataclass(frozen=True)

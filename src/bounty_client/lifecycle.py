@@ -209,12 +209,14 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
     for name, acct in zip(names, people):
         ids = Participant(acct, store, vault=vault).reveal(bounty)
         say(f"   {name} revealed #{', #'.join(map(str, ids))}")
-    organizer.reveal_test(bounty)
-    say(f"   organizer revealed the test set {bounty.revealed_test_data()[0]} (commitment checked on-chain)")
 
     # 5. evaluation ------------------------------------------------------------------
     say("\n[5/6] Evaluation (organizer)")
     _advance_to(st.reveal_deadline, say)
+    # Test data only after the reveal deadline and the randomness draw (no selective reveal).
+    organizer.reveal_test(bounty)
+    say(f"   randomness {bounty.contract.randomness().hex()} drawn on-chain")
+    say(f"   organizer revealed the test set {bounty.revealed_test_data()[0]} (commitment checked on-chain)")
     options = {"ray_address": cfg.ray_address} if cfg.backend == "ray" else {}
     result = organizer.evaluate(bounty, workers=cfg.workers, backend=cfg.backend, progress=cfg.progress, **options)
     posted = organizer.post_scores(bounty, result)

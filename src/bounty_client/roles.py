@@ -201,7 +201,7 @@ class Organizer:
         terms = self.check_create_args(terms, **terms_kwargs)
         t0 = int(start if start is not None else chain.pending_timestamp)
         self.vault.save_test_set(chain.chain_id, prepared.test_commitment, prepared.test_cid, prepared.test_salt)
-        receipt = create_bounty(self.factory, sender=self.account, value=terms.reward,
+        receipt = create_bounty(self.factory, sender=self.account, value=terms.value,
                                 **terms.factory_arguments(prepared, t0))
         created = [log for log in receipt.events if getattr(log, "event_name", "") == "BountyCreated"]
         return Bounty.at(str(created[-1].bounty))
@@ -214,9 +214,9 @@ class Organizer:
         terms = terms if terms is not None else BountyTerms(**terms_kwargs)
         if self.account is not None:
             balance = int(self.account.balance)
-            if balance < terms.reward:
-                raise ArgumentError(f"reward: {terms.reward / 1e18:g} ETH exceeds the organizer's balance "
-                                    f"{balance / 1e18:g} ETH")
+            if balance < terms.value:
+                raise ArgumentError(f"reward: {terms.reward / 1e18:g} ETH plus the bond {terms.bond / 1e18:g} ETH "
+                                    f"exceed the organizer's balance {balance / 1e18:g} ETH")
         return terms
 
     def open(self, prices: Mapping[str, Any], terms: BountyTerms, *, factory: "str | None" = None,
@@ -246,13 +246,16 @@ class Organizer:
 
     # -------------------------------------------------------- reveal
     def reveal_test(self, bounty: Bounty) -> Any:
-        """Reveal the hidden test set (and publish it to the public store)."""
+        """Reveal the hidden test set (and publish it to the public store); draws the evaluation
+        randomness first if nobody has (the contract accepts test data only after it)."""
         from ape import chain
 
         self._only_organizer(bounty, "reveal the test set")
         if bounty.contract.test_revealed():
             raise ChainError(f"the test set of {bounty.address} is already revealed")
-        bounty.require_stage("reveal the test set", Stage.REVEAL, Stage.EVALUATION)
+        bounty.require_stage("reveal the test set", Stage.EVALUATION)
+        if not bounty.contract.randomness_drawn():
+            bounty.contract.draw_randomness(sender=self.account)
         commitment = _hex(bytes(bounty.contract.test_commitment()))
         secret = self.vault.test_set(chain.chain_id, commitment)
         for f in test_set_files(secret.test_cid, self.private_store):

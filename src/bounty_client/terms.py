@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from .errors import ArgumentError
-from .wire import BPS, MAX_COMMIT_DEPOSIT, MAX_PRIZE_SHARES, MAX_REWARD, MAX_SUBMISSIONS
+from .wire import BPS, MAX_BOND, MAX_COMMIT_DEPOSIT, MAX_PRIZE_SHARES, MAX_REWARD, MAX_SUBMISSIONS
 
 if TYPE_CHECKING:  # pragma: no cover
     from .roles import PreparedBounty
@@ -57,11 +57,14 @@ def parse_prize_shares(text: "str | Sequence[int]") -> tuple[int, ...]:
 class BountyTerms:
     """Validated terms of a bounty (amounts in wei, periods in seconds, shares in bps).
 
-    ``reward`` and ``commit_deposit`` also accept ``"1 ether"``/``"100 gwei"``/``"0.5"`` (ether);
-    ``prize_shares`` also accepts ``"6000,3000,1000"``.  Raises :class:`ArgumentError` naming the
-    field: reward not positive or above uint96, a period not positive, ``max_submissions`` outside
-    1..16,777,214, a deposit above uint64, shares not 1..5 positive entries summing to 10000 (the
-    contract's checks, ``Bounty.initialize``)."""
+    ``reward``, ``bond`` and ``commit_deposit`` also accept ``"1 ether"``/``"100 gwei"``/``"0.5"``
+    (ether); ``prize_shares`` also accepts ``"6000,3000,1000"``.  ``bond`` (``None``: equal to the
+    reward) is escrowed beside the reward and burned if the bounty ends abandoned (SHARED), so the
+    contract requires ``bond >= reward``: withholding the test data to pay sock puppets the shared
+    reward then always costs the organizer more than it returns.  Raises :class:`ArgumentError`
+    naming the field: reward not positive or above uint96, a bond below the reward or above uint96,
+    a period not positive, ``max_submissions`` outside 1..65,535, a deposit above uint64, shares not
+    1..5 positive entries summing to 10000 (the contract's checks, ``Bounty.initialize``)."""
 
     reward: int = 10**19
     submission_period: int = 3600
@@ -70,12 +73,14 @@ class BountyTerms:
     max_submissions: int = 1000
     commit_deposit: int = 0
     prize_shares: tuple[int, ...] = field(default=())
+    bond: "int | None" = None
 
     def __post_init__(self) -> None:
         from .chain import parse_ether
 
         set_ = object.__setattr__  # frozen: normalize once, here
         set_(self, "reward", parse_ether(self.reward))
+        set_(self, "bond", self.reward if self.bond is None else parse_ether(self.bond))
         set_(self, "commit_deposit", parse_ether(self.commit_deposit))
         set_(self, "prize_shares", parse_prize_shares(self.prize_shares))
         if not 0 < self.reward <= MAX_REWARD:
@@ -86,12 +91,20 @@ class BountyTerms:
                 raise ArgumentError(f"{name}: must be a positive number of seconds, got {value!r}")
         if not isinstance(self.max_submissions, int) or not 1 <= self.max_submissions <= MAX_SUBMISSIONS:
             raise ArgumentError(f"max_submissions: must be 1..{MAX_SUBMISSIONS}, got {self.max_submissions!r}")
+        if not self.reward <= self.bond <= MAX_BOND:
+            raise ArgumentError(f"bond: must be at least the reward ({self.reward} wei) and at most {MAX_BOND} wei, "
+                                f"got {self.bond}")
         if self.commit_deposit > MAX_COMMIT_DEPOSIT:
             raise ArgumentError(f"commit_deposit: at most {MAX_COMMIT_DEPOSIT} wei, got {self.commit_deposit}")
         shares = self.prize_shares
         if shares and (len(shares) > MAX_PRIZE_SHARES or sum(shares) != BPS or min(shares) <= 0):
             raise ArgumentError(f"prize_shares: 1 to {MAX_PRIZE_SHARES} positive basis-point shares summing to "
                                 f"{BPS}, got {list(shares)}")
+
+    @property
+    def value(self) -> int:
+        """Wei sent with ``BountyFactory.create``: the reward plus the bond."""
+        return self.reward + self.bond
 
     def deadlines(self, start: int) -> tuple[int, int, int]:
         """``(submission, reveal, evaluation)`` deadlines (unix seconds) for a bounty opened at ``start``."""
@@ -101,20 +114,28 @@ class BountyTerms:
 
     def factory_arguments(self, prepared: "PreparedBounty", start: int) -> dict[str, Any]:
         """``BountyFactory.create``'s arguments by name (see :func:`bounty_client.chain.create_bounty`)."""
+        from .hyperparams import max_parameter_count
+
         d1, d2, d3 = self.deadlines(start)
         spec = prepared.spec
+        n_features = len(spec.features) * len(spec.data_files)
         return dict(
             spec_cid=prepared.spec_cid,
             data_cids=prepared.data_cids,
             min_accuracy=spec.min_accuracy_bps,
             seq_len=spec.seq_len,
             future_period=spec.future_period,
+            n_features=n_features,
+            # The evaluation cost bound: the largest Keras parameter count the spec's bounds allow.
+            max_cost=max_parameter_count(spec.bounds, n_features),
             submission_deadline=d1,
             reveal_deadline=d2,
             evaluation_deadline=d3,
             test_commitment=prepared.test_commitment,
+            test_data_after=0,
             max_submissions=self.max_submissions,
             commit_deposit=self.commit_deposit,
+            bond=self.bond,
             prize_shares=list(self.prize_shares),
         )
 

@@ -67,6 +67,8 @@ class CreditReason(IntEnum):
     PRIZE = 1
     REFUND = 2
     SHARE = 3
+    BOND = 4
+    FORFEIT = 5  # deposits of commitments never revealed, credited to the organizer
 
 
 #: Basis points in one whole (``BPS``): scores, ``min_accuracy`` and prize shares use them.
@@ -79,14 +81,16 @@ MASK_SCORE = (1 << SCORE_BITS) - 1
 MAX_SCORE_BATCH = 128
 #: ``MAX_PRIZE_SHARES``: ranks a prize can be split across.
 MAX_PRIZE_SHARES = 5
-#: ``MAX_SUBMISSIONS_LIMIT``: the largest ``max_submissions`` (ids are uint24, one value reserved).
-MAX_SUBMISSIONS = 16_777_214
+#: ``MAX_SUBMISSIONS_LIMIT``: the largest ``max_submissions`` (counters are uint16).
+MAX_SUBMISSIONS = (1 << 16) - 1
 #: ``MAX_CID_LENGTH``: bytes of a CID string on-chain.
 MAX_CID_LENGTH = 128
 #: ``MAX_COMMIT_DEPOSIT``: wei (uint64).
 MAX_COMMIT_DEPOSIT = (1 << 64) - 1
 #: ``MAX_REWARD``: wei (uint96).
 MAX_REWARD = (1 << 96) - 1
+#: ``MAX_BOND``: wei (uint96).
+MAX_BOND = (1 << 96) - 1
 #: ``MAX_TIMESTAMP``: deadlines are uint32 seconds.
 MAX_TIMESTAMP = (1 << 32) - 1
 #: ``COMMITMENT_MASK``: the contract stores a commitment with its top bit cleared (the bit

@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bounty_client.chain import create_bounty
-# The client's mirror of the contract's enums: the contract tests check them too.
+# The client's mirror of the contract's enums (bounty_client.wire): the contract tests check them too.
 from bounty_client.wire import CreditReason, Outcome, Stage  # noqa: F401 (re-exported to the tests)
 from bounty_client.hyperparams import Hyperparameters, commitment, test_commitment
 
@@ -25,6 +24,12 @@ SUBMISSION_WINDOW = 1_000
 REVEAL_WINDOW = 1_000
 EVALUATION_WINDOW = 1_000
 HP = Hyperparameters(lstm_layers=2, lstm_units=64, dense_layers=1, activation="relu", loss="sparse_categorical_crossentropy")
+
+
+# Default feature count of the test bounties and a cost bound that admits every configuration
+# within CHAIN_LIMITS (tests of the bound lower it).
+N_FEATURES = 4
+MAX_COST_ANY = 2**32 - 1
 
 
 def salt_for(n: int) -> bytes:
@@ -53,6 +58,7 @@ class BountyHarness:
     reveal_deadline: int
     evaluation_deadline: int
     deposit: int = 0
+    test_data_after: int = 0
     created: Any = None
     entries: list[Entry] = field(default_factory=list)
 
@@ -63,6 +69,10 @@ class BountyHarness:
     def at(self, timestamp: int) -> None:
         """Make ``timestamp`` the next block's timestamp (what the next transaction sees)."""
         self.chain.pending_timestamp = timestamp
+
+    def at_least(self, timestamp: int) -> None:
+        """Move the clock to ``timestamp`` unless the chain is already past it."""
+        self.at(max(timestamp, self.chain.blocks.head.timestamp + 1))
 
     def commit(self, account: Any, hp: Hyperparameters = HP, salt: bytes | None = None, **kw: Any) -> Entry:
         salt = salt if salt is not None else salt_for(len(self.entries) + 1)
@@ -77,9 +87,20 @@ class BountyHarness:
     def reveal(self, entry: Entry, sender: Any = None, **kw: Any):
         return self.contract.reveal(entry.id, *entry.hp.to_chain(), entry.salt, sender=sender or entry.account, **kw)
 
+    def draw(self, **kw: Any):
+        kw.setdefault("sender", self.organizer)
+        return self.contract.draw_randomness(**kw)
+
     def reveal_test(self, **kw: Any):
         kw.setdefault("sender", self.organizer)
         return self.contract.reveal_test_data(TEST_CID, TEST_SALT, **kw)
+
+    def open_test(self) -> None:
+        """From wherever the clock is: on to the reveal deadline, draw the randomness, open the test set."""
+        self.at_least(self.reveal_deadline)
+        if not self.contract.randomness_drawn():
+            self.draw()
+        self.reveal_test()
 
     def score(self, scores: dict[int, int], report_cid: str = "bafkreireport", **kw: Any):
         kw.setdefault("sender", self.organizer)
@@ -89,14 +110,15 @@ class BountyHarness:
         self.at(self.submission_deadline)
 
     def to_evaluation(self) -> None:
-        self.at(self.reveal_deadline)
+        self.at_least(self.reveal_deadline)
 
     def to_expired(self) -> None:
-        self.at(self.evaluation_deadline)
+        self.at_least(self.evaluation_deadline)
 
 
 def creation_args(now: int, **overrides: Any) -> dict[str, Any]:
-    """Valid ``BountyFactory.create`` arguments (deadlines relative to ``now``), with overrides."""
+    """Valid ``BountyFactory.create`` terms (``IBounty.BountyTerms``, deadlines relative to ``now``),
+    with overrides; the bond defaults to the reward (``REWARD``)."""
     sub = now + SUBMISSION_WINDOW
     args = dict(
         spec_cid=SPEC_CID,
@@ -104,12 +126,16 @@ def creation_args(now: int, **overrides: Any) -> dict[str, Any]:
         min_accuracy=5_000,
         seq_len=60,
         future_period=3,
+        n_features=N_FEATURES,
+        max_cost=MAX_COST_ANY,
         submission_deadline=sub,
         reveal_deadline=sub + REVEAL_WINDOW,
         evaluation_deadline=sub + REVEAL_WINDOW + EVALUATION_WINDOW,
         test_commitment=test_commitment(TEST_CID, TEST_SALT),
+        test_data_after=0,
         max_submissions=100,
         commit_deposit=0,
+        bond=REWARD,
         prize_shares=[],
     )
     unknown = set(overrides) - set(args)
@@ -119,5 +145,17 @@ def creation_args(now: int, **overrides: Any) -> dict[str, Any]:
     return args
 
 
-def create_call(factory, sender, args: dict[str, Any], value: int = REWARD):
-    return create_bounty(factory, sender=sender, value=value, **args)
+def create_call(factory, sender, args: dict[str, Any], reward: int = REWARD, value: "int | None" = None):
+    """``factory.create(terms)`` paying ``reward + terms.bond`` (or exactly ``value``)."""
+    value = reward + args["bond"] if value is None else value
+    return factory.create(args, sender=sender, value=value)
+
+
+def initialize_args(args: dict[str, Any]) -> list[Any]:
+    """``Bounty.initialize``'s arguments after (organizer, reward), from creation terms."""
+    names = [
+        "bond", "min_accuracy", "seq_len", "future_period", "n_features", "max_cost", "submission_deadline",
+        "reveal_deadline", "evaluation_deadline", "test_commitment", "test_data_after", "max_submissions",
+        "commit_deposit", "prize_shares",
+    ]
+    return [args[n] for n in names]

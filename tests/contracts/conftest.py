@@ -63,7 +63,7 @@ def make_bounty(project, chain, factory, organizer):
     def _make(reward: int = REWARD, sender: Any = None, **overrides: Any) -> BountyHarness:
         sender = sender or organizer
         args = creation_args(chain.pending_timestamp, **overrides)
-        receipt = create_call(factory, sender, args, value=reward)
+        receipt = create_call(factory, sender, args, reward=reward)
         (event,) = receipt.decode_logs(factory.BountyCreated)
         contract = project.Bounty.at(event.bounty)
         return BountyHarness(
@@ -74,6 +74,7 @@ def make_bounty(project, chain, factory, organizer):
             reveal_deadline=args["reveal_deadline"],
             evaluation_deadline=args["evaluation_deadline"],
             deposit=args["commit_deposit"],
+            test_data_after=args["test_data_after"],
             created=event,
         )
 
@@ -82,5 +83,6 @@ def make_bounty(project, chain, factory, organizer):
 
 @pytest.fixture
 def bounty(make_bounty) -> BountyHarness:
-    """A default bounty: 10 ETH, min accuracy 50%, winner takes all, no deposit, cap 100."""
+    """A default bounty: 10 ETH reward and 10 ETH bond, min accuracy 50%, winner takes all, no deposit,
+    cap 100, sealed test set, no cost bound that matters."""
     return make_bounty()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ape
 import pytest
-from bounty_harness import REWARD, create_call, creation_args
+from bounty_harness import N_FEATURES, REWARD, create_call, creation_args, initialize_args
 
 from bounty_client.hyperparams import test_commitment
 from bounty_client.wire import BPS, MAX_CID_LENGTH, MAX_COMMIT_DEPOSIT, MAX_PRIZE_SHARES, MAX_SUBMISSIONS
@@ -16,7 +16,7 @@ def test_create__costs_one_clone_and_holds_the_reward(factory, make_bounty, impl
     # EIP-1167: 45 bytes of runtime code that embed the implementation address.
     assert len(code) == 45
     assert implementation.address.lower()[2:] in code.hex().lower()
-    assert b.contract.balance == REWARD
+    assert b.contract.balance == 2 * REWARD  # reward + bond
 
 
 @pytest.mark.parametrize(
@@ -28,9 +28,13 @@ def test_create__costs_one_clone_and_holds_the_reward(factory, make_bounty, impl
         (dict(min_accuracy=10_001), "bounty: min_accuracy above 10000"),
         (dict(seq_len=0), "bounty: seq_len must be positive"),
         (dict(future_period=0), "bounty: future_period must be positive"),
-        (dict(test_commitment=b"\x00" * 32), "bounty: empty test commitment"),
+        (dict(test_commitment=b"\x00" * 32), "bounty: no test commitment and no test_data_after"),
+        (dict(test_data_after=1), "bounty: test commitment and test_data_after both set"),
+        (dict(n_features=0), "bounty: n_features must be positive"),
+        (dict(max_cost=0), "bounty: max_cost below the smallest model"),
         (dict(max_submissions=0), "bounty: max_submissions must be positive"),
         (dict(max_submissions=MAX_SUBMISSIONS + 1), "bounty: max_submissions too large"),
+        (dict(bond=REWARD - 1), "bounty: bond below reward"),
         (dict(commit_deposit=MAX_COMMIT_DEPOSIT + 1), "bounty: commit deposit too large"),
         (dict(prize_shares=[5_000, 0, 5_000]), "bounty: zero prize share"),
         (dict(prize_shares=[6_000, 3_000]), "bounty: prize shares must sum to 10000"),
@@ -43,9 +47,59 @@ def test_create__invalid_argument__reverts_with_reason(factory, organizer, chain
         create_call(factory, organizer, args)
 
 
-def test_create__zero_reward__reverts(factory, organizer, chain):
-    with ape.reverts("bounty: reward must be positive"):
-        create_call(factory, organizer, creation_args(chain.pending_timestamp), value=0)
+@pytest.mark.parametrize("value", [0, REWARD])
+def test_create__value_not_above_the_bond__reverts(factory, organizer, chain, value):
+    """value = reward + bond, so paying only the bond (or less) would open a bounty without a reward."""
+    with ape.reverts("factory: value must exceed the bond (value = reward + bond)"):
+        create_call(factory, organizer, creation_args(chain.pending_timestamp, bond=REWARD), value=value)
+
+
+def test_create__bond_equal_to_the_reward__is_the_least_accepted(make_bounty):
+    b = make_bounty(reward=REWARD, bond=REWARD)
+    assert (b.contract.reward(), b.contract.bond()) == (REWARD, REWARD)
+    b = make_bounty(reward=REWARD, bond=3 * REWARD)
+    assert b.contract.bond() == 3 * REWARD and b.contract.balance == 4 * REWARD
+
+
+def test_create__max_cost_exactly_the_smallest_model__is_accepted(make_bounty, factory, organizer, chain):
+    """The smallest model (1 LSTM unit, no Dense, 1-unit head) for n features has 4(n + 2) + 4 + 2 parameters."""
+    from bounty_client.hyperparams import Hyperparameters, parameter_count
+
+    smallest = parameter_count(Hyperparameters(1, 1, 0, "relu", "hinge"), N_FEATURES)
+    assert smallest == 4 * (N_FEATURES + 2) + 4 + 2
+    with ape.reverts("bounty: max_cost below the smallest model"):
+        create_call(factory, organizer, creation_args(chain.pending_timestamp, max_cost=smallest - 1))
+    assert make_bounty(max_cost=smallest).contract.max_cost() == smallest
+
+
+def _future(now, **kw):
+    args = creation_args(now, test_commitment=b"\x00" * 32, **kw)
+    return args
+
+
+@pytest.mark.parametrize("gap", [-1, 0, 1])
+def test_create__future_window_relative_to_the_submission_deadline(factory, organizer, chain, gap):
+    """test_data_after must be at or after the submission deadline (nobody could submit knowing the window)."""
+    now = chain.pending_timestamp
+    args = _future(now)
+    args["test_data_after"] = args["submission_deadline"] + gap
+    if gap < 0:
+        with ape.reverts("bounty: test_data_after before the submission deadline"):
+            create_call(factory, organizer, args)
+    else:
+        create_call(factory, organizer, args)
+
+
+@pytest.mark.parametrize("gap", [-1, 0, 1])
+def test_create__evaluation_deadline_relative_to_test_data_after(factory, organizer, chain, gap):
+    now = chain.pending_timestamp
+    args = _future(now)
+    args["test_data_after"] = args["evaluation_deadline"] + gap
+    if gap >= 0:
+        with ape.reverts("bounty: evaluation deadline not after test_data_after"):
+            create_call(factory, organizer, args)
+    else:
+        create_call(factory, organizer, args)
 
 
 def test_create__submission_deadline_now__reverts(factory, organizer, chain):
@@ -102,15 +156,13 @@ def test_create__limits_at_their_maximum__are_accepted(make_bounty):
 def test_initialize__on_the_implementation__reverts(implementation, factory, organizer, chain):
     args = creation_args(chain.pending_timestamp)
     with ape.reverts("bounty: implementation cannot be initialized"):
-        implementation.initialize(
-            organizer, REWARD, *[args[k] for k in list(args)[2:]], sender=organizer
-        )
+        implementation.initialize(organizer, REWARD, *initialize_args(args), sender=organizer)
 
 
 def test_initialize__by_anyone_but_the_factory__reverts(bounty, mallory, chain):
     args = creation_args(chain.pending_timestamp)
     with ape.reverts("bounty: caller is not the factory"):
-        bounty.contract.initialize(mallory, REWARD, *[args[k] for k in list(args)[2:]], sender=mallory)
+        bounty.contract.initialize(mallory, REWARD, *initialize_args(args), sender=mallory)
 
 
 def test_initialize__twice_even_by_the_factory__reverts(bounty, factory, chain, accounts):
@@ -118,7 +170,7 @@ def test_initialize__twice_even_by_the_factory__reverts(bounty, factory, chain, 
     as_factory = accounts[factory.address]  # anvil impersonation
     args = creation_args(chain.pending_timestamp)
     with ape.reverts("bounty: already initialized"):
-        bounty.contract.initialize(as_factory, REWARD, *[args[k] for k in list(args)[2:]], sender=as_factory)
+        bounty.contract.initialize(as_factory, REWARD, *initialize_args(args), sender=as_factory)
 
 
 def test_implementation__is_unusable(implementation, mallory):
@@ -152,23 +204,29 @@ def test_initialize__a_clone_made_by_someone_else__only_the_factory_may_initiali
     clone = project.Bounty.at(_bare_clone(chain, implementation, mallory))
     args = creation_args(chain.pending_timestamp)
     with ape.reverts("bounty: caller is not the factory"):
-        clone.initialize(mallory, REWARD, *[args[k] for k in list(args)[2:]], sender=mallory)
+        clone.initialize(mallory, REWARD, *initialize_args(args), sender=mallory)
     with ape.reverts("bounty: not initialized"):
         clone.commit(b"\x01" * 32, sender=mallory)
 
 
 @pytest.mark.parametrize(
-    "organizer_is_empty, reward, reason",
-    [(True, REWARD, "bounty: empty organizer"), (False, 2**96, "bounty: reward too large")],
+    "organizer_is_empty, reward, bond, reason",
+    [
+        (True, REWARD, REWARD, "bounty: empty organizer"),
+        (False, 0, REWARD, "bounty: reward must be positive"),
+        (False, 2**96, 2**96, "bounty: reward too large"),
+        (False, REWARD, 2**96, "bounty: bond too large"),
+    ],
 )
 def test_initialize__checks_unreachable_through_the_factory__still_revert(
-    project, chain, implementation, factory, accounts, organizer, organizer_is_empty, reward, reason
+    project, chain, implementation, factory, accounts, organizer, organizer_is_empty, reward, bond, reason
 ):
-    """The factory always passes msg.sender and msg.value; these guards are checked by impersonating it."""
+    """The factory always passes msg.sender and value - bond > 0 and nobody holds 2**96 wei; these
+    guards are checked by impersonating it."""
     clone = project.Bounty.at(_bare_clone(chain, implementation, organizer))
     chain.set_balance(factory.address, 10**18)
     as_factory = accounts[factory.address]
     who = "0x" + "00" * 20 if organizer_is_empty else organizer.address
-    args = creation_args(chain.pending_timestamp)
+    args = creation_args(chain.pending_timestamp, bond=bond)
     with ape.reverts(reason):
-        clone.initialize(who, reward, *[args[k] for k in list(args)[2:]], sender=as_factory)
+        clone.initialize(who, reward, *initialize_args(args), sender=as_factory)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bounty_harness import DATA_CIDS, REWARD, SPEC_CID, TEST_CID, TEST_SALT, CreditReason, Outcome, Stage
+from bounty_harness import DATA_CIDS, MAX_COST_ANY, N_FEATURES, REWARD, SPEC_CID, TEST_CID, TEST_SALT, CreditReason, Outcome, Stage
 
 from bounty_client.hyperparams import Hyperparameters, test_commitment
 
@@ -15,11 +15,15 @@ def test_create__emits_every_parameter_and_cid(factory, organizer, make_bounty, 
     assert ev.spec_cid == SPEC_CID
     assert list(ev.data_cids) == DATA_CIDS
     assert ev.reward == REWARD
+    assert ev.bond == REWARD
+    assert (ev.n_features, ev.max_cost, ev.test_data_after) == (N_FEATURES, MAX_COST_ANY, 0)
     assert list(ev.prize_shares) == [7_000, 3_000]
     c = b.contract
     assert c.organizer() == organizer.address
-    assert c.reward() == REWARD == c.escrow()
-    assert c.balance == REWARD
+    assert c.reward() == REWARD == c.bond()
+    assert c.escrow() == 2 * REWARD == c.balance
+    assert (c.n_features(), c.max_cost(), c.test_data_after()) == (N_FEATURES, MAX_COST_ANY, 0)
+    assert not c.randomness_drawn() and c.randomness() == b"\x00" * 32 and c.burned() == 0
     assert c.stage() == Stage.SUBMISSION
     assert c.outcome() == Outcome.NONE
     assert c.submission_deadline() == b.submission_deadline
@@ -53,11 +57,14 @@ def test_full_lifecycle__best_score_wins_and_withdraws(bounty, organizer, alice,
     assert (ev.id, ev.submitter) == (1, bob.address)
     assert [ev.lstm_layers, ev.lstm_units, ev.dense_layers, ev.activation, ev.loss, ev.dropout_bps, ev.learning_rate_micro] == list(b.hp.to_chain())
     bounty.reveal(a)
+    assert c.stage() == Stage.REVEAL
+    bounty.to_evaluation()
+    receipt = bounty.draw(sender=carol)  # anyone may draw
+    (drawn,) = receipt.decode_logs(c.RandomnessDrawn)
+    assert drawn.randomness == c.randomness() != b"\x00" * 32
     receipt = bounty.reveal_test()
     assert receipt.decode_logs(c.TestDataRevealed)[0].test_cid == TEST_CID
     assert c.test_revealed()
-    assert c.stage() == Stage.REVEAL
-    bounty.to_evaluation()
     bounty.score({a.id: 6_000, b.id: 7_500}, "bafkreireport1")
     assert c.scored_count() == 2 == c.revealed_count()
     ids, scores = c.ranking()
@@ -69,9 +76,15 @@ def test_full_lifecycle__best_score_wins_and_withdraws(bounty, organizer, alice,
     assert c.stage() == Stage.FINALIZED
     assert c.outcome() == Outcome.PRIZES
     credited = receipt.decode_logs(c.Credited)
-    assert [(e.account, e.amount, e.reason) for e in credited] == [(bob.address, REWARD, CreditReason.PRIZE)]
+    assert [(e.account, e.amount, e.reason) for e in credited] == [
+        (bob.address, REWARD, CreditReason.PRIZE),
+        (organizer.address, REWARD, CreditReason.BOND),
+    ]
     assert c.credits(bob) == REWARD and c.escrow() == 0
+    assert c.credits(organizer) == REWARD  # the bond comes back
     before = bob.balance
     receipt = c.withdraw(sender=bob)
     assert bob.balance == before + REWARD - receipt.total_fees_paid
-    assert c.balance == 0 and c.credits(bob) == 0
+    assert c.balance == REWARD and c.credits(bob) == 0
+    c.withdraw(sender=organizer)
+    assert c.balance == 0 and c.credits(organizer) == 0

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ape
 import pytest
-from bounty_harness import HP, CreditReason, Stage, salt_for
+from bounty_harness import HP, N_FEATURES, CreditReason, Stage, salt_for
 
-from bounty_client.hyperparams import Hyperparameters, commitment
+from bounty_client.hyperparams import LOSSES, Hyperparameters, commitment, parameter_count
 from bounty_client.wire import stored_commitment
 
 # ---------------------------------------------------------------------------- commit
@@ -47,8 +47,8 @@ def test_commit__without_the_deposit__reverts(make_bounty, alice):
     with ape.reverts("bounty: wrong deposit"):
         b.commit(alice, value=10**15 + 1)
     b.commit(alice, value=10**15)
-    assert b.contract.balance == 10 * 10**18 + 10**15
-    assert b.contract.escrow() == 10 * 10**18 + 10**15
+    assert b.contract.balance == 20 * 10**18 + 10**15  # reward + bond + deposit
+    assert b.contract.escrow() == 20 * 10**18 + 10**15
 
 
 def test_commit__paying_when_no_deposit_is_set__reverts(bounty, alice):
@@ -138,7 +138,7 @@ def test_reveal__credits_the_deposit_back(make_bounty, alice):
     (ev,) = receipt.decode_logs(b.contract.Credited)
     assert (ev.account, ev.amount, ev.reason) == (alice.address, 10**15, CreditReason.DEPOSIT)
     assert b.contract.credits(alice) == 10**15
-    assert b.contract.escrow() == 10 * 10**18
+    assert b.contract.escrow() == 20 * 10**18
 
 
 def test_reveal__twice__reverts(bounty, alice):
@@ -250,3 +250,37 @@ def test_stage__follows_the_clock(bounty, chain):
     assert c.stage() == Stage.EVALUATION
     chain.mine(timestamp=bounty.evaluation_deadline)
     assert c.stage() == Stage.EXPIRED
+
+
+# ------------------------------------------------------------------------ cost bound
+
+
+def test_cost_of__equals_the_python_parameter_count(bounty):
+    for hp in (HP, Hyperparameters(8, 1024, 8, "linear", "categorical_crossentropy"), Hyperparameters(1, 1, 0, "relu", "hinge")):
+        assert bounty.contract.cost_of(hp.lstm_layers, hp.lstm_units, hp.dense_layers, LOSSES.index(hp.loss)) == parameter_count(
+            hp, N_FEATURES
+        )
+
+
+@pytest.mark.parametrize("index, value", [(0, 0), (0, 9), (1, 0), (1, 1025), (2, 9), (3, 5)])
+def test_cost_of__outside_the_chain_limits__reverts(bounty, index, value):
+    args = [HP.lstm_layers, HP.lstm_units, HP.dense_layers, LOSSES.index(HP.loss)]
+    args[index] = value
+    with ape.reverts():
+        bounty.contract.cost_of(*args)
+
+
+@pytest.mark.parametrize("slack, ok", [(-1, False), (0, True), (1, True)])
+def test_reveal__cost_one_below_at_or_above_the_bound(make_bounty, alice, slack, ok):
+    """A reveal whose parameter count exceeds max_cost is refused (the flood defence), to the parameter."""
+    cost = parameter_count(HP, N_FEATURES)
+    b = make_bounty(max_cost=cost + slack)
+    e = b.commit(alice)
+    b.to_reveal()
+    if ok:
+        b.reveal(e)
+        assert b.contract.revealed_count() == 1
+    else:
+        with ape.reverts("bounty: cost above max_cost"):
+            b.reveal(e)
+        assert b.contract.revealed_count() == 0

@@ -15,7 +15,7 @@ def _all_revealed(b, accounts_, test=True):
     for e in entries:
         b.reveal(e)
     if test:
-        b.reveal_test()
+        b.open_test()
     return entries
 
 
@@ -91,21 +91,23 @@ def test_finalize__zero_submissions__refunds_the_organizer(bounty, organizer, ma
     bounty.to_expired()
     receipt = bounty.contract.finalize(sender=mallory)
     (ev,) = receipt.decode_logs(bounty.contract.Finalized)
-    assert (ev.outcome, ev.pot, ev.organizer_amount) == (Outcome.REFUNDED, REWARD, REWARD)
-    assert bounty.contract.credits(organizer) == REWARD
+    assert (ev.outcome, ev.pot, ev.organizer_amount, ev.burned) == (Outcome.REFUNDED, REWARD, 2 * REWARD, 0)
+    assert bounty.contract.credits(organizer) == 2 * REWARD  # reward and bond
     assert bounty.contract.stage() == Stage.FINALIZED
     bounty.contract.withdraw(sender=organizer)
     assert bounty.contract.balance == 0
 
 
-def test_finalize__nothing_revealed__refunds_reward_and_unrevealed_deposits(make_bounty, organizer, alice, bob):
+def test_finalize__nothing_revealed__refunds_reward_bond_and_unrevealed_deposits(make_bounty, organizer, alice, bob):
     b = make_bounty(commit_deposit=DEPOSIT)
     b.commit(alice)
     b.commit(bob)
     b.to_evaluation()
-    b.contract.finalize(sender=organizer)
+    receipt = b.contract.finalize(sender=organizer)
     assert b.contract.outcome() == Outcome.REFUNDED
-    assert b.contract.credits(organizer) == REWARD + 2 * DEPOSIT == b.contract.balance
+    assert b.contract.credits(organizer) == 2 * REWARD + 2 * DEPOSIT == b.contract.balance
+    credited = [(e.amount, e.reason) for e in receipt.decode_logs(b.contract.Credited)]
+    assert credited == [(REWARD, CreditReason.REFUND), (REWARD, CreditReason.BOND), (2 * DEPOSIT, CreditReason.FORFEIT)]
 
 
 def test_finalize__nobody_qualifies__refunds_the_organizer(bounty, organizer, alice, bob):
@@ -114,7 +116,7 @@ def test_finalize__nobody_qualifies__refunds_the_organizer(bounty, organizer, al
     bounty.score({0: 4_999, 1: 100})
     bounty.contract.finalize(sender=organizer)
     assert bounty.contract.outcome() == Outcome.REFUNDED
-    assert bounty.contract.credits(organizer) == REWARD
+    assert bounty.contract.credits(organizer) == 2 * REWARD
     assert bounty.contract.credits(alice) == 0
 
 
@@ -123,15 +125,14 @@ def test_finalize__prize_split__pays_ranks_and_returns_unfilled_shares(make_boun
     entries = [b.commit(a) for a in (alice, bob, carol)]
     b.to_reveal()
     b.reveal(entries[0])
-    b.reveal(entries[1])  # carol never reveals: her deposit joins the pot
-    b.reveal_test()
-    b.to_evaluation()
+    b.reveal(entries[1])  # carol never reveals: her deposit goes to the organizer, not to the pot
+    b.open_test()
     b.score({0: 7_000, 1: 9_000})
     receipt = b.contract.finalize(sender=organizer)
-    pot = REWARD + DEPOSIT
+    pot = REWARD
     prizes = [(e.account, e.amount) for e in receipt.decode_logs(b.contract.Credited) if e.reason == CreditReason.PRIZE]
     assert prizes == [(bob.address, pot * 6_000 // 10_000), (alice.address, pot * 3_000 // 10_000)]
-    assert b.contract.credits(organizer) == pot - pot * 6_000 // 10_000 - pot * 3_000 // 10_000
+    assert b.contract.credits(organizer) == pot - pot * 6_000 // 10_000 - pot * 3_000 // 10_000 + REWARD + DEPOSIT
     assert b.contract.credits(alice) == DEPOSIT + pot * 3_000 // 10_000
     assert b.contract.escrow() == 0
     for who in (organizer, alice, bob):
@@ -146,10 +147,12 @@ def test_finalize__one_address_with_two_ranked_submissions__gets_both_prizes(mak
     b.score({0: 8_000, 1: 9_000})
     b.contract.finalize(sender=organizer)
     assert b.contract.credits(alice) == REWARD
-    assert b.contract.credits(organizer) == 0
+    assert b.contract.credits(organizer) == REWARD  # the bond only
 
 
-def test_finalize__organizer_never_revealed_test_data__shares_among_revealed(make_bounty, organizer, alice, bob, carol, mallory):
+def test_finalize__organizer_never_revealed_test_data__shares_among_revealed_and_burns_the_bond(
+    make_bounty, organizer, alice, bob, carol, mallory
+):
     b = make_bounty(commit_deposit=DEPOSIT)
     entries = [b.commit(a) for a in (alice, bob, carol, alice)]
     b.to_reveal()
@@ -157,10 +160,13 @@ def test_finalize__organizer_never_revealed_test_data__shares_among_revealed(mak
         b.reveal(e)
     b.to_expired()
     receipt = b.contract.finalize(sender=mallory)
-    pot = REWARD + DEPOSIT
+    pot = REWARD
     share = pot // 3
     (ev,) = receipt.decode_logs(b.contract.Finalized)
-    assert (ev.outcome, ev.pot, ev.abandon_share, ev.organizer_amount) == (Outcome.SHARED, pot, share, pot - 3 * share)
+    assert (ev.outcome, ev.pot, ev.abandon_share) == (Outcome.SHARED, pot, share)
+    # dust and alice's unrevealed deposit to the organizer; the bond burned
+    assert (ev.organizer_amount, ev.burned) == (pot - 3 * share + DEPOSIT, REWARD)
+    assert b.contract.burned() == REWARD
     assert b.contract.escrow() == 3 * share
     b.contract.claim_shares([0], sender=alice)
     assert b.contract.credits(alice) == DEPOSIT + share
@@ -170,7 +176,7 @@ def test_finalize__organizer_never_revealed_test_data__shares_among_revealed(mak
     assert b.contract.escrow() == 0 and b.contract.claimed_share_count() == 3
     for who in (organizer, alice, bob, carol):
         b.contract.withdraw(sender=who)
-    assert b.contract.balance == 0
+    assert b.contract.balance == REWARD == b.contract.burned()  # locked for good
 
 
 def test_finalize__partial_scoring__shares_among_all_revealed(bounty, organizer, alice, bob, carol):
@@ -240,7 +246,7 @@ def test_withdraw__pays_exactly_once(bounty, organizer):
     bounty.contract.cancel(sender=organizer)
     receipt = bounty.contract.withdraw(sender=organizer)
     (ev,) = receipt.decode_logs(bounty.contract.Withdrawn)
-    assert (ev.account, ev.amount) == (organizer.address, REWARD)
+    assert (ev.account, ev.amount) == (organizer.address, 2 * REWARD)
     with ape.reverts("bounty: nothing to withdraw"):
         bounty.contract.withdraw(sender=organizer)
 
@@ -261,8 +267,7 @@ def test_withdraw__reentrant_winner__gets_its_credit_exactly_once(project, bount
     bounty.to_reveal()
     player.reveal(0, *hp.to_chain(), salt, sender=alice)
     bounty.reveal(other)
-    bounty.reveal_test()
-    bounty.to_evaluation()
+    bounty.open_test()
     bounty.score({0: 9_000, 1: 6_000})
     bounty.contract.finalize(sender=organizer)
     assert bounty.contract.credits(player) == REWARD
@@ -271,7 +276,7 @@ def test_withdraw__reentrant_winner__gets_its_credit_exactly_once(project, bount
     assert player.reentry_succeeded() is False
     assert player.received() == REWARD
     assert chain.provider.get_balance(player.address) == REWARD
-    assert bounty.contract.credits(player) == 0 and bounty.contract.balance == 0
+    assert bounty.contract.credits(player) == 0 and bounty.contract.balance == bounty.contract.credits(organizer) == REWARD
 
 
 def test_withdraw__winner_rejecting_eth__blocks_only_itself(project, make_bounty, organizer, alice, bob):
@@ -281,14 +286,14 @@ def test_withdraw__winner_rejecting_eth__blocks_only_itself(project, make_bounty
     b.to_reveal()
     player.reveal(0, *hp.to_chain(), salt, sender=alice)
     b.reveal(other)
-    b.reveal_test()
-    b.to_evaluation()
+    b.open_test()
     b.score({0: 9_000, 1: 8_000})
     b.contract.finalize(sender=organizer)  # finalize never sends ETH, so it cannot be blocked
     with ape.reverts("participant: rejects ETH"):
         player.withdraw(sender=alice)
     b.contract.withdraw(sender=bob)  # others are unaffected
-    assert b.contract.credits(player) == REWARD // 2 == b.contract.balance
+    assert b.contract.credits(player) == REWARD // 2 == b.contract.balance - b.contract.credits(organizer)
     player.set_mode(0, sender=alice)  # the credit was kept: it can still be pulled later
     player.withdraw(sender=alice)
+    b.contract.withdraw(sender=organizer)
     assert b.contract.balance == 0

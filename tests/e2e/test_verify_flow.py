@@ -50,8 +50,8 @@ def test_verify__reports_a_tampered_score_per_submission(home):
     chain.mine(timestamp=bounty.status().submission_deadline)
     for acct in (alice, bob):
         Participant(acct, store, vault=vault).reveal(bounty)
-    org.reveal_test(bounty)
     chain.mine(timestamp=bounty.status().reveal_deadline)
+    org.reveal_test(bounty)  # test data only after the reveal deadline
     result = org.evaluate(bounty, workers=1, progress=False)
     honest = result.scores()
     org.post_scores(bounty, Tampered(result, 1, +700 if honest[1] < 9000 else -700))
