@@ -67,7 +67,8 @@ def test_draw_randomness__after_finalize_or_cancel__reverts(make_bounty, organiz
 
 def test_draw_randomness__differs_between_bounties_drawn_in_one_second(make_bounty, mallory):
     one, two = make_bounty(), make_bounty()
-    one.to_evaluation()
+    # The second bounty was created a block later: its reveal deadline is the later one.
+    one.at_least(max(one.reveal_deadline, two.reveal_deadline))
     one.draw(sender=mallory)
     two.draw(sender=mallory)
     assert one.contract.randomness() != two.contract.randomness()
