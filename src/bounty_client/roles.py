@@ -254,11 +254,13 @@ class Organizer:
         if bounty.contract.test_revealed():
             raise ChainError(f"the test set of {bounty.address} is already revealed")
         bounty.require_stage("reveal the test set", Stage.EVALUATION)
-        if not bounty.contract.randomness_drawn():
-            bounty.contract.draw_randomness(sender=self.account)
+        # Everything that can fail off-chain (the vault secret, the private files) before any transaction.
         commitment = _hex(bytes(bounty.contract.test_commitment()))
         secret = self.vault.test_set(chain.chain_id, commitment)
-        for f in test_set_files(secret.test_cid, self.private_store):
+        files = test_set_files(secret.test_cid, self.private_store)
+        if not bounty.contract.randomness_drawn():
+            bounty.contract.draw_randomness(sender=self.account)
+        for f in files:
             _copy(f.cid, self.private_store, self.store)
         _copy(secret.test_cid, self.private_store, self.store)
         return bounty.contract.reveal_test_data(secret.test_cid, bytes.fromhex(secret.salt[2:]), sender=self.account)

@@ -49,7 +49,7 @@ def test_terms__limits_at_their_maximum__are_accepted():
     assert parse_prize_shares("") == ()  # winner takes all
 
 
-def test_factory_arguments__name_every_input_of_the_factory_abi():
+def test_factory_arguments__name_every_field_of_the_factory_terms_struct():
     from bounty_client.contracts import contract_type
     from bounty_client.roles import PreparedBounty
     from bounty_client.spec import BountySpec, DataFile
@@ -61,8 +61,10 @@ def test_factory_arguments__name_every_input_of_the_factory_abi():
                               test_commitment=bytes(range(32)))
     args = BountyTerms(max_submissions=7).factory_arguments(prepared, start=100)
     (create,) = [m for m in contract_type("BountyFactory").mutable_methods if m.name == "create"]
-    assert [i.name for i in create.inputs] == list(args)
+    (terms,) = create.inputs
+    assert [c.name for c in terms.components] == list(args)
     assert (args["submission_deadline"], args["max_submissions"], args["data_cids"]) == (3700, 7, [data_cid])
+    assert args["bond"] == BountyTerms(max_submissions=7).reward  # the bond defaults to the reward
 
 
 def test_spec_options__template_file_with_overrides(tmp_path):

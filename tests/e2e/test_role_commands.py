@@ -119,6 +119,7 @@ def test_reveals__empty_home__say_the_secret_is_missing_in_one_line(anvil, home,
     before = nonce(anvil, 0), nonce(anvil, 1)
     assert_one_line_error(bounty_cmd(anvil, home, "reveal", created, "--account", "TEST::1", "--home", empty),
                           "nothing to reveal")
+    anvil.travel(DAY)  # test data is accepted only from the reveal deadline on
     assert_one_line_error(bounty_cmd(anvil, home, "reveal-test", created, "--account", "TEST::0", "--home", empty),
                           "no saved secret at")
     assert (nonce(anvil, 0), nonce(anvil, 1)) == before
