@@ -55,7 +55,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
@@ -338,8 +338,13 @@ def _infer(model: "keras.Model", x: np.ndarray) -> np.ndarray:
     return np.concatenate(outputs) if outputs else np.empty((0,))
 
 
-def train_and_score(hp: Hyperparameters, dataset: Any, protocol: "TrainingProtocol") -> TrainResult:
+def train_and_score(
+    hp: Hyperparameters, dataset: Any, protocol: "TrainingProtocol", *, callbacks: "Sequence[Any]" = ()
+) -> TrainResult:
     """Train ``hp`` under ``protocol`` on the train part and score it on the test part.
+
+    ``callbacks`` are extra Keras callbacks run after the protocol's own (the search's
+    per-epoch pruning uses this); they must not change what the protocol trains.
 
     ``dataset`` is a ``bounty_client.data.Dataset`` or any object/mapping with
     ``x_train, y_train, x_val, y_val, x_test, y_test`` (see :func:`as_arrays`).
@@ -356,9 +361,9 @@ def train_and_score(hp: Hyperparameters, dataset: Any, protocol: "TrainingProtoc
     y_train = encode_labels(arrays["y_train"], hp.loss)
     has_val = len(arrays["x_val"]) > 0
     validation = (arrays["x_val"], encode_labels(arrays["y_val"], hp.loss)) if has_val else None
-    callbacks = []
+    fit_callbacks: list[Any] = []
     if protocol.early_stopping_patience is not None and has_val:
-        callbacks.append(
+        fit_callbacks.append(
             keras.callbacks.EarlyStopping(
                 monitor=protocol.monitor,
                 mode="min" if protocol.monitor == "val_loss" else "max",
@@ -366,6 +371,7 @@ def train_and_score(hp: Hyperparameters, dataset: Any, protocol: "TrainingProtoc
                 restore_best_weights=protocol.restore_best_weights,
             )
         )
+    fit_callbacks.extend(callbacks)
     started = time.perf_counter()
     fit = model.fit(
         arrays["x_train"],
@@ -374,7 +380,7 @@ def train_and_score(hp: Hyperparameters, dataset: Any, protocol: "TrainingProtoc
         batch_size=protocol.batch_size,
         validation_data=validation,
         shuffle=protocol.shuffle,
-        callbacks=callbacks,
+        callbacks=fit_callbacks,
         verbose=0,
     )
     train_seconds = time.perf_counter() - started
