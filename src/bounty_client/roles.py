@@ -413,38 +413,67 @@ class Participant:
         return spec.build_dataset(load_prices(spec.data_files, self.store))
 
     # -------------------------------------------------------- search
-    def search(self, bounty: Bounty, candidates: Iterable["Hyperparameters | Mapping[str, Any]"], *,
-               epochs: "int | None" = None, progress: bool = False) -> SearchResult:
-        """Train each candidate under the bounty's protocol and rank them by validation accuracy.
+    def search(self, bounty: Bounty, candidates: "Iterable[Hyperparameters | Mapping[str, Any]] | None" = None, *,
+               n_trials: "int | None" = None, timeout: "float | None" = None, sampler: Any = "tpe",
+               pruner: Any = "median", seeds: "int | Sequence[int] | None" = None, folds: "int | None" = None,
+               workers: int = 1, study: Any = None, commit: bool = False, epochs: "int | None" = None,
+               margin: float = 300.0, progress: "bool | None" = None, plots_dir: "str | Path | None" = None) -> Any:
+        """Search hyperparameters for ``bounty`` on Optuna; returns a ``bounty_client.search.SearchResult``.
 
-        Out-of-bounds candidates raise before any training.  ``epochs`` shortens the
-        protocol for a cheap search (the organizer always uses the spec's).
+        The space, protocol and metric are the spec's; the data is the published part, in
+        walk-forward ``folds`` (default 3) with a ``future_period`` gap, each trial averaged over
+        ``seeds`` (default 3) of the participant's own.  The study lives in
+        ``$BOUNTY_HOME/studies/<chain>-<bounty>-<account>.log`` (``study``: another name in that
+        folder, or an ``optuna.Study``) and a later call continues it.  No trial starts that
+        would end after the submission deadline (chain time) less ``margin`` seconds.
+        ``commit=True`` preflights the best under the full protocol and commits it through
+        :meth:`commit` (vault record first); ``result.submission_id`` is its id.
+
+        The candidate-list form ``search(bounty, candidates, epochs=...)`` (no ``n_trials`` or
+        ``timeout``) trains exactly those candidates, as before: in memory, on the spec's own
+        train/validation split, one seed, unless ``folds``/``seeds``/``study`` say otherwise.
+        See the module docstring of ``bounty_client.search`` for the rules.
         """
-        import dataclasses
+        import time as _time
 
-        import pandas as pd
+        from ape import chain
 
-        from .model import train_and_score
+        from . import search as core
 
         spec = self.spec(bounty)
-        hps = [spec.hyperparameters(c) for c in candidates]
-        if not hps:
+        legacy = candidates is not None and n_trials is None and timeout is None
+        hps = [spec.hyperparameters(c) for c in (candidates or ())]
+        if candidates is not None and not hps:
             raise ValueError("candidates: give at least one configuration")
+        if commit and self.account is None:
+            raise ValueError("commit: a participant without an account cannot commit")
         ds = spec.build_dataset(load_prices(spec.data_files, self.store))
-        protocol = spec.protocol if epochs is None else dataclasses.replace(spec.protocol, epochs=int(epochs))
-        # The participant has no test part: validation stands in for it.
-        arrays = {"x_train": ds.x_train, "y_train": ds.y_train, "x_val": ds.x_val, "y_val": ds.y_val,
-                  "x_test": ds.x_val, "y_test": ds.y_val}
-        results = []
-        rows = []
-        for i, hp in enumerate(hps):
-            res = train_and_score(hp, arrays, protocol)
-            results.append((hp, res))
-            rows.append({"trial": i, **hp.to_dict(), "val_bps": res.score_bps, "train_s": round(res.train_seconds, 2)})
-            if progress:
-                print(f"  trial {i}: {hp.to_dict()} -> validation {res.score_bps} bps", flush=True)
-        board = pd.DataFrame(rows).set_index("trial").sort_values("val_bps", ascending=False, kind="stable")
-        return SearchResult(board, results)
+        account = getattr(self.account, "address", "anonymous")
+        if isinstance(study, (str, Path)):
+            name, path = str(study), core.study_path(chain.chain_id, bounty.address, account).with_name(f"{study}.log")
+        elif study is not None:  # an optuna.Study
+            name, path = study.study_name, None
+        elif legacy:
+            name, path = f"{chain.chain_id}-{bounty.address}-{account}-candidates", None
+        else:
+            name = f"{chain.chain_id}-{bounty.address.lower()}-{str(account).lower()}"
+            path = core.study_path(chain.chain_id, bounty.address, account)
+        deadline = core.Deadline(None, margin)
+        if bounty.stage() == Stage.SUBMISSION and not legacy:
+            # Chain time can differ from this machine's (Anvil time travel): map the deadline onto our clock.
+            left = int(bounty.status().submission_deadline) - int(chain.pending_timestamp)
+            deadline = core.Deadline(_time.time() + left, margin)
+        elif commit:
+            bounty.require_stage("commit", Stage.SUBMISSION)
+        return core.run_search(
+            spec, ds, study_name=name, storage_path=path, study=study if not isinstance(study, (str, Path)) else None,
+            n_trials=n_trials, timeout=timeout, sampler=sampler, pruner=pruner,
+            seeds=seeds if seeds is not None else (1 if legacy else 3),
+            folds=folds if folds is not None else (1 if legacy else 3),
+            workers=workers, epochs=epochs, candidates=hps, deadline=deadline,
+            progress=progress if progress is not None else not legacy,
+            commit=(lambda hp: self.commit(bounty, hp)) if commit else None, plots_dir=plots_dir,
+        )
 
     # -------------------------------------------------------- submission
     def commit(self, bounty: Bounty, hyperparameters: "Hyperparameters | Mapping[str, Any]") -> int:
