@@ -459,7 +459,7 @@ class Participant:
             name = f"{chain.chain_id}-{bounty.address.lower()}-{str(account).lower()}"
             path = core.study_path(chain.chain_id, bounty.address, account)
         deadline = core.Deadline(None, margin)
-        if bounty.stage() == Stage.SUBMISSION and not legacy:
+        if bounty.stage == Stage.SUBMISSION and not legacy:
             # Chain time can differ from this machine's (Anvil time travel): map the deadline onto our clock.
             left = int(bounty.status().submission_deadline) - int(chain.pending_timestamp)
             deadline = core.Deadline(_time.time() + left, margin)
