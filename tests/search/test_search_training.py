@@ -81,7 +81,7 @@ def test_preflight__refuses_a_diverging_best_and_takes_the_next():
 
 def test_preflight__without_candidates__raises():
     spec = tiny_spec()
-    with pytest.raises(SearchError, match="preflight: none of the 0 best configurations"):
+    with pytest.raises(SearchError, match="preflight: no trial has completed, so there is nothing to commit"):
         preflight([], tiny_dataset(spec), spec.protocol)
 
 
