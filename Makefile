@@ -11,7 +11,7 @@ export PYTHONWARNINGS := ignore::UserWarning:pydantic._internal._fields
 STAMP_PY := $(VENV)/.installed
 STAMP_JS := node_modules/.installed
 
-.PHONY: setup demo test gas contracts bench-eval bench-train bench-storage bench clean
+.PHONY: setup demo test gas contracts bench-eval bench-train bench-search bench-storage bench clean
 
 setup: $(STAMP_PY) $(STAMP_JS)
 
@@ -53,6 +53,9 @@ bench-train: setup
 
 bench-storage: setup
 	$(VENV)/bin/python bench/storage.py
+
+bench-search: setup
+	$(VENV)/bin/python bench/search.py
 
 bench: gas bench-eval bench-storage
 

@@ -367,10 +367,68 @@ class Participant:
         return open_record(bounty, self.store).dataset()
 
     # -------------------------------------------------------- search
-    def search(self, bounty: Bounty, candidates: Iterable["Hyperparameters | Mapping[str, Any]"], *,
-               epochs: "int | None" = None, progress: bool = False) -> SearchResult:
-        """:func:`search` with this participant's store."""
-        return search(bounty, self.store, candidates, epochs=epochs, progress=progress)
+    def search(self, bounty: Bounty, candidates: "Iterable[Hyperparameters | Mapping[str, Any]] | None" = None, *,
+               n_trials: "int | None" = None, timeout: "float | None" = None, sampler: Any = "tpe",
+               pruner: Any = "median", seeds: "int | Sequence[int] | None" = None, folds: "int | None" = None,
+               workers: int = 1, study: Any = None, commit: bool = False, epochs: "int | None" = None,
+               margin: float = 300.0, progress: "bool | None" = None, plots_dir: "str | Path | None" = None) -> Any:
+        """Search hyperparameters for ``bounty`` on Optuna; returns a ``bounty_client.search.SearchResult``.
+
+        The space, protocol and metric are the spec's; the data is the published part, in
+        walk-forward ``folds`` (default 3) with a ``future_period`` gap, each trial averaged over
+        ``seeds`` (default 3) of the participant's own.  The study lives in
+        ``$BOUNTY_HOME/studies/<chain>-<bounty>-<account>.log`` (``study``: another name in that
+        folder, or an ``optuna.Study``) and a later call continues it.  No trial starts that
+        would end after the submission deadline (chain time) less ``margin`` seconds.
+        ``commit=True`` preflights the best under the full protocol and commits it through
+        :meth:`commit` (vault record first); ``result.submission_id`` is its id.
+
+        The candidate-list form ``search(bounty, candidates, epochs=...)`` (no ``n_trials`` or
+        ``timeout``) trains exactly those candidates, as before: in memory, on the spec's own
+        train/validation split, one seed, unless ``folds``/``seeds``/``study`` say otherwise.
+        See the module docstring of ``bounty_client.search`` for the rules.
+        """
+        import time as _time
+
+        from ape import chain
+
+        from . import search as core
+
+        record = open_record(bounty, self.store)
+        spec = record.spec
+        legacy = candidates is not None and n_trials is None and timeout is None
+        hps = [spec.hyperparameters(c) for c in (candidates or ())]
+        if candidates is not None and not hps:
+            raise ArgumentError("candidates: give at least one configuration")
+        if commit and self.account is None:
+            raise ArgumentError("commit: a participant without an account cannot commit")
+        ds = record.dataset()
+        account = getattr(self.account, "address", "anonymous")
+        if isinstance(study, (str, Path)):
+            name, path = str(study), core.study_path(chain.chain_id, bounty.address, account).with_name(f"{study}.log")
+        elif study is not None:  # an optuna.Study
+            name, path = study.study_name, None
+        elif legacy:
+            name, path = f"{chain.chain_id}-{bounty.address}-{account}-candidates", None
+        else:
+            name = f"{chain.chain_id}-{bounty.address.lower()}-{str(account).lower()}"
+            path = core.study_path(chain.chain_id, bounty.address, account)
+        deadline = core.Deadline(None, margin)
+        if bounty.stage == Stage.SUBMISSION and not legacy:
+            # Chain time can differ from this machine's (Anvil time travel): map the deadline onto our clock.
+            left = int(bounty.status().submission_deadline) - int(chain.pending_timestamp)
+            deadline = core.Deadline(_time.time() + left, margin)
+        elif commit:
+            bounty.require_stage("commit", Stage.SUBMISSION)
+        return core.run_search(
+            spec, ds, study_name=name, storage_path=path, study=study if not isinstance(study, (str, Path)) else None,
+            n_trials=n_trials, timeout=timeout, sampler=sampler, pruner=pruner,
+            seeds=seeds if seeds is not None else (1 if legacy else 3),
+            folds=folds if folds is not None else (1 if legacy else 3),
+            workers=workers, epochs=epochs, candidates=hps, deadline=deadline,
+            progress=progress if progress is not None else not legacy,
+            commit=(lambda hp: self.commit(bounty, hp)) if commit else None, plots_dir=plots_dir,
+        )
 
     # -------------------------------------------------------- submission
     def commit(self, bounty: Bounty, hyperparameters: "Hyperparameters | Mapping[str, Any]") -> int:
