@@ -106,7 +106,8 @@ def advance(bounty: "Bounty | None" = None, *, to: "str | None" = None, seconds:
         seconds = target - latest
     if not isinstance(seconds, int) or seconds <= 0:
         raise ArgumentError(f"advance --seconds: must be a positive number of seconds, got {seconds!r}")
-    networks.provider.make_request("evm_increaseTime", [seconds])
+    # An exact timestamp (not evm_increaseTime, which counts from the wall clock, not the last block).
+    networks.provider.make_request("evm_setNextBlockTimestamp", [latest + seconds])
     networks.provider.make_request("evm_mine", [])
     return int(chain.blocks.head.timestamp)
 
@@ -154,7 +155,7 @@ def record_cids(bounty: "Bounty", store: Any) -> list[str]:
     from .record import open_record, test_set_files
 
     record = open_record(bounty, store)
-    cids = [record.creation.spec_cid, *record.spec.data_cids]
+    cids = [record.creation.spec_cid, *(f.cid for f in record.spec.data_files)]
     test = record.test_data()
     if test is not None:
         cids += [test.cid, *(f.cid for f in test_set_files(test.cid, store))]

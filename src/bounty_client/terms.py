@@ -34,10 +34,10 @@ def read_candidates(values: Iterable[str]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for text in values:
         source = text
-        if Path(text).is_file():
+        if not text.lstrip().startswith(("{", "[")):  # a file name (JSON text may be too long for one)
+            if not Path(text).is_file():
+                raise ArgumentError(f"hyperparameters {source[:60]!r}: no such file (and not a JSON object or list)")
             text = Path(text).read_text()
-        elif not text.lstrip().startswith(("{", "[")):
-            raise ArgumentError(f"hyperparameters {source[:60]!r}: no such file (and not a JSON object or list)")
         try:
             data = json.loads(text)
         except ValueError as exc:
