@@ -45,7 +45,8 @@ home_option = click.option("--home", default=None, help="Folder of saved secrets
 def account(command):
     """Ape's --account option (alias or number; prompts when missing), with a help text."""
     command = account_option()(command)
-    command.__click_params__[-1].help = "Ape account that signs: an alias, or TEST::0..9 on a local node."
+    command.__click_params__[-1].help = ("Ape account that signs: an alias, or TEST::0..9 on a local node  "
+                                         "[default: asks]")
     return command
 
 workers_option = click.option("--workers", type=int, default=1, show_default=True,
