@@ -184,9 +184,12 @@ class Organizer:
         windows = {name: int(len(dataset.split(name)[1])) for name in ("train", "val", "test")}
         if min(windows.values()) < MIN_WINDOWS_PER_SPLIT:
             per_coin = min(len(f) for f in prices.values())
-            raise ArgumentError(
-                f"data: {per_coin} rows per coin give {windows['train']} train, {windows['val']} validation and "
-                f"{windows['test']} test windows; each split needs at least {MIN_WINDOWS_PER_SPLIT} (give more rows)")
+            from .data import DataError
+
+            raise DataError(
+                f"{per_coin} rows per coin give {windows['train']} train, {windows['val']} validation and "
+                f"{windows['test']} test windows; each split needs at least {MIN_WINDOWS_PER_SPLIT} (give more rows)",
+                source="prices")
 
         data_files = tuple(DataFile(label=f"{s}-USD", cid=self.store.add(_csv_bytes(public[s], f"{s}-USD"))) for s in public)
         test_files = [DataFile(label=f"{s}-USD", cid=self.private_store.add(_csv_bytes(hidden[s], f"{s}-USD (hidden)"))) for s in hidden]
