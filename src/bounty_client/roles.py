@@ -320,8 +320,8 @@ class Organizer:
         bounty.require_stage("post scores", Stage.EVALUATION)
         if not 1 <= batch_size <= MAX_SCORE_BATCH:
             raise ArgumentError(f"batch_size: 1..{MAX_SCORE_BATCH} ids per transaction, got {batch_size}")
-        check_report(bounty, self.store, result)  # before anything is stored or sent
         report = dict(result.report())
+        check_report(bounty, self.store, report)  # before anything is stored or sent
         report["bounty"] = bounty.address
         report_cid = self.store.add(json.dumps(report, sort_keys=True, default=str).encode())
         # The contract takes ids in strictly increasing order across all batches.
@@ -353,20 +353,19 @@ class Organizer:
         return _withdraw(bounty, self.account)
 
 
-def check_report(bounty: Bounty, store: Any, result: Any) -> None:
-    """Refuse an evaluation result made for another bounty: its bounty address (when recorded),
-    spec CID (or spec), data CIDs and test-set CID must be ``bounty``'s.  Raises
-    :class:`~bounty_client.errors.ArgumentError` naming every field that differs."""
+def check_report(bounty: Bounty, store: Any, report: Mapping[str, Any]) -> None:
+    """Refuse an evaluation report (``EvaluationResult.report()``) made for another bounty: its
+    bounty address and spec CID (when recorded), its spec and its test-set CID must be ``bounty``'s.
+    Raises :class:`~bounty_client.errors.ArgumentError` naming every field that differs."""
     record = open_record(bounty, store)
     test = record.test_data()
-    data = dict(getattr(result, "data", {}) or {})
+    data = dict(report.get("data") or {})
     wrong = []
     if data.get("bounty") is not None and str(data["bounty"]).lower() != bounty.address.lower():
         wrong.append(f"bounty {data['bounty']} (this is {bounty.address})")
     if data.get("spec_cid") is not None and data["spec_cid"] != record.creation.spec_cid:
         wrong.append(f"spec {data['spec_cid']} (bounty's {record.creation.spec_cid})")
-    spec = getattr(result, "spec", None)
-    if spec is not None and spec.to_dict() != record.spec.to_dict():
+    if report.get("spec") is not None and report["spec"] != record.spec.to_dict():
         wrong.append("spec contents (target, data or protocol differ from the bounty's)")
     if test is not None and data.get("test_cid") != test.cid:
         wrong.append(f"test set {data.get('test_cid')} (bounty's {test.cid})")
