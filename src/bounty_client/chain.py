@@ -74,6 +74,12 @@ def _fmt_time(ts: int) -> str:
     return _dt.datetime.fromtimestamp(int(ts), _dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _relative(ts: int, now: int) -> str:
+    from .cli_support import relative_time
+
+    return relative_time(ts, now)
+
+
 # --------------------------------------------------------------------- project
 def _find_root() -> "Path | None":
     env = os.environ.get("BOUNTY_PROJECT")
@@ -141,12 +147,21 @@ def deploy_factory(sender: Any) -> Any:
     return factory.deploy(address, sender=sender)
 
 
-def find_factory(explicit: "str | None" = None) -> "Any | None":
-    """The factory to use: ``explicit``, ``$BOUNTY_FACTORY``, or this network's entry under
-    ``deployments:`` in ape-config.yaml (a fork uses its upstream network's entry).
-    ``None`` when none is configured."""
+def find_factory(explicit: "Any | None" = None) -> "Any | None":
+    """The factory to use: ``explicit`` (a contract or an address), ``$BOUNTY_FACTORY``, this
+    network's entry under ``deployments:`` in ape-config.yaml (a fork uses its upstream network's
+    entry), or the one ``ape run bounty create --deploy-factory`` recorded in Ape's deployments
+    for this chain (:func:`bounty_client.cli_support.recorded_factory`).  ``None`` when none is
+    found; raises :class:`ChainError` when the address holds no contract."""
     from ape import chain, networks
 
+    if explicit is not None and not isinstance(explicit, str):
+        return explicit
+    if isinstance(explicit, str):
+        from eth_utils import is_address
+
+        if not is_address(explicit):
+            raise ArgumentError(f"factory: {explicit!r} is not an Ethereum address (0x and 40 hex digits)")
     project = contracts_project()
     address = explicit or os.environ.get("BOUNTY_FACTORY")
     if not address and project is not None:
@@ -160,10 +175,19 @@ def find_factory(explicit: "str | None" = None) -> "Any | None":
                 address = str(entry.address)
                 break
     if not address:
+        from .cli_support import recorded_factory
+
+        address = recorded_factory()
+    if not address:
         return None
     if not chain.provider.get_code(address):
         raise ChainError(f"no contract code at factory address {address} on {networks.provider.network_choice}")
     return contract_at("BountyFactory", address)
+
+
+#: The one line said when no factory is known on the connected network.
+NO_FACTORY = ("no BountyFactory known on this network: deploy one once with `ape run bounty create "
+              "--deploy-factory ...`, or give --factory ADDRESS (or set BOUNTY_FACTORY)")
 
 
 def find_or_deploy_factory(sender: Any, explicit: "str | None" = None) -> tuple[Any, bool]:
@@ -250,6 +274,8 @@ class BountyStatus:
     scored_count: int
     test_revealed: bool
     ranking: list[tuple[int, int]] = field(default_factory=list)
+    #: every posted score by submission id (qualifying or not)
+    scores: dict[int, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -262,9 +288,10 @@ class BountyStatus:
             f"Bounty {self.address}: stage {self.stage.name}"
             + (f", outcome {self.outcome.name}" if self.outcome else ""),
             f"  organizer {self.organizer}, reward {self.reward / 1e18:g} ETH, balance {self.balance / 1e18:g} ETH",
-            f"  submissions close {_fmt_time(self.submission_deadline)}",
-            f"  reveals close     {_fmt_time(self.reveal_deadline)}",
-            f"  evaluation closes {_fmt_time(self.evaluation_deadline)}",
+            f"  chain time {_fmt_time(self.now)}",
+            self._deadline("submissions close", self.submission_deadline),
+            self._deadline("reveals close", self.reveal_deadline),
+            self._deadline("evaluation closes", self.evaluation_deadline),
             f"  min accuracy {self.min_accuracy} bps, prize shares {list(self.prize_shares)} bps,"
             f" deposit {self.commit_deposit / 1e18:g} ETH",
             f"  {self.submission_count}/{self.max_submissions} committed, {self.revealed_count} revealed,"
@@ -272,7 +299,18 @@ class BountyStatus:
         ]
         if self.ranking:
             lines.append("  ranking: " + ", ".join(f"#{i} {s} bps" for i, s in self.ranking))
+        if self.scores:
+            below = [f"#{i} {s} bps" for i, s in sorted(self.scores.items(), key=lambda p: (-p[1], p[0]))
+                     if s < self.min_accuracy]
+            if below:
+                lines.append(f"  below the minimum {self.min_accuracy} bps: " + ", ".join(below))
         return "\n".join(lines)
+
+    def _deadline(self, label: str, ts: int) -> str:
+        """``"  reveals close in 23h59m (2026-01-02 03:04:05 UTC)"``, relative to chain time."""
+        if ts <= self.now:
+            label = label.rsplit(" ", 1)[0] + " closed"
+        return f"  {label} {_relative(ts, self.now)} ({_fmt_time(ts)})"
 
 
 # --------------------------------------------------------------------- bounty
@@ -393,6 +431,7 @@ class Bounty:
             scored_count=int(c.scored_count()),
             test_revealed=bool(c.test_revealed()),
             ranking=[(int(i), int(s)) for i, s in zip(ids, scores)],
+            scores=self.posted_scores()[0] if int(c.scored_count()) else {},
         )
 
     def commits(self, submitter: "str | None" = None) -> list[tuple[int, str]]:
@@ -470,10 +509,11 @@ def list_bounties(factory: Any = None, start_block: int = 0) -> "Any":
     if factory is None or isinstance(factory, str):
         found = find_factory(factory)
         if found is None:
-            raise ChainError("no factory configured: pass --factory or set BOUNTY_FACTORY")
+            raise ChainError(NO_FACTORY)
         factory = found
 
     rows = []
+    now = int(chain.pending_timestamp)
     for e in factory.BountyCreated.range(start_block, chain.blocks.height + 1):
         bounty = contract_at("Bounty", e.bounty)
         rows.append(
@@ -484,7 +524,7 @@ def list_bounties(factory: Any = None, start_block: int = 0) -> "Any":
                 "stage": Stage(bounty.stage()).name,
                 "submissions": int(bounty.submission_count()),
                 "spec_cid": str(e.spec_cid),
-                "submission_deadline": _fmt_time(int(e.submission_deadline)),
+                "submissions_close": _relative(int(e.submission_deadline), now),
                 "block": int(e.block_number),
             }
         )

@@ -222,8 +222,11 @@ def evaluate_record(record: BountyRecord, *, dataset: Any = None, workers: int =
         from .evaluation.ray_backend import connect
 
         connect(ray_address)
-    return evaluate(record.submissions(), dataset, record.spec.protocol, spec=record.spec, workers=workers,
-                    backend=backend, progress=progress, test_cid=test.cid, data_cids=record.spec.data_cids)
+    result = evaluate(record.submissions(), dataset, record.spec.protocol, spec=record.spec, workers=workers,
+                      backend=backend, progress=progress, test_cid=test.cid, data_cids=record.spec.data_cids)
+    # The report names its bounty and spec, so a report cannot be posted on another bounty.
+    result.data.update(bounty=record.address, spec_cid=record.creation.spec_cid)
+    return result
 
 
 def download(bounty: "Bounty | str", store: Any, directory: "str | Path | None" = None) -> dict[str, Any]:

@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .chain import Bounty, Stage, create_bounty, find_or_deploy_factory
+from .chain import NO_FACTORY, Bounty, Stage, create_bounty, find_factory
+from .chain import deploy_factory as _deploy_factory
 from .errors import ArgumentError, ChainError, StageError
 from .hyperparams import Hyperparameters, new_salt, test_commitment
 from .record import (TEST_SET_KIND, evaluate_record, load_prices, load_test_set, open_record, test_set_files,
@@ -42,7 +43,11 @@ from .vault import Vault
 from .wire import MAX_SCORE_BATCH, stored_commitment
 
 __all__ = ["Organizer", "OpenedBounty", "Participant", "PostedScores", "PreparedBounty", "SearchResult",
-           "TEST_SET_KIND", "load_prices", "load_test_set", "search"]
+           "TEST_SET_KIND", "MIN_WINDOWS_PER_SPLIT", "check_report", "load_prices", "load_test_set", "search"]
+
+#: Fewest windows ``Organizer.prepare`` accepts in each of train, validation and test: with fewer,
+#: a score moves by 500 bps or more per window and a validation score of 10000 bps means nothing.
+MIN_WINDOWS_PER_SPLIT = 20
 
 
 def _csv_bytes(frame: Any, source: str) -> bytes:
@@ -75,6 +80,12 @@ class PreparedBounty:
     test_commitment: bytes = field(repr=False)
     test_files: list[Any] = field(default_factory=list, repr=False)
     summary: str = field(default="", repr=False)
+    #: the hidden test set was already in one of the organizer's stores: the same data made a
+    #: bounty before, and if its test set was revealed, everyone knows this one's
+    reused_test_set: bool = False
+    #: joined rows and rows dropped while building the dataset (see ``Dataset.metadata``)
+    rows: int = 0
+    dropped_rows: int = 0
 
     @property
     def data_cids(self) -> list[str]:
@@ -170,10 +181,23 @@ class Organizer:
         )
         public, hidden = split_hidden(prices, split.test_fraction)
         dataset = probe.build_dataset(public, hidden)  # raises before anything is stored
+        windows = {name: int(len(dataset.split(name)[1])) for name in ("train", "val", "test")}
+        if min(windows.values()) < MIN_WINDOWS_PER_SPLIT:
+            per_coin = min(len(f) for f in prices.values())
+            from .data import DataError
+
+            raise DataError(
+                f"{per_coin} rows per coin give {windows['train']} train, {windows['val']} validation and "
+                f"{windows['test']} test windows; each split needs at least {MIN_WINDOWS_PER_SPLIT} (give more rows)",
+                source="prices")
 
         data_files = tuple(DataFile(label=f"{s}-USD", cid=self.store.add(_csv_bytes(public[s], f"{s}-USD"))) for s in public)
         test_files = [DataFile(label=f"{s}-USD", cid=self.private_store.add(_csv_bytes(hidden[s], f"{s}-USD (hidden)"))) for s in hidden]
-        test_cid = self.private_store.add(test_set_manifest(test_files))
+        manifest = test_set_manifest(test_files)
+        from .storage import compute_cid
+
+        reused = any(st.has(compute_cid(manifest)) for st in (self.store, self.private_store))
+        test_cid = self.private_store.add(manifest)
         spec = BountySpec.from_dict({**probe.to_dict(), "data_files": [f.to_dict() for f in data_files]})
         spec_cid = self.store.add(spec.to_bytes())
         salt = new_salt()
@@ -181,6 +205,8 @@ class Organizer:
             spec=spec, spec_cid=spec_cid, test_cid=test_cid, test_salt=salt,
             test_commitment=test_commitment(test_cid, salt), test_files=test_files,
             summary=dataset.summary() if hasattr(dataset, "summary") else repr(dataset),
+            reused_test_set=reused, rows=int(getattr(dataset, "n_rows", 0)),
+            dropped_rows=int(getattr(dataset, "dropped_rows", 0) or 0),
         )
 
     # -------------------------------------------------------- initialization
@@ -194,8 +220,11 @@ class Organizer:
         transaction is sent.  Raises ``ChainError`` without a factory."""
         from ape import chain
 
+        if self.factory is None or isinstance(self.factory, str):
+            self.factory = find_factory(self.factory)
         if self.factory is None:
-            raise ChainError("no factory: pass factory= (see bounty_client.chain.find_factory / deploy_factory)")
+            raise ChainError("no factory: pass factory= (an address or a contract; see "
+                             "bounty_client.chain.find_factory / deploy_factory)")
         if terms is not None and terms_kwargs:
             raise ArgumentError(f"create: give terms or their fields, not both ({sorted(terms_kwargs)})")
         terms = self.check_create_args(terms, **terms_kwargs)
@@ -220,16 +249,30 @@ class Organizer:
         return terms
 
     def open(self, prices: Mapping[str, Any], terms: BountyTerms, *, factory: "str | None" = None,
-             **prepare_kwargs: Any) -> "OpenedBounty":
-        """The whole opening in order: check the terms, :meth:`prepare` (store data, test set and
-        spec), find the factory (``factory`` address, configuration) or deploy one, :meth:`create`.
+             deploy_factory: bool = False, **prepare_kwargs: Any) -> "OpenedBounty":
+        """The whole opening in order: check the terms, find the factory (``factory`` address, or
+        :func:`~bounty_client.chain.find_factory`'s), :meth:`prepare` (store data, test set and
+        spec), :meth:`create`.
 
+        ``deploy_factory``: deploy a new factory (and record it in Ape's deployments for this chain,
+        :func:`bounty_client.cli_support.record_factory`) instead of looking one up.  Raises
+        ``ChainError`` when no factory is found and none may be deployed, before anything is stored.
         ``prepare_kwargs`` are :meth:`prepare`'s (see :func:`bounty_client.terms.spec_options`)."""
         terms = self.check_create_args(terms)  # before anything is stored
+        if deploy_factory and factory is not None:
+            raise ArgumentError("factory: give --factory ADDRESS or --deploy-factory, not both")
+        if not deploy_factory:
+            found = find_factory(factory if factory is not None else self.factory)
+            if found is None:
+                raise ChainError(NO_FACTORY)
+            self.factory = found
         prepared = self.prepare(prices, **prepare_kwargs)
         deployed = False
-        if self.factory is None or factory is not None:
-            self.factory, deployed = find_or_deploy_factory(self.account, factory)
+        if deploy_factory:
+            from .cli_support import record_factory
+
+            self.factory, deployed = _deploy_factory(self.account), True
+            record_factory(self.factory)
         bounty = self.create(prepared, terms)
         return OpenedBounty(bounty, prepared, self.factory, deployed)
 
@@ -283,6 +326,7 @@ class Organizer:
         if not 1 <= batch_size <= MAX_SCORE_BATCH:
             raise ArgumentError(f"batch_size: 1..{MAX_SCORE_BATCH} ids per transaction, got {batch_size}")
         report = dict(result.report())
+        check_report(bounty, self.store, report)  # before anything is stored or sent
         report["bounty"] = bounty.address
         report_cid = self.store.add(json.dumps(report, sort_keys=True, default=str).encode())
         # The contract takes ids in strictly increasing order across all batches.
@@ -312,6 +356,26 @@ class Organizer:
 
     def withdraw(self, bounty: Bounty) -> Any:
         return _withdraw(bounty, self.account)
+
+
+def check_report(bounty: Bounty, store: Any, report: Mapping[str, Any]) -> None:
+    """Refuse an evaluation report (``EvaluationResult.report()``) made for another bounty: its
+    bounty address and spec CID (when recorded), its spec and its test-set CID must be ``bounty``'s.
+    Raises :class:`~bounty_client.errors.ArgumentError` naming every field that differs."""
+    record = open_record(bounty, store)
+    test = record.test_data()
+    data = dict(report.get("data") or {})
+    wrong = []
+    if data.get("bounty") is not None and str(data["bounty"]).lower() != bounty.address.lower():
+        wrong.append(f"bounty {data['bounty']} (this is {bounty.address})")
+    if data.get("spec_cid") is not None and data["spec_cid"] != record.creation.spec_cid:
+        wrong.append(f"spec {data['spec_cid']} (bounty's {record.creation.spec_cid})")
+    if report.get("spec") is not None and report["spec"] != record.spec.to_dict():
+        wrong.append("spec contents (target, data or protocol differ from the bounty's)")
+    if test is not None and data.get("test_cid") != test.cid:
+        wrong.append(f"test set {data.get('test_cid')} (bounty's {test.cid})")
+    if wrong:
+        raise ArgumentError(f"report: made for another bounty, refused before storing or sending: {'; '.join(wrong)}")
 
 
 def _withdraw(bounty: Bounty, account: Any) -> Any:
@@ -443,6 +507,10 @@ class Participant:
             raise ChainError(f"cannot commit: the bounty is full ({st.max_submissions} submissions)")
         if int(self.account.balance) < st.commit_deposit:
             raise ChainError(f"cannot commit: the deposit {st.commit_deposit / 1e18:g} ETH exceeds the balance")
+        for sid, secret in self.pending_reveals(bounty):
+            if secret.hyperparameters.to_dict() == hp.to_dict():
+                raise ArgumentError(f"hyperparameters: {self.account.address} already committed these exact values "
+                                    f"as #{sid}; a second copy cannot score better and costs another deposit")
         salt = new_salt()
         commitment = hp.commitment(bounty.address, self.account.address, salt)
         self.vault.save_submission(chain.chain_id, bounty.address, self.account.address, commitment, salt, hp)

@@ -23,23 +23,42 @@ from .wire import BPS, MAX_BOND, MAX_COMMIT_DEPOSIT, MAX_PRIZE_SHARES, MAX_REWAR
 if TYPE_CHECKING:  # pragma: no cover
     from .roles import PreparedBounty
 
-__all__ = ["BountyTerms", "parse_prize_shares", "read_candidates", "spec_options"]
+__all__ = ["BountyTerms", "parse_prize_shares", "read_candidate", "read_candidates", "spec_options"]
 
 
 def read_candidates(values: Iterable[str]) -> list[dict[str, Any]]:
     """Hyperparameter configurations from JSON texts or JSON files (an object or a list of objects
-    each), in order.  Raises :class:`ArgumentError` naming the value that is not JSON."""
+    each), in order.  Raises :class:`ArgumentError` naming the value: a file that does not exist
+    (text that is not JSON-like is taken for a file name), text that is not JSON, an entry that
+    is not an object."""
     out: list[dict[str, Any]] = []
     for text in values:
         source = text
-        if Path(text).is_file():
+        if not text.lstrip().startswith(("{", "[")):  # a file name (JSON text may be too long for one)
+            if not Path(text).is_file():
+                raise ArgumentError(f"hyperparameters {source[:60]!r}: no such file (and not a JSON object or list)")
             text = Path(text).read_text()
         try:
             data = json.loads(text)
         except ValueError as exc:
-            raise ArgumentError(f"hyperparameters {source[:60]!r}: not JSON or a JSON file ({exc})") from None
-        out.extend(data if isinstance(data, list) else [data])
+            raise ArgumentError(f"hyperparameters {source[:60]!r}: not JSON ({exc})") from None
+        entries = data if isinstance(data, list) else [data]
+        for entry in entries:
+            if not isinstance(entry, dict):
+                raise ArgumentError(f"hyperparameters {source[:60]!r}: each configuration must be a JSON object "
+                                    f"of field: value, got {entry!r:.40}")
+        out.extend(entries)
     return out
+
+
+def read_candidate(value: str) -> dict[str, Any]:
+    """Exactly one configuration (:func:`read_candidates` of one value); a list of one is accepted.
+    Raises :class:`ArgumentError` for a list of several (a commitment seals one configuration)."""
+    found = read_candidates([value])
+    if len(found) != 1:
+        raise ArgumentError(f"hyperparameters {value[:60]!r}: holds {len(found)} configurations; a commit seals "
+                            "exactly one (pick one, e.g. the file `train --save-best` writes)")
+    return found[0]
 
 
 def parse_prize_shares(text: "str | Sequence[int]") -> tuple[int, ...]:

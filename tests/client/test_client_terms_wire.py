@@ -82,7 +82,7 @@ def test_read_candidates__inline_list_and_file__bad_json_named(tmp_path):
     f.write_text(json.dumps([{"lstm_layers": 1}, {"lstm_layers": 2}]))
     assert read_candidates(['{"lstm_layers": 3}', str(f)]) == [{"lstm_layers": 3}, {"lstm_layers": 1},
                                                                {"lstm_layers": 2}]
-    with pytest.raises(ArgumentError, match="not JSON or a JSON file"):
+    with pytest.raises(ArgumentError, match="{lstm_layers: 1.: not JSON"):  # issue 15: a missing file says "no such file"
         read_candidates(["{lstm_layers: 1"])
 
 

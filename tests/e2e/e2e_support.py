@@ -21,8 +21,11 @@ def cli_env(home: Path) -> dict:
     env = dict(os.environ)
     bindir = str(Path(sys.executable).parent)
     env["PATH"] = os.pathsep.join([bindir, str(ROOT / "node_modules" / ".bin"), env.get("PATH", "")])
+    # APE_DATA_FOLDER per home: Ape caches contract types by address for `--network http://...` nodes
+    # and records deployments there; Anvil's addresses repeat across nodes, so a shared ~/.ape would
+    # mix ABIs of different builds at one address (and one machine's factory record with another's).
     env.update(BOUNTY_HOME=str(home), BOUNTY_STORE_DIR=str(home / "ipfs"), TF_CPP_MIN_LOG_LEVEL="3",
-               PYTHONWARNINGS="ignore")
+               PYTHONWARNINGS="ignore", APE_DATA_FOLDER=str(home / "ape"))
     env.pop("BOUNTY_FACTORY", None)
     return env
 

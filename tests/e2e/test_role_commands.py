@@ -27,7 +27,7 @@ def nonce(anvil, index):
 
 @pytest.fixture
 def created(anvil, home):
-    out = bounty_cmd(anvil, home, "create", "--account", "TEST::0", "--synthetic-rows", "400", "--epochs", "1",
+    out = bounty_cmd(anvil, home, "create", "--account", "TEST::0", "--synthetic-rows", "400", "--epochs", "1", "--deploy-factory",
                      "--reward", "1 ether", "--min-accuracy", "0")
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     created = json.loads(out.stdout.strip().splitlines()[-1])
@@ -90,9 +90,9 @@ def test_commit__bad_hyperparameters__refused_before_sending(anvil, home, create
 def test_create__bad_arguments__refused_before_sending(anvil, home):
     before = nonce(anvil, 0)
     out = bounty_cmd(anvil, home, "create", "--account", "TEST::0", "--synthetic-rows", "400",
-                     "--prize-shares", "6000,3000")
+                     "--prize-shares", "6000,3000", "--deploy-factory")
     assert out.returncode == 1 and "prize_shares" in out.stderr + out.stdout
-    out = bounty_cmd(anvil, home, "create", "--account", "TEST::0", "--synthetic-rows", "400", "--target", "DOGE")
+    out = bounty_cmd(anvil, home, "create", "--account", "TEST::0", "--synthetic-rows", "400", "--target", "DOGE", "--deploy-factory")
     assert out.returncode == 1 and "DOGE" in out.stderr + out.stdout
     assert nonce(anvil, 0) == before
 
