@@ -31,6 +31,7 @@ from bounty_client.chain import Bounty, list_bounties
 from bounty_client.errors import BountyError
 from bounty_client.evaluation.result import load_report
 from bounty_client.storage import open_store
+from bounty_client.storage.atomic import write_atomic
 from bounty_client.vault import Vault
 from bounty_client.verification import verify as run_verify
 from bounty_client.data import read_prices_dir, synthetic_prices
@@ -272,9 +273,47 @@ def train(bounty, hps, epochs, save_best, store):
     result = roles.search(Bounty.at(bounty), open_store(store), candidates, epochs=epochs, progress=True)
     click.echo(result.leaderboard.to_string())
     if save_best:
-        with open(save_best, "w") as f:
-            json.dump(result.best.to_dict(), f, indent=2)
+        write_atomic(save_best, json.dumps(result.best.to_dict(), indent=2).encode())
         click.echo(f"best configuration written to {save_best}")
+
+
+@command(short_help="Search hyperparameters on Optuna (resumable; --commit seals the best)")
+@signed
+@click.option("--trials", type=int, default=None,
+              help="Trials in the study in total (a resumed study keeps earlier ones); give --trials and/or "
+                   "--timeout. The submission deadline always stops the search in time to commit.")
+@click.option("--timeout", default=None, help="Start no trial after this long: 90s, 30m, 2h or seconds  "
+                                             "[default: none]")
+@click.option("--workers", type=int, default=1, show_default=True, help="Trial processes sharing the study.")
+@click.option("--seeds", type=int, default=3, show_default=True, help="Training seeds averaged per trial.")
+@click.option("--folds", type=int, default=3, show_default=True,
+              help="Walk-forward validation folds (a future_period gap before each).")
+@click.option("--sampler", type=click.Choice(["tpe", "random"]), default="tpe", show_default=True,
+              help="Optuna sampler: TPE learns from earlier trials; random is the baseline.")
+@click.option("--pruner", type=click.Choice(["median", "none"]), default="median", show_default=True,
+              help="Stop a trial early when its validation score is below the median of earlier trials.")
+@click.option("--epochs", type=int, default=None, help="Epochs per search run  [default: the spec's]")
+@click.option("--plots", type=click.Path(file_okay=False), default=None,
+              help="Folder for the optimisation-history and parameter-importance PNGs.")
+@click.option("--commit", "commit_best", is_flag=True,
+              help="Re-train the best under the full protocol (finite loss), then commit it.")
+def search(bounty, account, store, home, trials, timeout, workers, seeds, folds, sampler, pruner, epochs, plots,
+           commit_best):
+    """Search the spec's hyperparameter space with Optuna (TPE and median pruning by default) on
+    walk-forward folds of the public data; the study is saved under $BOUNTY_HOME/studies and a
+    later run continues it.  Stops in time to commit before the submission deadline."""
+    if commit_best:
+        cs.require_lasting_network(click.get_current_context().get_parameter_source("network")
+                                   is not ParameterSource.DEFAULT)
+    if trials is None and timeout is None and not commit_best:
+        raise click.UsageError("give --trials N and/or --timeout DURATION")
+    participant = roles.Participant(account, open_store(store), vault=Vault(home))
+    result = participant.search(Bounty.at(bounty), n_trials=trials, timeout=cs.parse_duration(timeout),
+                                sampler=sampler, pruner=pruner, seeds=seeds,
+                                folds=folds, workers=workers, epochs=epochs, commit=commit_best, plots_dir=plots)
+    click.echo(repr(result))
+    if result.submission_id is not None:
+        click.echo(f"committed the best as submission #{result.submission_id}; reveal it in the reveal stage")
 
 
 @command(short_help="Commit sealed hyperparameters")

@@ -316,6 +316,26 @@ def require_lasting_network(network_given: bool) -> None:
 
 
 #: Appended to "not in the store" errors: how a participant on another machine gets the data.
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: "str | int | float | None") -> "float | None":
+    """``"30m"``, ``"2h"``, ``"1d"``, ``"90s"`` or a plain number of seconds -> seconds; ``None`` stays
+    ``None``.  Raises :class:`~bounty_client.errors.ArgumentError` naming the value."""
+    if text is None or isinstance(text, (int, float)):
+        return None if text is None else float(text)
+    value = str(text).strip().lower()
+    unit = value[-1:] if value[-1:] in _DURATION_UNITS else "s"
+    number = value[:-1] if value[-1:] in _DURATION_UNITS else value
+    try:
+        seconds = float(number) * _DURATION_UNITS[unit]
+    except ValueError:
+        raise ArgumentError(f"duration {text!r}: use a number of seconds or 90s, 30m, 2h, 1d") from None
+    if seconds <= 0:
+        raise ArgumentError(f"duration {text!r}: must be positive")
+    return seconds
+
+
 MISSING_DATA_HINT = ("; get the data from a shared kubo node (--store http://HOST:5001) or import the "
                      "organizer's CAR file (ape run bounty import BOUNTY FILE.car)")
 

@@ -132,3 +132,21 @@ def test_download_and_status__unknown_cid_or_address__say_so_in_one_line(anvil, 
     assert not (tmp_path / "data").exists()
     assert_one_line_error(bounty_cmd(anvil, home, "status", "0x1234"), "is not an Ethereum address")
     assert_one_line_error(bounty_cmd(anvil, home, "status", "0x" + "12" * 20), "no contract at")
+
+
+def test_search__runs_a_resumable_optuna_study_and_commits_the_best(anvil, home, created):
+    """`ape run bounty search`: trials on the public data, the study saved under the home, a second
+    run continues its numbering, `--commit` seals the preflighted best (vault record first)."""
+    args = ("search", created, "--account", "TEST::1", "--epochs", "1", "--seeds", "1", "--folds", "2")
+    out = bounty_cmd(anvil, home, *args, "--trials", "2")
+    assert out.returncode == 0, out.stderr[-3000:]
+    studies = list((home / "studies").glob("*.log"))
+    assert len(studies) == 1
+    before = nonce(anvil, 1)
+    out = bounty_cmd(anvil, home, *args, "--trials", "3", "--commit")
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "committed the best as submission #0" in out.stdout
+    assert nonce(anvil, 1) == before + 1
+    assert len(list((home / "vault").rglob("*.json"))) == 2  # test-set secret + the committed submission
+    bad = bounty_cmd(anvil, home, "search", created, "--account", "TEST::1")
+    assert bad.returncode != 0 and "--trials" in bad.stderr
