@@ -25,14 +25,15 @@ from ape.cli import ConnectedProviderCommand
 @click.option("--test-mode", type=click.Choice(["future", "sealed"]), default=None,
               help="future: test window after the reveal deadline from a local market (default); sealed: synthetic "
                    "prices from a secret seed, hidden rows committed at creation. --data/--coinpaprika: sealed replay.")
-@click.option("--window-rows", default=120, show_default=True, help="Rows of the future test window.")
+@click.option("--window-rows", default=200, show_default=True, help="Rows of the future test window.")
 @click.option("--reward", default="10 ether", show_default=True, help="Escrowed reward (e.g. '10 ether').")
 @click.option("--seed", default=7, show_default=True, help="Seed of the participants' search and of local runs (never of the data or the evaluation seeds).")
 @click.option("--target", default="LTC", show_default=True, help="Coin whose direction is predicted.")
 @click.option("--seq-len", default=10, show_default=True, help="Window length (rows).")
 @click.option("--future-period", default=3, show_default=True, help="Steps ahead the label looks.")
-@click.option("--min-accuracy", default=5000, show_default=True, help="Minimum test accuracy to win (bps).")
-@click.option("--rows", default=1500, show_default=True, help="Public rows per coin (market history, synthetic or coinpaprika).")
+@click.option("--min-accuracy", default=0, show_default=True,
+              help="Minimum test score to win (bps of the metric; a constant predictor scores 5000).")
+@click.option("--rows", default=1000, show_default=True, help="Public rows per coin (market history, synthetic or coinpaprika).")
 @click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False), help="Folder of SYMBOL-USD.csv files: a sealed REPLAY (anyone with the same history knows the test part).")
 @click.option("--coinpaprika", is_flag=True, help="Fetch historical prices from the coinpaprika API (a sealed REPLAY, like --data).")
 @click.option("--store", default=None, help="Content store URL: 'local:[path]' (default) or a kubo API address.")

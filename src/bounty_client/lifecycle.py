@@ -18,10 +18,13 @@ Test modes (``--test-mode``; see the README's "Data modes"):
 * ``--data DIR`` / ``--coinpaprika``: a sealed REPLAY of historical prices: anyone with the same
   history can reconstruct the test part, so it demonstrates the mechanics, not secrecy.
 
-Demo sizes (``make demo`` within about 120 s on two shared cores): 3 participants x 3 local
-trials of 1 epoch, k = 2 evaluation seeds x 2 epochs on ~1100 training windows and a 120-row
-test window; the participants' trials, the organizer's evaluation and verify's
-re-computation are the time.
+Demo sizes (``make demo`` within about 120 s on two cores): 3 participants x 3 local trials
+of 1 epoch, k = 2 evaluation seeds x 2 epochs on ~790 training windows (1000 public rows per
+coin) and a 200-row test window (~190 test windows); the participants' trials, the
+organizer's evaluation and verify's re-computation are the time.  ``min_accuracy`` is 0 so
+the demo always pays the best submission: on this weakly predictable market a few epochs
+score near 5000 (what a constant predictor gets), so a real bounty that wants skill sets a
+minimum above 5000 plus the noise the report shows.
 """
 
 from __future__ import annotations
@@ -48,14 +51,14 @@ class LifecycleConfig:
     search_epochs: int = 1
     seeds: int = 2
     test_mode: "str | None" = None  # None: future, unless --data/--coinpaprika (sealed replay)
-    window_rows: int = 120
+    window_rows: int = 200
     reward: str = "10 ether"
     seed: int = 7
     target: str = "LTC"
     seq_len: int = 10
     future_period: int = 3
-    min_accuracy: int = 5000
-    rows: int = 1500
+    min_accuracy: int = 0
+    rows: int = 1000
     data_dir: "str | None" = None
     coinpaprika: bool = False
     coinpaprika_start: "str | None" = None
