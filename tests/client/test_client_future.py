@@ -160,3 +160,38 @@ def test_sealed_synthetic__hidden_rows_come_from_a_secret_not_from_anything_publ
     for published in (cfg.seed, 0):
         assert not hidden.equals(split_hidden(synthetic_prices(rows=200, seed=published), 0.2)[1]["LTC"])
     assert len(list(private.root.rglob("*"))) > 0  # the secret is kept privately
+
+
+# ------------------------------------------------------------------ callers with only a protocol
+def test_evaluate__protocol_only__one_seed__and_the_lr1_8_dense_submission_cannot_beat_a_constant(arrays):
+    """The issue's blow-up submission (learning rate 1.0, 8 Dense layers) scored 6623 bps under plain
+    accuracy by predicting one class.  Under balanced accuracy it ends ``diverged`` with 0 (non-finite
+    loss) or, as with today's model (BatchNorm keeps the outputs finite), a constant prediction
+    scoring at most 5000: never above a working model."""
+    from bounty_client.evaluation import evaluate
+
+    submitter = "0x" + "00" * 19 + "01"
+    subs = [{"id": 0, "submitter": submitter, "hyperparameters": {
+        "lstm_layers": 1, "lstm_units": 8, "dense_layers": 8, "activation": "relu",
+        "loss": "sparse_categorical_crossentropy", "learning_rate": 1.0}}]
+    result = evaluate(subs, arrays, TrainingProtocol(epochs=2, batch_size=32, seed=3), backend="sequential",
+                      progress=False)
+    assert result.seeds == [3] and result.metric == "balanced_accuracy"
+    row = result.leaderboard.iloc[0]
+    assert (row["status"], row["score_bps"]) == ("diverged", 0) or (row["status"] == "scored"
+                                                                     and row["score_bps"] <= 5000)
+    assert result.scores() == {0: int(row["score_bps"])}
+
+
+def test_future_bounty__chain_test_data_after_contradicting_the_spec__every_reader_refuses(organizer, accounts,
+                                                                                           factory):
+    from bounty_client.chain import create_bounty
+    from bounty_client.errors import VerificationError
+
+    _, prepared, _ = _open_future(organizer)
+    args = TERMS.factory_arguments(prepared, prepared.start)
+    args["test_data_after"] += 300  # the organizer would post a window one step longer than the spec says
+    receipt = create_bounty(factory, sender=accounts[0], value=TERMS.value, **args)
+    address = str(receipt.decode_logs(factory.BountyCreated)[0].bounty)
+    with pytest.raises(VerificationError, match=r"test window end \(spec \d+, chain test_data_after \d+\)"):
+        open_record(address, organizer.store)
