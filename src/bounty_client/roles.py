@@ -11,6 +11,11 @@ Both wrap an Ape account and a content store::
     prepared = org.prepare(synthetic_prices(), name="LTC direction", target="LTC")
     bounty = org.create(prepared, BountyTerms(reward="10 ether"))
 
+    # or, future-window mode (the test part is a window of prices after the reveal deadline):
+    #   terms = BountyTerms(reward="10 ether", evaluation_period=...)
+    #   prepared = org.prepare_future(LocalMarket(), terms, symbols=["BTC", "LTC"], name=..., target="LTC")
+    #   ... after the window closes: org.post_test_data(bounty)
+
     alice = Participant(accounts.test_accounts[1], store)
     board = alice.search(bounty, [{"lstm_layers": 1, ...}, ...])   # validation scores
     alice.commit(bounty, board.best)                                  # sealed

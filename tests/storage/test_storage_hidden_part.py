@@ -43,4 +43,5 @@ def test_create_with_a_kubo_store__sends_nothing_hidden_to_it(accounts, fake_kub
     # What was sent: the public part, byte for byte.
     prices = synthetic_prices(rows=200, seed=5)
     public_ltc = [f for f in prepared.spec.data_files if f.symbol == "LTC"][0]
-    assert kubo_fake_store.get(public_ltc.cid).splitlines()[0] == format_prices_csv(prices["LTC"]).encode().splitlines()[0]
+    first_row = format_prices_csv(prices["LTC"]).encode().splitlines()[0]
+    assert kubo_fake_store.get(public_ltc.cid).splitlines()[0] == first_row
