@@ -48,12 +48,13 @@ def cli(no_progress, **options):
     from bounty_client.errors import BountyError
     from bounty_client.lifecycle import LifecycleConfig, run_lifecycle
 
+    from ape.logging import logger
+
+    # The story's own lines only (no "Confirmed 0x..." per transaction); and the JSON summary stays
+    # the last line (Ape logs "Stopping 'anvil' process." at exit).
+    logger.set_level("WARNING")
     try:
         summary = run_lifecycle(LifecycleConfig(progress=not no_progress, **options), say=click.echo)
     except BountyError as exc:  # one line, exit status 1, no traceback
         raise click.ClickException(str(exc)) from exc
-    # Keep the JSON summary the last line: Ape logs "Stopping 'anvil' process." at exit.
-    from ape.logging import logger
-
-    logger.set_level("WARNING")
     click.echo(json.dumps(summary))
