@@ -280,8 +280,9 @@ def evaluate_record(record: BountyRecord, *, dataset: Any = None, workers: int =
         from .evaluation.ray_backend import connect
 
         connect(ray_address)
-    return evaluate(record.submissions(), dataset, record.spec.protocol, seeds=seeds, spec=record.spec, workers=workers,
-                    backend=backend, progress=progress, test_cid=test.cid, data_cids=record.spec.data_cids)
+    return evaluate(record.submissions(), dataset, record.spec.protocol, seeds=seeds, spec=record.spec,
+                    workers=workers, backend=backend, progress=progress, test_cid=test.cid,
+                    data_cids=record.spec.data_cids)
 
 
 def download(bounty: "Bounty | str", store: Any, directory: "str | Path | None" = None) -> dict[str, Any]:

@@ -103,7 +103,12 @@ def test_future_bounty__window_after_the_reveals__and_nothing_published_reaches_
 
 def test_future_bounty__post_only_after_the_window__then_test_labels_come_from_it(organizer, chain, accounts):
     _, prepared, bounty = _open_future(organizer)
-    _, other_prepared, other = _open_future(organizer)
+    # The other one through Organizer.open, which takes a market for a future-window bounty.
+    opened = organizer.open(LocalMarket(organizer.market_file), TERMS, symbols=COINS, name="other", target="LTC",
+                            history_rows=200, window_rows=20, seq_len=4, future_period=2,
+                            protocol=TrainingProtocol(epochs=1, seeds=2), min_accuracy_bps=0)
+    other = opened.bounty
+    assert opened.prepared.spec.test.is_future and not opened.deployed
     creation = bounty.creation()
     chain.mine(timestamp=max(creation.reveal_deadline, other.creation().reveal_deadline))
     nonce = accounts[0].nonce
