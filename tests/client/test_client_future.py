@@ -165,6 +165,16 @@ def test_sealed_synthetic__hidden_rows_come_from_a_secret_not_from_anything_publ
     for published in (cfg.seed, 0):
         assert not hidden.equals(split_hidden(synthetic_prices(rows=200, seed=published), 0.2)[1]["LTC"])
     assert len(list(private.root.rglob("*"))) > 0  # the secret is kept privately
+    # The spec the organizer publishes names no data seed: its only seeds are the protocol's.
+    prepared = Organizer(None, open_store(f"local:{tmp_path / 'ipfs'}"), vault=Vault(tmp_path / "home"),
+                         private_store=private).prepare(first, name="s", target="LTC", seq_len=4, future_period=2)
+
+    def seed_keys(node, path=""):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                yield from ([f"{path}{key}"] if "seed" in key else []) + list(seed_keys(value, f"{path}{key}."))
+
+    assert sorted(seed_keys(prepared.spec.to_dict())) == ["protocol.seed", "protocol.seed_rule", "protocol.seeds"]
 
 
 # ------------------------------------------------------------------ callers with only a protocol
