@@ -18,17 +18,24 @@ from ape.cli import ConnectedProviderCommand
 @click.command(cls=ConnectedProviderCommand, short_help="Run the whole bounty lifecycle end to end")
 @click.option("--participants", default=3, show_default=True, help="Participants (Anvil test accounts 1..N).")
 @click.option("--trials", default=3, show_default=True, help="Configurations each participant tries locally.")
-@click.option("--epochs", default=3, show_default=True, help="Epochs of the published training protocol.")
-@click.option("--search-epochs", default=2, show_default=True, help="Epochs of each participant's local trials.")
+@click.option("--epochs", default=2, show_default=True, help="Epochs of the published training protocol.")
+@click.option("--search-epochs", default=1, show_default=True, help="Epochs of each participant's local trials.")
+@click.option("--seeds", default=2, show_default=True,
+              help="k: evaluation seeds per submission (derived from on-chain randomness after the reveals).")
+@click.option("--test-mode", type=click.Choice(["future", "sealed"]), default=None,
+              help="future: test window after the reveal deadline from a local market (default); sealed: synthetic "
+                   "prices from a secret seed, hidden rows committed at creation. --data/--coinpaprika: sealed replay.")
+@click.option("--window-rows", default=200, show_default=True, help="Rows of the future test window.")
 @click.option("--reward", default="10 ether", show_default=True, help="Escrowed reward (e.g. '10 ether').")
-@click.option("--seed", default=7, show_default=True, help="Random seed (data, search, training protocol).")
+@click.option("--seed", default=7, show_default=True, help="Seed of the participants' search and of local runs (never of the data or the evaluation seeds).")
 @click.option("--target", default="LTC", show_default=True, help="Coin whose direction is predicted.")
 @click.option("--seq-len", default=10, show_default=True, help="Window length (rows).")
 @click.option("--future-period", default=3, show_default=True, help="Steps ahead the label looks.")
-@click.option("--min-accuracy", default=5000, show_default=True, help="Minimum test accuracy to win (bps).")
-@click.option("--rows", default=1500, show_default=True, help="Rows per coin (synthetic or coinpaprika).")
-@click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False), help="Folder of SYMBOL-USD.csv files.")
-@click.option("--coinpaprika", is_flag=True, help="Fetch prices from the coinpaprika API.")
+@click.option("--min-accuracy", default=0, show_default=True,
+              help="Minimum test score to win (bps of the metric; a constant predictor scores 5000).")
+@click.option("--rows", default=1000, show_default=True, help="Public rows per coin (market history, synthetic or coinpaprika).")
+@click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False), help="Folder of SYMBOL-USD.csv files: a sealed REPLAY (anyone with the same history knows the test part).")
+@click.option("--coinpaprika", is_flag=True, help="Fetch historical prices from the coinpaprika API (a sealed REPLAY, like --data).")
 @click.option("--store", default=None, help="Content store URL: 'local:[path]' (default) or a kubo API address.")
 @click.option("--workers", default=2, show_default=True, help="Parallel evaluation workers.")
 @click.option("--backend", type=click.Choice(["auto", "sequential", "processes", "ray"]), default="auto",
@@ -41,12 +48,13 @@ def cli(no_progress, **options):
     from bounty_client.errors import BountyError
     from bounty_client.lifecycle import LifecycleConfig, run_lifecycle
 
+    from ape.logging import logger
+
+    # The story's own lines only (no "Confirmed 0x..." per transaction); and the JSON summary stays
+    # the last line (Ape logs "Stopping 'anvil' process." at exit).
+    logger.set_level("WARNING")
     try:
         summary = run_lifecycle(LifecycleConfig(progress=not no_progress, **options), say=click.echo)
     except BountyError as exc:  # one line, exit status 1, no traceback
         raise click.ClickException(str(exc)) from exc
-    # Keep the JSON summary the last line: Ape logs "Stopping 'anvil' process." at exit.
-    from ape.logging import logger
-
-    logger.set_level("WARNING")
     click.echo(json.dumps(summary))

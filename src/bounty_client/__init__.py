@@ -50,6 +50,9 @@ _LAZY = {
     "verify": "verification",
     "VerificationStatus": "verification",
     "Vault": "vault",
+    "evaluation_seeds": "seeds",
+    "LocalMarket": "data",
+    "CoinpaprikaMarket": "data",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

@@ -5,6 +5,26 @@ It replays the original project's five stages on a connected Ape network
 dict (the script prints it as its last line, as JSON).  Time is advanced with
 Anvil's time travel; on a network that cannot travel the run stops with a
 message instead.
+
+Test modes (``--test-mode``; see the README's "Data modes"):
+
+* ``future`` (the default): the organizer publishes a local market's prices up to the
+  chain's time (:class:`bounty_client.data.LocalMarket` under the run's home, an offline
+  stand-in for coinpaprika); the test part is the window that opens at the reveal deadline
+  and is posted after it closes (time travel moves the chain past it).  Nobody, the
+  organizer included, can know a test label while submissions or reveals are open.
+* ``sealed``: synthetic prices from a secret seed (``os.urandom``, kept in the private store,
+  never printed nor in the spec); the hidden rows are committed at creation.
+* ``--data DIR`` / ``--coinpaprika``: a sealed REPLAY of historical prices: anyone with the same
+  history can reconstruct the test part, so it demonstrates the mechanics, not secrecy.
+
+Demo sizes (``make demo`` within about 120 s on two cores): 3 participants x 3 local trials
+of 1 epoch, k = 2 evaluation seeds x 2 epochs on ~790 training windows (1000 public rows per
+coin) and a 200-row test window (~190 test windows); the participants' trials, the
+organizer's evaluation and verify's re-computation are the time.  ``min_accuracy`` is 0 so
+the demo always pays the best submission: on this weakly predictable market a few epochs
+score near 5000 (what a constant predictor gets), so a real bounty that wants skill sets a
+minimum above 5000 plus the noise the report shows.
 """
 
 from __future__ import annotations
@@ -27,15 +47,18 @@ class LifecycleConfig:
 
     participants: int = 3
     trials: int = 3
-    epochs: int = 3
-    search_epochs: int = 2
+    epochs: int = 2
+    search_epochs: int = 1
+    seeds: int = 2
+    test_mode: "str | None" = None  # None: future, unless --data/--coinpaprika (sealed replay)
+    window_rows: int = 200
     reward: str = "10 ether"
     seed: int = 7
     target: str = "LTC"
     seq_len: int = 10
     future_period: int = 3
-    min_accuracy: int = 5000
-    rows: int = 1500
+    min_accuracy: int = 0
+    rows: int = 1000
     data_dir: "str | None" = None
     coinpaprika: bool = False
     coinpaprika_start: "str | None" = None
@@ -60,12 +83,25 @@ class LifecycleConfig:
             ("min_accuracy", 0 <= self.min_accuracy <= 10_000, "must be 0..10000 basis points"),
             ("workers", self.workers >= 1, "must be >= 1"),
             ("rows", self.rows >= 50, "must be >= 50"),
+            ("seeds", 1 <= self.seeds <= 32, "must be 1..32 evaluation seeds"),
+            ("window_rows", self.window_rows > self.future_period, "must be more than --future-period"),
+            ("test_mode", self.test_mode in (None, "future", "sealed"), "must be 'future' or 'sealed'"),
         ]
         for name, ok, why in checks:
             if not ok:
                 raise ArgumentError(f"--{name.replace('_', '-')}: {getattr(self, name)} {why}")
         if self.data_dir and self.coinpaprika:
             raise ArgumentError("--data and --coinpaprika are exclusive: choose one price source")
+        if self.test_mode == "future" and (self.data_dir or self.coinpaprika):
+            raise ArgumentError("--test-mode future: historical prices (--data, --coinpaprika) can only be replayed "
+                                "sealed; a future window needs a market that has no rows past the chain's time")
+
+    @property
+    def mode(self) -> str:
+        """The test mode this run uses: ``"future"`` or ``"sealed"``."""
+        if self.test_mode is not None:
+            return self.test_mode
+        return "sealed" if (self.data_dir or self.coinpaprika) else "future"
 
 
 def demo_candidates(rng: random.Random, n: int) -> list[dict[str, Any]]:
@@ -86,13 +122,21 @@ def demo_candidates(rng: random.Random, n: int) -> list[dict[str, Any]]:
     return out
 
 
-def load_lifecycle_prices(cfg: LifecycleConfig) -> tuple[dict[str, Any], str]:
-    """The organizer's raw prices and a description of where they came from."""
+def load_lifecycle_prices(cfg: LifecycleConfig, private_store: Any = None) -> tuple[dict[str, Any], str]:
+    """The organizer's raw prices (sealed mode) and a description of where they came from.
+
+    Synthetic prices come from a secret seed (``secrets``, i.e. ``os.urandom``), never from a
+    published value (the spec, ``--seed``): the hidden rows it generates would otherwise be
+    reproducible by anyone.  The seed is kept in ``private_store`` (when given), never printed."""
+    import json
+    import secrets
+
     from . import data
 
     if cfg.data_dir:
         prices = data.read_prices_dir(cfg.data_dir)
-        return prices, f"{len(prices)} coinpaprika CSV files from {cfg.data_dir}"
+        return prices, (f"{len(prices)} coinpaprika CSV files from {cfg.data_dir} -- a REPLAY of historical "
+                        "prices: anyone with the same history can reconstruct the test part")
     if cfg.coinpaprika:
         import pandas as pd
 
@@ -100,9 +144,18 @@ def load_lifecycle_prices(cfg: LifecycleConfig) -> tuple[dict[str, Any], str]:
         start = pd.Timestamp(cfg.coinpaprika_start or "2022-05-08T00:00:00Z")
         end = start + pd.Timedelta(minutes=5 * cfg.rows)
         prices = {s: client.historical(cid, start, end, interval="5m") for s, cid in data.COIN_IDS.items()}
-        return prices, f"coinpaprika API, {', '.join(prices)} from {start}"
-    prices = data.synthetic_prices(rows=cfg.rows, seed=cfg.seed)
-    return prices, f"synthetic generator (seed {cfg.seed}, {cfg.rows} rows x {len(prices)} coins, 5-minute steps)"
+        return prices, (f"coinpaprika API, {', '.join(prices)} from {start} -- a REPLAY of historical prices: "
+                        "anyone can download the same test part")
+    secret_seed = secrets.randbits(63)
+    if private_store is not None:
+        private_store.add(json.dumps({"kind": "ml-bounty/synthetic-data-secret", "seed": secret_seed}).encode())
+    prices = data.synthetic_prices(rows=cfg.rows, seed=secret_seed)
+    return prices, (f"synthetic generator ({cfg.rows} rows x {len(prices)} coins, 5-minute steps) from a secret "
+                    "seed kept in the private store (not in the spec)")
+
+
+def _utc(ts: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(int(ts)))
 
 
 def _eth(wei: int) -> str:
@@ -135,6 +188,7 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
     from .terms import BountyTerms
     from .spec import TrainingProtocol
     from .hyperparams import HyperparameterBounds
+    from .record import open_record
     from .storage import open_store
     from .vault import Vault
     from .verification import verify
@@ -153,24 +207,46 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
 
     # 1. preprocessing ------------------------------------------------------------
     say("\n[1/6] Preprocessing (organizer)")
-    prices, source = load_lifecycle_prices(cfg)
-    say(f"   prices: {source}")
-    if cfg.target not in prices:
-        raise ArgumentError(f"--target: {cfg.target!r} is not among the coins {sorted(prices)}")
-    protocol = TrainingProtocol(epochs=cfg.epochs, batch_size=64, seed=cfg.seed)
+    mode = cfg.mode
+    protocol = TrainingProtocol(epochs=cfg.epochs, batch_size=64, seed=cfg.seed, seeds=cfg.seeds)
     bounds = HyperparameterBounds(lstm_layers=(1, 2), lstm_units=(1, 64), dense_layers=(0, 2))
     organizer = Organizer(organizer_acct, store, vault=vault)
-    terms = organizer.check_create_args(BountyTerms(reward=cfg.reward, max_submissions=100))
-    prepared = organizer.prepare(
-        prices, name=f"{cfg.target} direction in {cfg.future_period} steps", target=cfg.target,
-        seq_len=cfg.seq_len, future_period=cfg.future_period, protocol=protocol, bounds=bounds,
-        min_accuracy_bps=cfg.min_accuracy,
-        description="Predict whether the target coin's price is higher future_period 5-minute steps ahead.",
-    )
+    common = dict(name=f"{cfg.target} direction in {cfg.future_period} steps", target=cfg.target,
+                  seq_len=cfg.seq_len, future_period=cfg.future_period, protocol=protocol, bounds=bounds,
+                  min_accuracy_bps=cfg.min_accuracy,
+                  description="Predict whether the target coin's price is higher future_period steps ahead.")
+    if mode == "future":
+        from .data import LocalMarket
+
+        market = LocalMarket(organizer.market_file)
+        # The evaluation period covers the window (it opens at the reveal deadline) plus an hour.
+        terms = organizer.check_create_args(BountyTerms(
+            reward=cfg.reward, max_submissions=100, evaluation_period=cfg.window_rows * market.interval + 3600))
+        if cfg.target not in ("BTC", "ETH", "LTC", "BCH"):
+            raise ArgumentError(f"--target: {cfg.target!r} is not among the coins ['BCH', 'BTC', 'ETH', 'LTC']")
+        prepared = organizer.prepare_future(market, terms, symbols=["BTC", "ETH", "LTC", "BCH"],
+                                            history_rows=cfg.rows, window_rows=cfg.window_rows, **common)
+        say(f"   prices: {market!r}, the offline stand-in for a public market: {cfg.rows} rows per coin up to "
+            "the chain's time")
+    else:
+        terms = organizer.check_create_args(BountyTerms(reward=cfg.reward, max_submissions=100))
+        prices, source = load_lifecycle_prices(cfg, organizer.private_store)
+        say(f"   prices: {source}")
+        if cfg.target not in prices:
+            raise ArgumentError(f"--target: {cfg.target!r} is not among the coins {sorted(prices)}")
+        prepared = organizer.prepare(prices, **common)
     for f in prepared.spec.data_files:
         say(f"   public  {f.label:<8} {f.cid}")
-    say(f"   hidden test set (sealed) {prepared.test_cid}")
+    rule = prepared.spec.test
+    if rule.is_future:
+        say(f"   test part: the future window {_utc(rule.window[0])} .. {_utc(rule.window[1])} "
+            f"({cfg.window_rows} rows of {rule.interval} s), opening at the reveal deadline: its prices do not exist "
+            "yet")
+    else:
+        say("   test part: sealed (hidden rows in the organizer's private store; committed at creation, "
+            "published after the reveal deadline)")
     say(f"   spec {prepared.spec_cid}: {prepared.spec!r}")
+    say("   public part (the test part is not summarised before it is published):")
     for line in str(prepared.summary).splitlines():
         say(f"   {line}")
 
@@ -184,9 +260,14 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
     say(f"   organizer balance before: {_eth(before[organizer_acct.address])}")
     bounty = organizer.create(prepared, terms)
     st = bounty.status()
-    say(f"   bounty {bounty.address}: reward {_eth(st.reward)}, min accuracy {st.min_accuracy} bps")
+    say(f"   bounty {bounty.address}: reward {_eth(st.reward)}, min {prepared.spec.metric} {st.min_accuracy} bps")
+    say(f"   deadlines: submissions {_utc(st.submission_deadline)}, reveals {_utc(st.reveal_deadline)}, "
+        f"evaluation {_utc(st.evaluation_deadline)}")
     say(f"   organizer balance after:  {_eth(int(organizer_acct.balance))}")
-    say(f"   test commitment {prepared.test_commitment.hex()}")
+    if rule.is_future:
+        say(f"   test data accepted from {_utc(bounty.creation().test_data_after)} (the window's end)")
+    else:
+        say(f"   test commitment {prepared.test_commitment.hex()}")
 
     # 3. submission ----------------------------------------------------------------
     say("\n[3/6] Submission (participants)")
@@ -213,15 +294,24 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
     # 5. evaluation ------------------------------------------------------------------
     say("\n[5/6] Evaluation (organizer)")
     _advance_to(st.reveal_deadline, say)
+    if rule.is_future:
+        _advance_to(bounty.creation().test_data_after, say)  # the window closes: its rows now exist
     # Test data only after the reveal deadline and the randomness draw (no selective reveal).
-    organizer.reveal_test(bounty)
-    say(f"   randomness {bounty.contract.randomness().hex()} drawn on-chain")
-    say(f"   organizer revealed the test set {bounty.revealed_test_data()[0]} (commitment checked on-chain)")
+    organizer.reveal_test(bounty)  # future mode: post_test_data
+    record = open_record(bounty, store)
+    seeds = record.evaluation_seeds()
+    say(f"   randomness {record.randomness().hex()} drawn on-chain after the reveal deadline")
+    say(f"   evaluation seeds ({prepared.spec.protocol.seed_rule}): {seeds}")
+    verb = "posted the window's rows" if rule.is_future else "revealed the test set"
+    say(f"   organizer {verb}: {bounty.revealed_test_data()[0]}"
+        + ("" if rule.is_future else " (commitment checked on-chain)"))
     options = {"ray_address": cfg.ray_address} if cfg.backend == "ray" else {}
     result = organizer.evaluate(bounty, workers=cfg.workers, backend=cfg.backend, progress=cfg.progress, **options)
     posted = organizer.post_scores(bounty, result)
     say(f"   posted {len(result.leaderboard)} scores with report {posted.report_cid}")
     for line in result.leaderboard.to_string(index=False).splitlines():
+        say(f"   {line}")
+    for line in result.how_to_read().splitlines():
         say(f"   {line}")
 
     # 6. final ----------------------------------------------------------------------
@@ -264,5 +354,10 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
         "reward_paid_eth": paid / 1e18,
         "submissions": int(st.submission_count),
         "verify": "ok" if report.ok else "mismatch",
+        "test_mode": rule.mode,
+        "test_window": list(rule.window) if rule.is_future else None,
+        "submission_deadline": int(st.submission_deadline),
+        "seeds": list(result.seeds),
+        "metric": result.metric,
         "seconds": round(time.perf_counter() - started, 1),
     }

@@ -7,15 +7,20 @@ organizer's evaluation, a participant's download, dataset and search, and
     record = open_record(bounty, store)     # creation event + spec, checked against the chain
     record.prices()                          # {symbol: price table}, each fetched and verified by CID
     record.test_data()                       # TestData(cid, salt) once posted, checked against the commitment
+    record.randomness()                      # the contract's randomness once drawn (None before)
+    record.evaluation_seeds()                # the spec's k seeds derived from it (StageError before the draw)
     record.dataset(with_test=True)           # the Dataset the spec defines
     record.submissions()                     # revealed submissions, ready for evaluation
 
 Every mismatch between the store and what the chain committed to raises
 :class:`~bounty_client.errors.VerificationError`, naming the CID and the field.
 
-The hidden test set is a small JSON manifest on IPFS (:data:`TEST_SET_KIND`, written
-by :func:`test_set_manifest`); its CID is what the organizer commits to at creation
-and reveals after the reveal deadline.
+The test set is a small JSON manifest on IPFS (:data:`TEST_SET_KIND`, written by
+:func:`test_set_manifest`).  Sealed mode: its CID is what the organizer commits to at
+creation and reveals after the reveal deadline.  Future-window mode (``spec.test.mode ==
+"future"``): nothing is committed; after the window closed the organizer posts the CID of the
+window's rows (``post_test_data``), which must lie in the window (plus ``seq_len`` context rows)
+and can be compared with the public source (``bounty_client.data.compare_with_source``).
 """
 
 from __future__ import annotations
@@ -99,13 +104,29 @@ def load_test_set(test_cid: str, store: Any) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ the checks
 def check_spec(spec: "BountySpec", creation: BountyCreation) -> None:
-    """The spec must say what the chain says: data CIDs (in order), ``seq_len``, ``future_period``
-    and ``min_accuracy`` (bps).  Raises :class:`VerificationError` naming every field that differs."""
+    """The spec must say what the chain says: data CIDs (in order), ``seq_len``, ``future_period``,
+    ``min_accuracy`` (bps) and the test mode (future window: its end is the chain's
+    ``test_data_after`` and its start is not before the submission deadline; sealed: no
+    ``test_data_after``).  Raises :class:`VerificationError` naming every field that differs."""
     ours = {"data_cids": [f.cid for f in spec.data_files], "seq_len": spec.seq_len,
             "future_period": spec.future_period, "min_accuracy": spec.min_accuracy_bps}
     theirs = {"data_cids": list(creation.data_cids), "seq_len": creation.seq_len,
               "future_period": creation.future_period, "min_accuracy": creation.min_accuracy}
     wrong = [f"{k} (spec {ours[k]}, chain {theirs[k]})" for k in ours if ours[k] != theirs[k]]
+    rule = spec.test
+    sealed_on_chain = int(creation.test_data_after) == 0
+    if rule.is_future:
+        assert rule.window is not None
+        start, end = rule.window
+        if sealed_on_chain:
+            wrong.append("test mode (spec 'future', chain sealed: a test commitment and no test_data_after)")
+        elif end != int(creation.test_data_after):
+            wrong.append(f"test window end (spec {end}, chain test_data_after {creation.test_data_after})")
+        if start < int(creation.submission_deadline):
+            wrong.append(f"test window start (spec {start}, before the chain's submission deadline "
+                         f"{creation.submission_deadline}: its prices would be public while submissions are open)")
+    elif not sealed_on_chain:
+        wrong.append(f"test mode (spec 'sealed', chain future window with test_data_after {creation.test_data_after})")
     if wrong:
         raise VerificationError(f"spec {creation.spec_cid} disagrees with bounty {creation.bounty}'s on-chain "
                                 f"parameters: {'; '.join(wrong)}")
@@ -152,6 +173,8 @@ class BountyRecord:
         if posted is None:
             return None
         cid, salt = posted
+        if self.spec.test.is_future:  # nothing was committed: the rows are checked against the window
+            return TestData(cid, salt)
         if "0x" + test_commitment(cid, salt).hex() != self.creation.test_commitment:
             raise VerificationError(f"test set {cid}: does not match the commitment made at creation")
         return TestData(cid, salt)
@@ -166,8 +189,40 @@ class BountyRecord:
         return data
 
     def test_prices(self) -> dict[str, Any]:
-        """The hidden test part ``{symbol: DataFrame}`` (requires the posted test set)."""
-        return load_test_set(self.require_test_data("load the test set").cid, self.store)
+        """The test part ``{symbol: DataFrame}`` (requires the posted test set).
+
+        Future mode: every row must lie in the spec's window plus ``seq_len`` context rows, on
+        its grid (:func:`bounty_client.data.check_window_rows`; ``DataError`` otherwise)."""
+        rows = load_test_set(self.require_test_data("load the test set").cid, self.store)
+        rule = self.spec.test
+        if rule.is_future:
+            from .data import check_window_rows
+
+            check_window_rows(rows, rule.window, self.spec.seq_len, rule.interval)
+        return rows
+
+    def randomness(self) -> "bytes | None":
+        """The evaluation randomness the contract recorded (``draw_randomness``, callable from the
+        reveal deadline on); ``None`` before it is drawn."""
+        contract = self.bounty.contract
+        if not contract.randomness_drawn():
+            return None
+        return bytes(contract.randomness())
+
+    def evaluation_seeds(self) -> list[int]:
+        """The ``spec.protocol.seeds`` evaluation seeds, derived from :meth:`randomness` by the
+        spec's ``protocol.seed_rule`` (:func:`bounty_client.seeds.evaluation_seeds`).
+
+        Raises :class:`~bounty_client.errors.StageError` before the randomness is drawn."""
+        from .errors import StageError
+        from .seeds import evaluation_seeds
+
+        value = self.randomness()
+        if value is None:
+            raise StageError(f"no evaluation seeds yet: the randomness of {self.address} is not drawn "
+                             f"(draw_randomness opens at the reveal deadline)")
+        protocol = self.spec.protocol
+        return evaluation_seeds(value, protocol.seeds, protocol.seed_rule)
 
     def dataset(self, *, with_test: bool = False) -> Any:
         """The ``Dataset`` the spec defines: public data only, or with the posted test part."""
@@ -211,19 +266,23 @@ def evaluate_record(record: BountyRecord, *, dataset: Any = None, workers: int =
     """Re-train every revealed submission under the spec's protocol and score it on the posted test
     set (what the organizer posts and what :func:`~bounty_client.verification.verify` recomputes).
 
-    ``dataset`` is ``record.dataset(with_test=True)`` when not given.  Returns an
-    ``EvaluationResult``.  Raises ``StageError`` before the test set is posted."""
+    ``dataset`` is ``record.dataset(with_test=True)`` when not given.  Every submission is
+    trained once per evaluation seed (:meth:`BountyRecord.evaluation_seeds`, from the on-chain
+    randomness) and scored by the spec's metric.  Returns an ``EvaluationResult``.  Raises
+    ``StageError`` before the test set is posted or the randomness drawn."""
     from .evaluation import evaluate
 
     test = record.require_test_data("evaluate")
+    seeds = record.evaluation_seeds()
     if dataset is None:
         dataset = record.dataset(with_test=True)
     if backend == "ray":
         from .evaluation.ray_backend import connect
 
         connect(ray_address)
-    result = evaluate(record.submissions(), dataset, record.spec.protocol, spec=record.spec, workers=workers,
-                      backend=backend, progress=progress, test_cid=test.cid, data_cids=record.spec.data_cids)
+    result = evaluate(record.submissions(), dataset, record.spec.protocol, seeds=seeds, spec=record.spec,
+                      workers=workers, backend=backend, progress=progress, test_cid=test.cid,
+                      data_cids=record.spec.data_cids)
     # The report names its bounty and spec, so a report cannot be posted on another bounty.
     result.data.update(bounty=record.address, spec_cid=record.creation.spec_cid)
     return result

@@ -11,6 +11,11 @@ Both wrap an Ape account and a content store::
     prepared = org.prepare(synthetic_prices(), name="LTC direction", target="LTC")
     bounty = org.create(prepared, BountyTerms(reward="10 ether"))
 
+    # or, future-window mode (the test part is a window of prices after the reveal deadline):
+    #   terms = BountyTerms(reward="10 ether", evaluation_period=...)
+    #   prepared = org.prepare_future(LocalMarket(), terms, symbols=["BTC", "LTC"], name=..., target="LTC")
+    #   ... after the window closes: org.post_test_data(bounty)
+
     alice = Participant(accounts.test_accounts[1], store)
     board = alice.search(bounty, [{"lstm_layers": 1, ...}, ...])   # validation scores
     alice.commit(bounty, board.best)                                  # sealed
@@ -71,11 +76,17 @@ def _copy(cid: str, src: Any, dst: Any) -> None:
 # ======================================================================= organizer
 @dataclass
 class PreparedBounty:
-    """Everything stored before creation: the spec, its CID and the sealed test set."""
+    """Everything stored before creation: the spec, its CID and the test part's secret.
+
+    Sealed mode: ``test_cid`` (in the private store), its ``test_salt`` and ``test_commitment``.
+    Future-window mode (``spec.test.mode == "future"``): no test part exists yet, so
+    ``test_cid`` is ``""`` and the commitment empty; ``start`` is the time (unix seconds) the
+    deadlines and the window were computed from, which :meth:`Organizer.create` reuses.
+    ``summary`` describes the public part only (never a statistic of the hidden one)."""
 
     spec: Any
     spec_cid: str
-    test_cid: str
+    test_cid: str = field(repr=False)
     test_salt: bytes = field(repr=False)
     test_commitment: bytes = field(repr=False)
     test_files: list[Any] = field(default_factory=list, repr=False)
@@ -86,10 +97,21 @@ class PreparedBounty:
     #: joined rows and rows dropped while building the dataset (see ``Dataset.metadata``)
     rows: int = 0
     dropped_rows: int = 0
+    start: "int | None" = None
 
     @property
     def data_cids(self) -> list[str]:
         return [f.cid for f in self.spec.data_files]
+
+    @property
+    def test_mode(self) -> str:
+        return self.spec.test.mode
+
+
+def _public_summary(dataset: Any) -> str:
+    """The dataset summary without the test row (its size and up-fraction are the hidden part's)."""
+    summary = dataset.summary()
+    return summary.drop(index="test", errors="ignore").to_string()
 
 
 @dataclass
@@ -125,7 +147,7 @@ def evaluate(bounty: Bounty, store: Any, *, workers: int = 1, backend: str = "au
 class Organizer:
     """Opens, evaluates and settles bounties.
 
-    ``store`` is where the public files go (spec, training data, report);
+    ``store`` is where the public files go (spec, training data, report, posted window rows);
     ``private_store`` holds the hidden test set until it is revealed (default: an
     owner-only LocalStore beside the vault, ``<home>/private-ipfs``, 0700/0600, so
     the hidden part is never sent to ``store`` - a kubo node would announce it -
@@ -133,7 +155,7 @@ class Organizer:
     """
 
     def __init__(self, account: Any, store: Any, *, private_store: Any = None, factory: Any = None,
-                 vault: "Vault | None" = None):
+                 vault: "Vault | None" = None, market_file: "str | Path | None" = None):
         self.account = account
         self.store = store
         self.factory = factory
@@ -143,6 +165,8 @@ class Organizer:
 
             private_store = LocalStore(self.vault.root.parent / "private-ipfs", private=True)
         self.private_store = private_store
+        #: the local market file future-window posts read by default (``<home>/market.json``)
+        self.market_file = Path(market_file) if market_file is not None else self.vault.root.parent / "market.json"
 
     def __repr__(self) -> str:
         return f"Organizer({self.account.address}, store={self.store!r})"
@@ -204,10 +228,87 @@ class Organizer:
         return PreparedBounty(
             spec=spec, spec_cid=spec_cid, test_cid=test_cid, test_salt=salt,
             test_commitment=test_commitment(test_cid, salt), test_files=test_files,
-            summary=dataset.summary() if hasattr(dataset, "summary") else repr(dataset),
+            summary=_public_summary(dataset),
             reused_test_set=reused, rows=int(getattr(dataset, "n_rows", 0)),
             dropped_rows=int(getattr(dataset, "dropped_rows", 0) or 0),
         )
+
+    def prepare_future(
+        self,
+        market: Any,
+        terms: BountyTerms,
+        *,
+        symbols: "Iterable[str]",
+        name: str,
+        target: str,
+        history_rows: int = 1500,
+        window_rows: int = 150,
+        start: "int | None" = None,
+        source: Any = None,
+        seq_len: int = 10,
+        future_period: int = 3,
+        description: str = "",
+        protocol: Any = None,
+        split: Any = None,
+        bounds: Any = None,
+        min_accuracy_bps: int = 5000,
+    ) -> PreparedBounty:
+        """Future-window mode: publish ``history_rows`` rows per coin of ``market`` up to the chain's
+        time, and a spec whose test part is the window of ``window_rows`` rows (``market.interval``
+        seconds apart) that opens at the first grid time at or after the REVEAL deadline.
+
+        Prices inside the window become public as it runs; a window that opened while reveals were
+        still possible would let a participant with several commits score them on the first labels
+        and reveal only the best, so it opens only once the reveals are over.  ``terms`` fixes the
+        deadlines (from ``start``, default the next block's timestamp; :meth:`create` reuses it);
+        the evaluation deadline must come after the window's end (``ArgumentError`` naming
+        ``evaluation_period`` otherwise).  ``market``: a :class:`bounty_client.data.Market`
+        (``LocalMarket`` offline, ``CoinpaprikaMarket``); ``source`` the spec's
+        :class:`~bounty_client.spec.TestSource` (default: derived from ``market``).
+
+        Raises ``ArgumentError``/``DataError``/``SpecError`` before anything is stored."""
+        from ape import chain
+
+        from .data import LocalMarket, window_grid
+        from .hyperparams import CHAIN_LIMITS
+        from .spec import BountySpec, DataFile, SplitRule, TestRule, TestSource, TrainingProtocol
+
+        symbols = list(symbols)
+        for label, value, low in (("history_rows", history_rows, 2), ("window_rows", window_rows, future_period + 1)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ArgumentError(f"{label}: must be an integer >= {low}, got {value!r}")
+        interval = int(market.interval)
+        if source is None:
+            if isinstance(market, LocalMarket):
+                source = TestSource("local")
+            else:
+                source = TestSource("coinpaprika", base_url=getattr(getattr(market, "client", None), "base_url", None))
+        t0 = int(start if start is not None else chain.pending_timestamp)
+        _, reveal_deadline, evaluation_deadline = terms.deadlines(t0)
+        window = window_grid(reveal_deadline, (window_rows - 1) * interval, interval)
+        if evaluation_deadline <= window[1]:
+            raise ArgumentError(
+                f"evaluation_period: the evaluation deadline {evaluation_deadline} must come after the test "
+                f"window's end {window[1]} (window of {window_rows} rows from the reveal deadline); make it at "
+                f"least {window[1] - reveal_deadline + 1} s plus the time to evaluate")
+        now = int(chain.blocks.head.timestamp)  # rows up to the latest block's time exist
+        last = now - now % interval
+        public = market.history(symbols, last - (history_rows - 1) * interval, last, now=now)
+        rule = TestRule("future", window=window, source=source, interval=interval)
+        probe = BountySpec(
+            name=name, description=description, target=target, seq_len=seq_len, future_period=future_period,
+            data_files=tuple(DataFile(label=f"{s}-USD", cid="QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH")
+                             for s in public),
+            split=split or SplitRule(), protocol=protocol or TrainingProtocol(), bounds=bounds or CHAIN_LIMITS,
+            min_accuracy_bps=min_accuracy_bps, test=rule,
+        )
+        dataset = probe.build_dataset(public)  # raises before anything is stored
+        data_files = tuple(DataFile(label=f"{s}-USD", cid=self.store.add(_csv_bytes(public[s], f"{s}-USD")))
+                           for s in public)
+        spec = BountySpec.from_dict({**probe.to_dict(), "data_files": [f.to_dict() for f in data_files]})
+        spec_cid = self.store.add(spec.to_bytes())
+        return PreparedBounty(spec=spec, spec_cid=spec_cid, test_cid="", test_salt=b"", test_commitment=bytes(32),
+                              summary=_public_summary(dataset), start=t0)
 
     # -------------------------------------------------------- initialization
     def create(self, prepared: PreparedBounty, terms: "BountyTerms | None" = None, *, start: "int | None" = None,
@@ -228,8 +329,11 @@ class Organizer:
         if terms is not None and terms_kwargs:
             raise ArgumentError(f"create: give terms or their fields, not both ({sorted(terms_kwargs)})")
         terms = self.check_create_args(terms, **terms_kwargs)
+        if start is None:
+            start = prepared.start  # future mode: the window was computed from it
         t0 = int(start if start is not None else chain.pending_timestamp)
-        self.vault.save_test_set(chain.chain_id, prepared.test_commitment, prepared.test_cid, prepared.test_salt)
+        if prepared.test_mode == "sealed":
+            self.vault.save_test_set(chain.chain_id, prepared.test_commitment, prepared.test_cid, prepared.test_salt)
         receipt = create_bounty(self.factory, sender=self.account, value=terms.value,
                                 **terms.factory_arguments(prepared, t0))
         created = [log for log in receipt.events if getattr(log, "event_name", "") == "BountyCreated"]
@@ -248,16 +352,18 @@ class Organizer:
                                     f"exceed the organizer's balance {balance / 1e18:g} ETH")
         return terms
 
-    def open(self, prices: Mapping[str, Any], terms: BountyTerms, *, factory: "str | None" = None,
+    def open(self, prices: "Mapping[str, Any] | Any", terms: BountyTerms, *, factory: "str | None" = None,
              deploy_factory: bool = False, **prepare_kwargs: Any) -> "OpenedBounty":
         """The whole opening in order: check the terms, find the factory (``factory`` address, or
-        :func:`~bounty_client.chain.find_factory`'s), :meth:`prepare` (store data, test set and
-        spec), :meth:`create`.
+        :func:`~bounty_client.chain.find_factory`'s), prepare (store data, test set and spec),
+        :meth:`create`.
 
+        ``prices``: ``{symbol: price table}`` (sealed mode, :meth:`prepare`) or a market source
+        (future-window mode, :meth:`prepare_future`, which then needs ``symbols=``).
         ``deploy_factory``: deploy a new factory (and record it in Ape's deployments for this chain,
         :func:`bounty_client.cli_support.record_factory`) instead of looking one up.  Raises
         ``ChainError`` when no factory is found and none may be deployed, before anything is stored.
-        ``prepare_kwargs`` are :meth:`prepare`'s (see :func:`bounty_client.terms.spec_options`)."""
+        ``prepare_kwargs`` are that method's (see :func:`bounty_client.terms.spec_options`)."""
         terms = self.check_create_args(terms)  # before anything is stored
         if deploy_factory and factory is not None:
             raise ArgumentError("factory: give --factory ADDRESS or --deploy-factory, not both")
@@ -266,7 +372,10 @@ class Organizer:
             if found is None:
                 raise ChainError(NO_FACTORY)
             self.factory = found
-        prepared = self.prepare(prices, **prepare_kwargs)
+        if isinstance(prices, Mapping):
+            prepared = self.prepare(prices, **prepare_kwargs)
+        else:
+            prepared = self.prepare_future(prices, terms, **prepare_kwargs)
         deployed = False
         if deploy_factory:
             from .cli_support import record_factory
@@ -290,10 +399,13 @@ class Organizer:
     # -------------------------------------------------------- reveal
     def reveal_test(self, bounty: Bounty) -> Any:
         """Reveal the hidden test set (and publish it to the public store); draws the evaluation
-        randomness first if nobody has (the contract accepts test data only after it)."""
+        randomness first if nobody has (the contract accepts test data only after it).  A
+        future-window bounty has nothing sealed: this is then :meth:`post_test_data`."""
         from ape import chain
 
         self._only_organizer(bounty, "reveal the test set")
+        if int(bounty.creation().test_data_after):
+            return self.post_test_data(bounty)
         if bounty.contract.test_revealed():
             raise ChainError(f"the test set of {bounty.address} is already revealed")
         bounty.require_stage("reveal the test set", Stage.EVALUATION)
@@ -307,6 +419,46 @@ class Organizer:
             _copy(f.cid, self.private_store, self.store)
         _copy(secret.test_cid, self.private_store, self.store)
         return bounty.contract.reveal_test_data(secret.test_cid, bytes.fromhex(secret.salt[2:]), sender=self.account)
+
+    def post_test_data(self, bounty: Bounty, market: Any = None) -> Any:
+        """Future-window mode, after the window closed (chain time): fetch the window's rows plus
+        ``seq_len`` context rows from ``market`` (default: the spec's source,
+        :func:`bounty_client.data.market_for`, the local market file ``market_file``), check
+        them (in the window, on its grid, a test part can be built), store the CSVs and the
+        manifest in the public store, draw the randomness if nobody has, and post the CID.
+
+        Raises ``ChainError`` (not the organizer, sealed bounty, already posted), ``StageError``
+        (outside the evaluation stage, or before the window's end: the rows do not exist yet)
+        or ``DataError`` before anything is stored or sent.  Returns the receipt."""
+        from ape import chain
+
+        from .data import fetch_window, market_for
+        from .errors import StageError
+        from .spec import DataFile
+
+        self._only_organizer(bounty, "post the test data")
+        record = open_record(bounty, self.store)
+        rule = record.spec.test
+        if not rule.is_future:
+            raise ChainError(f"{bounty.address} is a sealed bounty: reveal its test set with reveal_test")
+        if bounty.contract.test_revealed():
+            raise ChainError(f"the test data of {bounty.address} is already posted")
+        bounty.require_stage("post the test data", Stage.EVALUATION)
+        now = int(chain.pending_timestamp)  # the time the post transaction's block will have (at least)
+        after = int(record.creation.test_data_after)
+        if now < after:
+            raise StageError(f"cannot post the test data: the test window closes at {after} (chain time {now}, "
+                             f"{after - now} s to go); its last rows do not exist yet")
+        if market is None:
+            market = market_for(rule, market_file=self.market_file)
+        rows = fetch_window(market, record.spec.coins, rule.window, record.spec.seq_len, now=now)
+        record.spec.build_dataset(record.prices(), rows)  # a test part must come out of it (DataError)
+        files = [DataFile(label=f"{s}-USD", cid=self.store.add(_csv_bytes(rows[s], f"{s}-USD (test window)")))
+                 for s in record.spec.coins]
+        test_cid = self.store.add(test_set_manifest(files))
+        if not bounty.contract.randomness_drawn():
+            bounty.contract.draw_randomness(sender=self.account)
+        return bounty.contract.post_test_data(test_cid, sender=self.account)
 
     # -------------------------------------------------------- evaluation
     def evaluate(self, bounty: Bounty, *, workers: int = 1, backend: str = "auto", progress: bool = True,
@@ -580,7 +732,7 @@ def search(bounty: Bounty, store: Any, candidates: Iterable["Hyperparameters | M
     results = []
     rows = []
     for i, hp in enumerate(hps):
-        res = train_and_score(hp, arrays, protocol)
+        res = train_and_score(hp, arrays, protocol, metric=spec.metric)
         results.append((hp, res))
         rows.append({"trial": i, **hp.to_dict(), "val_bps": res.score_bps, "train_s": round(res.train_seconds, 2)})
         if progress:

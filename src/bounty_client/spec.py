@@ -250,6 +250,9 @@ class TrainingProtocol:
       themselves are derived from on-chain randomness drawn after the reveal deadline
       (never from this spec); ``seed`` is the seed of a single local run (participants'
       trials, callers that pass no seed).
+    * ``seed_rule``: how the ``seeds`` evaluation seeds follow from that randomness
+      (:data:`bounty_client.seeds.SEED_RULES`; ``"keccak256-v1"``: ``seed_i =
+      uint32(keccak256(abi_encode(randomness, i)))``, :func:`bounty_client.seeds.evaluation_seeds`).
     * ``backend``: the Keras backend scores are computed with (only ``"tensorflow"`` today);
       training refuses to run under another one, so a verifier cannot silently use other
       numerics.
@@ -265,6 +268,7 @@ class TrainingProtocol:
     monitor: str = "val_loss"
     seeds: int = 3
     backend: str = "tensorflow"
+    seed_rule: str = "keccak256-v1"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "epochs", _int("epochs", self.epochs, 1, 10_000))
@@ -280,6 +284,9 @@ class TrainingProtocol:
         _str("monitor", self.monitor, allowed=MONITORS)
         object.__setattr__(self, "seeds", _int("seeds", self.seeds, 1, MAX_SEEDS))
         _str("backend", self.backend, allowed=BACKENDS)
+        from .seeds import SEED_RULES  # no heavy imports there
+
+        _str("seed_rule", self.seed_rule, allowed=SEED_RULES)
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -522,7 +529,9 @@ class BountySpec:
         """The ``bounty_client.data.Dataset`` this spec defines from ``{symbol: price table}``.
 
         A participant passes only the public tables (no test part); the organizer
-        and verifiers also pass the hidden ones.
+        and verifiers also pass the hidden ones: in sealed mode the held-out rows, in
+        future mode the posted window rows (then built with ``test_window`` = the rule's
+        window and the rule's ``interval``, so every test label reads prices inside it).
         """
         from .data import build_dataset
 
@@ -530,6 +539,7 @@ class BountySpec:
         extra = [c for c in public if c not in self.coins]
         if missing or extra:
             raise SpecError("data_files", f"the prices given have coins {sorted(public)}; the spec has {self.coins}")
+        future = self.test.is_future and hidden is not None
         return build_dataset(
             public,
             target=self.target,
@@ -538,6 +548,9 @@ class BountySpec:
             val_fraction=self.split.val_fraction,
             hidden=hidden,
             columns=self.features,
+            # future mode: the posted rows are the window's (+ seq_len context rows), on its grid
+            interval=f"{self.test.interval}s" if future else None,
+            test_window=self.test.window if future else None,
         )
 
     def hyperparameters(self, values: "Mapping[str, Any] | Hyperparameters") -> Hyperparameters:

@@ -132,11 +132,28 @@ class BountyTerms:
         return d1, d2, d2 + self.evaluation_period
 
     def factory_arguments(self, prepared: "PreparedBounty", start: int) -> dict[str, Any]:
-        """``BountyFactory.create``'s arguments by name (see :func:`bounty_client.chain.create_bounty`)."""
+        """``BountyFactory.create``'s arguments by name (see :func:`bounty_client.chain.create_bounty`).
+
+        Sealed mode: the test commitment and ``test_data_after = 0``.  Future-window mode (the
+        spec's ``test.mode == "future"``): an empty commitment and ``test_data_after`` = the
+        window's end (unix seconds); the window must open at or after the reveal deadline and
+        end before the evaluation deadline, else :class:`ArgumentError` naming the period."""
         from .hyperparams import max_parameter_count
 
         d1, d2, d3 = self.deadlines(start)
         spec = prepared.spec
+        test_data_after = 0
+        if spec.test.is_future:
+            window_start, window_end = spec.test.window
+            if window_start < d2:
+                raise ArgumentError(
+                    f"test window: opens at {window_start}, before the reveal deadline {d2} (start {start} + "
+                    f"submission_period + reveal_period): prices published while reveals are open would allow "
+                    f"selective reveals")
+            if window_end >= d3:
+                raise ArgumentError(f"evaluation_period: the evaluation deadline {d3} must come after the test "
+                                    f"window's end {window_end}")
+            test_data_after = window_end
         n_features = len(spec.features) * len(spec.data_files)
         return dict(
             spec_cid=prepared.spec_cid,
@@ -151,7 +168,7 @@ class BountyTerms:
             reveal_deadline=d2,
             evaluation_deadline=d3,
             test_commitment=prepared.test_commitment,
-            test_data_after=0,
+            test_data_after=test_data_after,
             max_submissions=self.max_submissions,
             commit_deposit=self.commit_deposit,
             bond=self.bond,

@@ -61,10 +61,33 @@ def test_factory_arguments__name_every_field_of_the_factory_terms_struct():
                               test_commitment=bytes(range(32)))
     args = BountyTerms(max_submissions=7).factory_arguments(prepared, start=100)
     (create,) = [m for m in contract_type("BountyFactory").mutable_methods if m.name == "create"]
-    (terms,) = create.inputs
-    assert [c.name for c in terms.components] == list(args)
+    (struct,) = create.inputs  # one Terms struct
+    assert [c.name for c in struct.components] == list(args)
     assert (args["submission_deadline"], args["max_submissions"], args["data_cids"]) == (3700, 7, [data_cid])
+    assert args["test_data_after"] == 0  # sealed
     assert args["bond"] == BountyTerms(max_submissions=7).reward  # the bond defaults to the reward
+
+
+def test_factory_arguments__future_window__empty_commitment_and_test_data_after_is_the_window_end():
+    from bounty_client.roles import PreparedBounty
+    from bounty_client.spec import BountySpec, DataFile, TestRule, TestSource
+    from client_helpers import make_cid
+
+    terms = BountyTerms(submission_period=3600, reveal_period=3600, evaluation_period=7200)  # d2 = 7300 from 100
+    def prepared(window):
+        spec = BountySpec(name="t", target="LTC", data_files=(DataFile("LTC-USD", make_cid(b"ltc")),),
+                          test=TestRule("future", window=window, source=TestSource("local"), interval=300))
+        return PreparedBounty(spec=spec, spec_cid="bafkreispec", test_cid="", test_salt=b"", test_commitment=bytes(32))
+
+    args = terms.factory_arguments(prepared((7500, 9000)), start=100)
+    assert args["test_data_after"] == 9000 and args["test_commitment"] == bytes(32)
+    # one grid step before the reveal deadline: the window would run during the reveals
+    with pytest.raises(ArgumentError, match="before the reveal deadline 7300"):
+        terms.factory_arguments(prepared((7200, 9000)), start=100)
+    # ending after the evaluation deadline (14500) leaves no time to post: refused
+    with pytest.raises(ArgumentError, match="evaluation_period"):
+        terms.factory_arguments(prepared((7500, 14700)), start=100)
+    assert terms.factory_arguments(prepared((7500, 14400)), start=100)["test_data_after"] == 14400
 
 
 def test_spec_options__template_file_with_overrides(tmp_path):

@@ -1,6 +1,7 @@
 """The whole lifecycle on Anvil: balances, the winner, verify; real data folders; bad input."""
 
 import json
+import re
 
 import pytest
 from ape import accounts, chain
@@ -8,11 +9,20 @@ from ape import accounts, chain
 from bounty_client.chain import Bounty, Outcome, Stage
 from bounty_client.data import DataError, synthetic_prices, write_prices_dir
 from bounty_client.lifecycle import LifecycleConfig, run_lifecycle
+from bounty_client.seeds import evaluation_seeds
 
 from e2e_support import run_ape
 
 SMALL = dict(participants=2, trials=1, epochs=1, search_epochs=1, rows=400, workers=1, progress=False,
-             min_accuracy=0)
+             min_accuracy=0, seeds=2, window_rows=60)
+KEYS = {"bounty", "winner", "winning_score_bps", "reward_paid_eth", "submissions", "verify", "test_mode",
+        "test_window", "submission_deadline", "seeds", "metric"}
+
+
+def _before(lines: list[str], marker: str) -> str:
+    """The output up to (not including) the first line that contains ``marker``."""
+    index = next(i for i, line in enumerate(lines) if marker in line)
+    return "\n".join(lines[:index])
 
 
 def test_lifecycle__pays_the_winner_and_verifies(home):
@@ -37,8 +47,17 @@ def test_lifecycle__pays_the_winner_and_verifies(home):
     assert 2 * 10**18 - 10**16 < gained < 2 * 10**18
     text = "\n".join(lines)
     for stage in ("[1/6] Preprocessing", "[2/6] Initialization", "[3/6] Submission", "[4/6] Reveal",
-                  "[5/6] Evaluation", "[6/6] Final", "verify: OK"):
+                  "[5/6] Evaluation", "[6/6] Final", "verify: OK", "How to read this"):
         assert stage in text
+    # The future-window story: a window opening at the reveal deadline, seeds from the drawn randomness.
+    creation = bounty.creation()
+    assert set(summary) >= KEYS and summary["test_mode"] == "future" and summary["metric"] == "balanced_accuracy"
+    start, end = summary["test_window"]
+    assert creation.reveal_deadline <= start < end == creation.test_data_after
+    assert summary["submission_deadline"] == creation.submission_deadline
+    assert summary["seeds"] == evaluation_seeds(bytes(bounty.contract.randomness()), 2)
+    test_cid = bounty.revealed_test_data()[0]
+    assert test_cid not in _before(lines, "posted the window's rows")
 
 
 def test_lifecycle__original_sized_csv_folder_reaches_a_winner(home, tmp_path):
@@ -47,8 +66,16 @@ def test_lifecycle__original_sized_csv_folder_reaches_a_winner(home, tmp_path):
     write_prices_dir(synthetic_prices(rows=210, seed=3), folder)
     cfg = LifecycleConfig(**{**SMALL, "min_accuracy": 0}, data_dir=str(folder), target="LTC", seq_len=10,
                           future_period=3)
-    summary = run_lifecycle(cfg, say=lambda _: None)
+    lines: list[str] = []
+    summary = run_lifecycle(cfg, say=lines.append)
     assert summary["winner"] is not None and summary["verify"] == "ok"
+    assert summary["test_mode"] == "sealed" and summary["test_window"] is None and len(summary["seeds"]) == 2
+    assert "REPLAY" in "\n".join(lines)
+    # Sealed: neither the hidden CID nor any statistic of the hidden part is printed before the reveal.
+    hidden_cid = Bounty.at(summary["bounty"]).revealed_test_data()[0]
+    early = _before(lines, "[5/6] Evaluation")
+    assert hidden_cid not in early and not re.search(r"^\s*test\s+\d", early, re.MULTILINE)  # no test-split row
+    assert re.search(r"^\s*train\s+\d", early, re.MULTILINE)  # (the public rows of the summary are there)
 
 
 def test_lifecycle__too_short_data__stops_before_any_transaction(home, tmp_path):
@@ -74,8 +101,8 @@ def test_lifecycle__bad_option__names_it(home, option, value, message):
 def test_ape_run_lifecycle__cli_ends_with_a_json_summary(home):
     out = run_ape(["run", "lifecycle", "--participants", "2", "--trials", "1", "--epochs", "1",
                    "--search-epochs", "1", "--rows", "300", "--workers", "2", "--min-accuracy", "0",
-                   "--no-progress"], home)
+                   "--seeds", "2", "--window-rows", "60", "--no-progress"], home)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     summary = json.loads(out.stdout.strip().splitlines()[-1])
-    assert set(summary) >= {"bounty", "winner", "winning_score_bps", "reward_paid_eth", "submissions", "verify"}
+    assert set(summary) >= KEYS and summary["test_mode"] == "future" and len(summary["seeds"]) == 2
     assert summary["submissions"] == 2 and summary["verify"] == "ok" and summary["reward_paid_eth"] == 10.0
