@@ -34,7 +34,8 @@ from bounty_client.storage import open_store
 from bounty_client.storage.atomic import write_atomic
 from bounty_client.vault import Vault
 from bounty_client.verification import verify as run_verify
-from bounty_client.data import read_prices_dir, synthetic_prices
+from bounty_client.data import read_prices_dir
+from bounty_client.lifecycle import secret_synthetic_prices
 
 HP_HELP = cs.hyperparameter_help()
 store_option = click.option("--store", default="local:", show_default=True,
@@ -142,11 +143,16 @@ def create(account, data_dir, synthetic_rows, spec_file, name, target, seq_len, 
                                      reveal_period=reveal_period, evaluation_period=evaluation_period,
                                      max_submissions=max_submissions, commit_deposit=deposit,
                                      prize_shares=prize_shares)
-    prices = read_prices_dir(data_dir) if data_dir else synthetic_prices(rows=synthetic_rows)
-    options = terms.spec_options(spec_file, prices, name=name, target=target, seq_len=seq_len,
-                                 future_period=future_period, epochs=epochs, min_accuracy_bps=min_accuracy)
     vault = Vault(home)
     organizer = roles.Organizer(account, open_store(store), vault=vault)
+    if data_dir:
+        prices = read_prices_dir(data_dir)
+        click.echo("NOTE: --data is a REPLAY of historical prices: anyone with the same history can see the "
+                   "test part. Use fresh or private data for a real bounty.", err=True)
+    else:  # from a secret seed kept in the private store, never a published value
+        prices = secret_synthetic_prices(synthetic_rows, organizer.private_store)
+    options = terms.spec_options(spec_file, prices, name=name, target=target, seq_len=seq_len,
+                                 future_period=future_period, epochs=epochs, min_accuracy_bps=min_accuracy)
     opened = organizer.open(prices, bounty_terms, factory=factory, deploy_factory=deploy_factory, **options)
     p = opened.prepared
     if p.reused_test_set:
@@ -156,7 +162,9 @@ def create(account, data_dir, synthetic_rows, spec_file, name, target, seq_len, 
     click.echo(p.summary.to_string() if hasattr(p.summary, "to_string") else str(p.summary))
     if opened.deployed:
         click.echo(f"deployed factory {opened.factory.address} (recorded for this network)")
-    click.echo(f"spec {p.spec_cid}; hidden test set {p.test_cid} (secret saved in {vault!r})")
+    # Nothing about the hidden part (its CID, size or class balance) is printed before reveal-test.
+    click.echo(f"spec {p.spec_cid}; the hidden test set stays in the private store until reveal-test "
+               f"(secret saved in {vault!r})")
     click.echo(repr(opened.bounty.status()))
     click.echo(json.dumps({"bounty": opened.bounty.address, "factory": str(opened.factory.address),
                            "spec_cid": p.spec_cid}))

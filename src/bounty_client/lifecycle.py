@@ -122,6 +122,21 @@ def demo_candidates(rng: random.Random, n: int) -> list[dict[str, Any]]:
     return out
 
 
+def secret_synthetic_prices(rows: int, private_store: Any = None) -> dict[str, Any]:
+    """Synthetic ``{symbol: price table}`` (``rows`` per coin) from a fresh 63-bit secret seed
+    (``secrets``, i.e. ``os.urandom``), never a published value: whoever knew the seed could
+    regenerate the hidden rows.  The seed goes to ``private_store`` (when given), never to output."""
+    import json
+    import secrets
+
+    from . import data
+
+    secret_seed = secrets.randbits(63)
+    if private_store is not None:
+        private_store.add(json.dumps({"kind": "ml-bounty/synthetic-data-secret", "seed": secret_seed}).encode())
+    return data.synthetic_prices(rows=rows, seed=secret_seed)
+
+
 def load_lifecycle_prices(cfg: LifecycleConfig, private_store: Any = None) -> tuple[dict[str, Any], str]:
     """The organizer's raw prices (sealed mode) and a description of where they came from.
 
@@ -146,10 +161,7 @@ def load_lifecycle_prices(cfg: LifecycleConfig, private_store: Any = None) -> tu
         prices = {s: client.historical(cid, start, end, interval="5m") for s, cid in data.COIN_IDS.items()}
         return prices, (f"coinpaprika API, {', '.join(prices)} from {start} -- a REPLAY of historical prices: "
                         "anyone can download the same test part")
-    secret_seed = secrets.randbits(63)
-    if private_store is not None:
-        private_store.add(json.dumps({"kind": "ml-bounty/synthetic-data-secret", "seed": secret_seed}).encode())
-    prices = data.synthetic_prices(rows=cfg.rows, seed=secret_seed)
+    prices = secret_synthetic_prices(cfg.rows, private_store)
     return prices, (f"synthetic generator ({cfg.rows} rows x {len(prices)} coins, 5-minute steps) from a secret "
                     "seed kept in the private store (not in the spec)")
 
