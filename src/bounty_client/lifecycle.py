@@ -32,7 +32,6 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable
 
 from .chain import find_or_deploy_factory
@@ -143,9 +142,6 @@ def load_lifecycle_prices(cfg: LifecycleConfig, private_store: Any = None) -> tu
     Synthetic prices come from a secret seed (``secrets``, i.e. ``os.urandom``), never from a
     published value (the spec, ``--seed``): the hidden rows it generates would otherwise be
     reproducible by anyone.  The seed is kept in ``private_store`` (when given), never printed."""
-    import json
-    import secrets
-
     from . import data
 
     if cfg.data_dir:
@@ -192,8 +188,6 @@ def _advance_to(timestamp: int, say: Callable[[str], None]) -> None:
 
 def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the lifecycle on the connected network; returns the summary dict."""
-    import dataclasses
-
     from ape import accounts, chain, networks
 
     from .roles import Organizer, Participant

@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from .chain import NO_FACTORY, Bounty, Stage, create_bounty, find_factory
 from .chain import deploy_factory as _deploy_factory
@@ -106,6 +106,19 @@ class PreparedBounty:
     @property
     def test_mode(self) -> str:
         return self.spec.test.mode
+
+
+def _probe_spec(symbols: Iterable[str], *, split: Any = None, protocol: Any = None, bounds: Any = None,
+                **fields: Any) -> Any:
+    """The spec to validate and build the dataset with before anything is stored: its data CIDs
+    are placeholders until the files are added (see ``terms._PLACEHOLDER_CID``)."""
+    from .hyperparams import CHAIN_LIMITS
+    from .spec import BountySpec, DataFile, SplitRule, TrainingProtocol
+    from .terms import _PLACEHOLDER_CID
+
+    return BountySpec(data_files=tuple(DataFile(label=f"{s}-USD", cid=_PLACEHOLDER_CID) for s in symbols),
+                      split=split or SplitRule(), protocol=protocol or TrainingProtocol(),
+                      bounds=bounds or CHAIN_LIMITS, **fields)
 
 
 def _public_summary(dataset: Any) -> str:
@@ -192,17 +205,12 @@ class Organizer:
         too short or malformed fails here, before anything is written.
         """
         from .data import split_hidden
-        from .spec import BountySpec, DataFile, SplitRule, TrainingProtocol
-        from .hyperparams import CHAIN_LIMITS
+        from .spec import BountySpec, DataFile, SplitRule
 
         split = split or SplitRule()
-        probe = BountySpec(
-            name=name, description=description, target=target, seq_len=seq_len, future_period=future_period,
-            data_files=tuple(DataFile(label=f"{s}-USD", cid="QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH")
-                             for s in prices),
-            split=split, protocol=protocol or TrainingProtocol(), bounds=bounds or CHAIN_LIMITS,
-            min_accuracy_bps=min_accuracy_bps,
-        )
+        probe = _probe_spec(prices, name=name, description=description, target=target, seq_len=seq_len,
+                            future_period=future_period, split=split, protocol=protocol, bounds=bounds,
+                            min_accuracy_bps=min_accuracy_bps)
         public, hidden = split_hidden(prices, split.test_fraction)
         dataset = probe.build_dataset(public, hidden)  # raises before anything is stored
         windows = {name: int(len(dataset.split(name)[1])) for name in ("train", "val", "test")}
@@ -270,8 +278,7 @@ class Organizer:
         from ape import chain
 
         from .data import LocalMarket, window_grid
-        from .hyperparams import CHAIN_LIMITS
-        from .spec import BountySpec, DataFile, SplitRule, TestRule, TestSource, TrainingProtocol
+        from .spec import BountySpec, DataFile, TestRule, TestSource
 
         symbols = list(symbols)
         for label, value, low in (("history_rows", history_rows, 2), ("window_rows", window_rows, future_period + 1)):
@@ -295,13 +302,9 @@ class Organizer:
         last = now - now % interval
         public = market.history(symbols, last - (history_rows - 1) * interval, last, now=now)
         rule = TestRule("future", window=window, source=source, interval=interval)
-        probe = BountySpec(
-            name=name, description=description, target=target, seq_len=seq_len, future_period=future_period,
-            data_files=tuple(DataFile(label=f"{s}-USD", cid="QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH")
-                             for s in public),
-            split=split or SplitRule(), protocol=protocol or TrainingProtocol(), bounds=bounds or CHAIN_LIMITS,
-            min_accuracy_bps=min_accuracy_bps, test=rule,
-        )
+        probe = _probe_spec(public, name=name, description=description, target=target, seq_len=seq_len,
+                            future_period=future_period, split=split, protocol=protocol, bounds=bounds,
+                            min_accuracy_bps=min_accuracy_bps, test=rule)
         dataset = probe.build_dataset(public)  # raises before anything is stored
         data_files = tuple(DataFile(label=f"{s}-USD", cid=self.store.add(_csv_bytes(public[s], f"{s}-USD")))
                            for s in public)

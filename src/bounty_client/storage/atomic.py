@@ -68,6 +68,42 @@ def _publish(tmp: str, target: str, exclusive: bool) -> bool:
 
 
 @contextmanager
+def _temporary(path: Path, mode: int, fsync: bool, exclusive: bool) -> Iterator[int]:
+    """The one temporary-file lifecycle behind both writers: ``mkstemp`` (exclusive, random name)
+    in ``path``'s directory (created if missing), ``mode`` bits; yields a one-item list holding the
+    descriptor; on a clean exit fsyncs and closes it, publishes the file under ``path``
+    (:func:`_publish`) and fsyncs the directory; on any error removes the temporary file and leaves
+    ``path`` untouched."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    except FileNotFoundError:  # first file in this directory
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    holder = [fd]
+    try:
+        os.fchmod(fd, mode & ~_UMASK)
+        yield holder  # type: ignore[misc]
+        if holder[0] >= 0:
+            if fsync:
+                os.fsync(holder[0])
+            os.close(holder[0])
+            holder[0] = -1
+        if not _publish(tmp, str(path), exclusive):
+            raise FileExistsError(f"{path} already exists; refusing to overwrite it")
+        tmp = ""
+        if fsync:
+            fsync_dir(path.parent)
+    finally:
+        if holder[0] >= 0:
+            os.close(holder[0])
+        if tmp:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+@contextmanager
 def atomic_write(target: PathLike, *, mode: int = PUBLIC_FILE_MODE, fsync: bool = True,
                  exclusive: bool = False) -> Iterator[BinaryIO]:
     """Yield a binary file (open for writing and reading) whose content appears under
@@ -79,30 +115,13 @@ def atomic_write(target: PathLike, *, mode: int = PUBLIC_FILE_MODE, fsync: bool 
     :class:`FileExistsError` is raised instead (write-once records). The parent directory is
     created if missing. On any error the temporary file is removed and ``target`` is untouched.
     """
-    path = Path(target)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        os.fchmod(fd, mode & ~_UMASK)
-        with os.fdopen(fd, "w+b") as out:  # readable too: a caller may verify before the rename
-            fd = -1
+    with _temporary(Path(target), mode, fsync, exclusive) as holder:
+        out = os.fdopen(holder[0], "w+b", closefd=False)  # readable too: a caller may verify before the rename
+        try:
             yield out  # type: ignore[misc]
             out.flush()
-            if fsync:
-                os.fsync(out.fileno())
-        if not _publish(tmp, str(path), exclusive):
-            raise FileExistsError(f"{path} already exists; refusing to overwrite it")
-        tmp = ""
-        if fsync:
-            fsync_dir(path.parent)
-    finally:
-        if fd >= 0:
-            os.close(fd)
-        if tmp:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        finally:
+            out.close()
 
 
 def write_atomic(target: PathLike, data: Union[bytes, bytearray, memoryview, Sequence],
@@ -113,36 +132,13 @@ def write_atomic(target: PathLike, data: Union[bytes, bytearray, memoryview, Seq
     writes with ``os.writev`` on the descriptor instead of a buffered file object."""
     path = Path(target)
     parts = [data] if isinstance(data, (bytes, bytearray, memoryview)) else list(data)
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    except FileNotFoundError:  # first file in this directory
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        os.fchmod(fd, mode & ~_UMASK)
+    with _temporary(path, mode, fsync, exclusive) as holder:
         views = [memoryview(p).cast("B") for p in parts]
         while views:
-            n = os.writev(fd, views)
+            n = os.writev(holder[0], views)
             while views and n >= len(views[0]):
                 n -= len(views[0])
                 views.pop(0)
             if views and n:
                 views[0] = views[0][n:]
-        if fsync:
-            os.fsync(fd)
-        os.close(fd)
-        fd = -1
-        if not _publish(tmp, str(path), exclusive):
-            raise FileExistsError(f"{path} already exists; refusing to overwrite it")
-        tmp = ""
-        if fsync:
-            fsync_dir(path.parent)
-    finally:
-        if fd >= 0:
-            os.close(fd)
-        if tmp:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
     return path
