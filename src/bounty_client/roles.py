@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .chain import Bounty, Stage, create_bounty, find_or_deploy_factory
+from .chain import Bounty, Stage, _fmt_time, create_bounty, find_or_deploy_factory
 from .errors import ArgumentError, ChainError, StageError
 from .hyperparams import Hyperparameters, new_salt, test_commitment
 from .record import (TEST_SET_KIND, evaluate_record, load_prices, load_test_set, open_record, test_set_files,
@@ -255,7 +255,8 @@ class Organizer:
             raise ChainError(f"the test set of {bounty.address} is already revealed")
         bounty.require_stage("reveal the test set", Stage.EVALUATION)
         if not bounty.contract.randomness_drawn():
-            bounty.contract.draw_randomness(sender=self.account)
+            bounty.draw_randomness(self.account)
+        bounty.require_test_data_window("reveal the test set")  # again: the draw took a block
         commitment = _hex(bytes(bounty.contract.test_commitment()))
         secret = self.vault.test_set(chain.chain_id, commitment)
         for f in test_set_files(secret.test_cid, self.private_store):
@@ -297,15 +298,20 @@ class Organizer:
 
     # -------------------------------------------------------- final
     def finalize(self, bounty: Bounty) -> Any:
-        st = bounty.status()
-        if st.stage in (Stage.FINALIZED, Stage.CANCELLED):
-            raise StageError(f"cannot finalize: bounty {bounty.address} is already {st.stage.name}")
-        if st.stage == Stage.EVALUATION and st.scored_count < st.revealed_count:
-            raise StageError(
-                f"cannot finalize yet: {st.scored_count} of {st.revealed_count} revealed submissions are scored; "
-                "post the remaining scores, or anyone can finalize after the evaluation deadline"
-            )
-        bounty.require_stage("finalize", Stage.EVALUATION, Stage.EXPIRED)
+        """Settle the bounty: the organizer once every revealed submission is scored (stage EVALUATION),
+        anyone at stage EXPIRED (judged at the mined timestamp).  Raises :class:`StageError` otherwise."""
+        stage = bounty.require_stage("finalize", Stage.EVALUATION, Stage.EXPIRED)
+        if stage == Stage.EVALUATION:
+            if str(bounty.contract.organizer()).lower() != str(self.account.address).lower():
+                d3 = bounty.deadlines()[2]
+                raise StageError(f"cannot finalize yet: before the evaluation deadline ({_fmt_time(d3)}) only the "
+                                 f"organizer of {bounty.address} may finalize")
+            scored, revealed = int(bounty.contract.scored_count()), int(bounty.contract.revealed_count())
+            if scored < revealed:
+                raise StageError(
+                    f"cannot finalize yet: {scored} of {revealed} revealed submissions are scored; "
+                    "post the remaining scores, or anyone can finalize after the evaluation deadline"
+                )
         return bounty.contract.finalize(sender=self.account)
 
     def withdraw(self, bounty: Bounty) -> Any:
@@ -418,9 +424,11 @@ class Participant:
                                    sender=self.account)
         return [sid for sid, _ in pending]
 
-    def claim_shares(self, bounty: Bounty) -> Any:
-        ids = [i for i, _ in bounty.commits(submitter=self.account.address)]
-        return bounty.contract.claim_shares(ids, sender=self.account)
+    def claim_shares(self, bounty: Bounty) -> list[Any]:
+        """After an abandoned bounty (outcome SHARED): claim the share of every submission this account
+        revealed and has not claimed, in batches of at most 128 ids (:meth:`Bounty.claim_shares`).
+        Returns the receipts; withdraw afterwards."""
+        return bounty.claim_shares(self.account)
 
     def withdraw(self, bounty: Bounty) -> Any:
         return _withdraw(bounty, self.account)
