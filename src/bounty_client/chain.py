@@ -576,11 +576,14 @@ class Bounty:
 
     def require_test_data_window(self, action: str) -> None:
         """Guard of ``reveal_test_data``/``post_test_data`` at the mined timestamp: stage EVALUATION, test
-        data not posted yet, and in future-window mode ``test_data_after`` reached.  (The randomness must
-        be drawn first: :meth:`draw_randomness`.)  Raises :class:`StageError`."""
+        data not posted yet, the randomness drawn (:meth:`draw_randomness`, an earlier transaction) and in
+        future-window mode ``test_data_after`` reached.  Raises :class:`StageError`."""
         self.require_stage(action, Stage.EVALUATION)
         if self.contract.test_revealed():
             raise StageError(f"cannot {action}: the test data of {self.address} is already posted")
+        if not self.contract.randomness_drawn():
+            raise StageError(f"cannot {action}: the randomness of {self.address} is not drawn yet "
+                             "(draw_randomness first; test data is accepted only after it)")
         after = self.deadlines()[3]
         now = self.now()
         if after and now < after:

@@ -279,6 +279,8 @@ class Organizer:
         1..128, ``ChainError`` when every score is already posted."""
         self._only_organizer(bounty, "post scores")
         bounty.require_stage("post scores", Stage.EVALUATION)
+        if not bounty.contract.test_revealed():
+            raise StageError(f"cannot post scores: the test data of {bounty.address} is not posted yet")
         if not 1 <= batch_size <= MAX_SCORE_BATCH:
             raise ArgumentError(f"batch_size: 1..{MAX_SCORE_BATCH} ids per transaction, got {batch_size}")
         report = dict(result.report())
