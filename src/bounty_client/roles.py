@@ -75,6 +75,8 @@ class PreparedBounty:
     test_commitment: bytes = field(repr=False)
     test_files: list[Any] = field(default_factory=list, repr=False)
     summary: str = field(default="", repr=False)
+    #: Training windows of the public dataset (the evaluation budget's size; 0: unknown).
+    train_windows: int = field(default=0, repr=False)
 
     @property
     def data_cids(self) -> list[str]:
@@ -181,18 +183,26 @@ class Organizer:
             spec=spec, spec_cid=spec_cid, test_cid=test_cid, test_salt=salt,
             test_commitment=test_commitment(test_cid, salt), test_files=test_files,
             summary=dataset.summary() if hasattr(dataset, "summary") else repr(dataset),
+            train_windows=len(dataset.x_train),
         )
 
     # -------------------------------------------------------- initialization
     def create(self, prepared: PreparedBounty, terms: "BountyTerms | None" = None, *, start: "int | None" = None,
-               **terms_kwargs: Any) -> Bounty:
+               workers: int = 1, **terms_kwargs: Any) -> Bounty:
         """Create the bounty through the factory (one transaction, reward = ``msg.value``).
 
         ``terms`` (or ``BountyTerms(**terms_kwargs)``: ``reward=``, ``submission_period=``, ...) are
         checked with :meth:`check_create_args`.  Deadlines are ``start`` (default: the next block's
-        timestamp) plus the periods.  The test-set secret is saved in the vault before the
-        transaction is sent.  Raises ``ChainError`` without a factory."""
+        timestamp) plus the periods.  Before anything is sent: every argument is checked against the
+        contract's limits (:func:`~bounty_client.terms.check_factory_arguments`) and the evaluation
+        window against the worst case the bounds allow with ``workers`` parallel workers
+        (:meth:`check_evaluation_budget`, whose estimate is printed).  The test-set secret is saved
+        in the vault before the transaction is sent.  Raises ``ChainError`` without a factory,
+        ``ArgumentError`` naming the term to change."""
         from ape import chain
+
+        from .chain import mined_timestamp
+        from .terms import check_factory_arguments
 
         if self.factory is None:
             raise ChainError("no factory: pass factory= (see bounty_client.chain.find_factory / deploy_factory)")
@@ -200,19 +210,42 @@ class Organizer:
             raise ArgumentError(f"create: give terms or their fields, not both ({sorted(terms_kwargs)})")
         terms = self.check_create_args(terms, **terms_kwargs)
         t0 = int(start if start is not None else chain.pending_timestamp)
+        arguments = terms.factory_arguments(prepared, t0)
+        check_factory_arguments(arguments, terms.value, now=mined_timestamp())
+        print(self.check_evaluation_budget(prepared, arguments, workers=workers))
         self.vault.save_test_set(chain.chain_id, prepared.test_commitment, prepared.test_cid, prepared.test_salt)
-        receipt = create_bounty(self.factory, sender=self.account, value=terms.value,
-                                **terms.factory_arguments(prepared, t0))
+        receipt = create_bounty(self.factory, sender=self.account, value=terms.value, **arguments)
         created = [log for log in receipt.events if getattr(log, "event_name", "") == "BountyCreated"]
-        return Bounty.at(str(created[-1].bounty))
+        return Bounty.at(str(created[-1].bounty), factory=self.factory)
+
+    def check_evaluation_budget(self, prepared: PreparedBounty, arguments: "Mapping[str, Any]", *,
+                                workers: int = 1) -> Any:
+        """The worst-case evaluation estimate (:class:`~bounty_client.budget.EvaluationBudget`) of a bounty
+        with these factory ``arguments``: ``max_submissions`` submissions of ``max_cost`` parameters, the
+        spec's ``k`` seeds and epochs, ``prepared``'s training windows, ``workers`` workers, against the
+        window from the test data (reveal deadline, or ``test_data_after`` in future mode) to the evaluation
+        deadline.  Raises ``ArgumentError`` naming what to change when it does not fit."""
+        from .budget import evaluation_budget
+
+        protocol = prepared.spec.protocol
+        opens = max(int(arguments["reveal_deadline"]), int(arguments.get("test_data_after") or 0))
+        return evaluation_budget(
+            max_cost=int(arguments["max_cost"]), windows=max(int(prepared.train_windows), 1),
+            seq_len=int(arguments["seq_len"]), epochs=int(protocol.epochs), seeds=int(protocol.seeds),
+            max_submissions=int(arguments["max_submissions"]), workers=workers,
+            window_s=int(arguments["evaluation_deadline"]) - opens,
+        ).check()
 
     def check_create_args(self, terms: "BountyTerms | None" = None, **terms_kwargs: Any) -> BountyTerms:
         """Validate :meth:`create`'s terms (call it before :meth:`prepare` stores anything): the
         :class:`~bounty_client.terms.BountyTerms` checks plus the organizer's balance.
 
         Returns the validated ``BountyTerms``; raises :class:`~bounty_client.errors.ArgumentError`."""
+        from .chain import mined_timestamp
+
         terms = terms if terms is not None else BountyTerms(**terms_kwargs)
         if self.account is not None:
+            terms.deadlines(mined_timestamp())  # the evaluation deadline within uint32
             balance = int(self.account.balance)
             if balance < terms.value:
                 raise ArgumentError(f"reward: {terms.reward / 1e18:g} ETH plus the bond {terms.bond / 1e18:g} ETH "
@@ -220,7 +253,7 @@ class Organizer:
         return terms
 
     def open(self, prices: Mapping[str, Any], terms: BountyTerms, *, factory: "str | None" = None,
-             **prepare_kwargs: Any) -> "OpenedBounty":
+             workers: int = 1, **prepare_kwargs: Any) -> "OpenedBounty":
         """The whole opening in order: check the terms, :meth:`prepare` (store data, test set and
         spec), find the factory (``factory`` address, configuration) or deploy one, :meth:`create`.
 
@@ -230,7 +263,7 @@ class Organizer:
         deployed = False
         if self.factory is None or factory is not None:
             self.factory, deployed = find_or_deploy_factory(self.account, factory)
-        bounty = self.create(prepared, terms)
+        bounty = self.create(prepared, terms, workers=workers)
         return OpenedBounty(bounty, prepared, self.factory, deployed)
 
     def cancel(self, bounty: Bounty) -> Any:

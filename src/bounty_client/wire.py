@@ -27,6 +27,9 @@ __all__ = [
     "MAX_COMMIT_DEPOSIT",
     "MAX_REWARD",
     "MAX_TIMESTAMP",
+    "MAX_DATA_CIDS",
+    "MAX_UINT16",
+    "MAX_COST",
     "COMMITMENT_MASK",
     "encode_score_entry",
     "decode_score_entry",
@@ -93,6 +96,12 @@ MAX_REWARD = (1 << 96) - 1
 MAX_BOND = (1 << 96) - 1
 #: ``MAX_TIMESTAMP``: deadlines are uint32 seconds.
 MAX_TIMESTAMP = (1 << 32) - 1
+#: ``BountyFactory.MAX_DATA_CIDS``: training-data CIDs per bounty.
+MAX_DATA_CIDS = 16
+#: ``min_accuracy``, ``seq_len``, ``future_period`` and ``n_features`` are uint16 in ``IBounty.BountyTerms``.
+MAX_UINT16 = (1 << 16) - 1
+#: ``max_cost`` is a uint32 parameter count.
+MAX_COST = (1 << 32) - 1
 #: ``COMMITMENT_MASK``: the contract stores a commitment with its top bit cleared (the bit
 #: records "revealed").
 COMMITMENT_MASK = (1 << 255) - 1
