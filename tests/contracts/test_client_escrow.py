@@ -262,3 +262,112 @@ def test_stage_guard__judges_the_pending_block_not_the_latest(bounty, chain):
     with pytest.raises(StageError, match="in stage REVEAL"):
         c.require_stage("commit", Stage.SUBMISSION)
     assert c.require_stage("reveal", Stage.REVEAL) == Stage.REVEAL
+
+
+# ------------------------------------------------------------------ every creation limit, mirrored
+
+
+def _shares(n: int) -> list[int]:
+    return [10_000 // n + (10_000 % n if i == 0 else 0) for i in range(n)]
+
+
+def _smallest_cost(n_features: int) -> int:
+    from bounty_client.hyperparams import Hyperparameters, parameter_count
+
+    return parameter_count(Hyperparameters(1, 1, 0, "relu", "binary_crossentropy"), n_features)
+
+
+# (name, field the client names, overrides at the limit, overrides one past it, does the ABI carry the value?)
+# Overrides are functions of `now` (the mined timestamp); "reward" is the value minus the bond.
+MAX_U32 = 2**32 - 1
+LIMITS = [
+    ("reward max", "reward", lambda n: dict(reward=2**96 - 1, bond=2**96 - 1), lambda n: dict(reward=2**96, bond=2**96 - 1), True),
+    ("reward zero", "value", lambda n: dict(reward=1, bond=1), lambda n: dict(reward=0, bond=1), True),
+    ("bond below reward", "bond", lambda n: dict(reward=5, bond=5), lambda n: dict(reward=5, bond=4), True),
+    ("bond max", "bond", lambda n: dict(reward=1, bond=2**96 - 1), lambda n: dict(reward=1, bond=2**96), True),
+    ("min_accuracy", "min_accuracy", lambda n: dict(min_accuracy=10_000), lambda n: dict(min_accuracy=10_001), True),
+    ("seq_len zero", "seq_len", lambda n: dict(seq_len=1), lambda n: dict(seq_len=0), True),
+    ("seq_len uint16", "seq_len", lambda n: dict(seq_len=2**16 - 1), lambda n: dict(seq_len=2**16), False),
+    ("future_period zero", "future_period", lambda n: dict(future_period=1), lambda n: dict(future_period=0), True),
+    ("n_features zero", "n_features", lambda n: dict(n_features=1), lambda n: dict(n_features=0), True),
+    ("n_features uint16", "n_features", lambda n: dict(n_features=2**16 - 1), lambda n: dict(n_features=2**16), False),
+    ("max_cost smallest model", "max_cost", lambda n: dict(max_cost=_smallest_cost(4)),
+     lambda n: dict(max_cost=_smallest_cost(4) - 1), True),
+    ("max_cost uint32", "max_cost", lambda n: dict(max_cost=MAX_U32), lambda n: dict(max_cost=MAX_U32 + 1), False),
+    ("submission_deadline future", "submission_deadline", lambda n: dict(submission_deadline=n + 1),
+     lambda n: dict(submission_deadline=n), True),
+    ("reveal after submission", "reveal_deadline", lambda n: dict(reveal_deadline=n + 1_001),
+     lambda n: dict(reveal_deadline=n + 1_000), True),
+    ("evaluation after reveal", "evaluation_deadline", lambda n: dict(evaluation_deadline=n + 2_001),
+     lambda n: dict(evaluation_deadline=n + 2_000), True),
+    ("evaluation_deadline uint32", "evaluation_deadline", lambda n: dict(evaluation_deadline=MAX_U32),
+     lambda n: dict(evaluation_deadline=MAX_U32 + 1), True),
+    ("test_data_after from submission deadline", "test_data_after",
+     lambda n: dict(test_commitment=bytes(32), test_data_after=n + 1_000),
+     lambda n: dict(test_commitment=bytes(32), test_data_after=n + 999), True),
+    ("test_data_after before evaluation deadline", "test_data_after",
+     lambda n: dict(test_commitment=bytes(32), test_data_after=n + 2_999),
+     lambda n: dict(test_commitment=bytes(32), test_data_after=n + 3_000), True),
+    ("test_data_after sealed", "test_data_after", lambda n: dict(test_data_after=0), lambda n: dict(test_data_after=1),
+     True),
+    ("max_submissions zero", "max_submissions", lambda n: dict(max_submissions=1), lambda n: dict(max_submissions=0),
+     True),
+    ("max_submissions uint16", "max_submissions", lambda n: dict(max_submissions=65_535),
+     lambda n: dict(max_submissions=65_536), True),
+    ("commit_deposit uint64", "commit_deposit", lambda n: dict(commit_deposit=2**64 - 1),
+     lambda n: dict(commit_deposit=2**64), True),
+    ("prize_shares count", "prize_shares", lambda n: dict(prize_shares=_shares(5)), lambda n: dict(prize_shares=_shares(6)),
+     True),
+    ("prize_shares sum", "prize_shares", lambda n: dict(prize_shares=[6_000, 4_000]),
+     lambda n: dict(prize_shares=[6_000, 3_999]), True),
+    ("prize_shares zero", "prize_shares", lambda n: dict(prize_shares=[10_000]),
+     lambda n: dict(prize_shares=[10_000, 0]), True),
+    ("spec_cid length", "spec_cid", lambda n: dict(spec_cid="b" * 128), lambda n: dict(spec_cid="b" * 129), True),
+    ("spec_cid empty", "spec_cid", lambda n: dict(spec_cid="b"), lambda n: dict(spec_cid=""), True),
+    ("data_cids count", "data_cids", lambda n: dict(data_cids=["b"] * 16), lambda n: dict(data_cids=["b"] * 17), True),
+    ("data_cids empty", "data_cids", lambda n: dict(data_cids=["b"]), lambda n: dict(data_cids=[]), True),
+    ("data_cid empty", "data_cids", lambda n: dict(data_cids=["b"]), lambda n: dict(data_cids=["b", ""]), True),
+]
+
+
+def _terms(now: int, overrides: dict) -> tuple[dict, int]:
+    from bounty_harness import creation_args
+
+    overrides = dict(overrides)
+    reward = overrides.pop("reward", REWARD)
+    args = creation_args(now, **overrides)
+    return args, reward + args["bond"]
+
+
+@pytest.mark.parametrize("name, field, at_limit, past_limit, encodable", LIMITS, ids=[c[0] for c in LIMITS])
+def test_limits__the_client_refuses_exactly_what_the_contract_refuses(factory, organizer, chain, name, field,
+                                                                      at_limit, past_limit, encodable):
+    from bounty_harness import create_call
+
+    from bounty_client.errors import ArgumentError
+    from bounty_client.terms import check_factory_arguments
+
+    chain.set_balance(organizer.address, 2**100)
+    # One past the limit: the client refuses (nothing sent), and so would the contract.
+    now = chain.pending_timestamp + 10
+    chain.pending_timestamp = now
+    args, value = _terms(now, past_limit(now))
+    with pytest.raises(ArgumentError, match=field):
+        check_factory_arguments(args, value, now=now)
+    chain.pending_timestamp = now
+    if encodable:
+        with ape.reverts():
+            create_call(factory, organizer, args, value=value)
+    else:  # the ABI cannot even carry the value
+        nonce = organizer.nonce
+        with pytest.raises(Exception):
+            create_call(factory, organizer, args, value=value)
+        assert organizer.nonce == nonce
+    # At the limit: both accept.
+    now = chain.pending_timestamp + 10
+    chain.pending_timestamp = now
+    args, value = _terms(now, at_limit(now))
+    check_factory_arguments(args, value, now=now)
+    chain.pending_timestamp = now
+    receipt = create_call(factory, organizer, args, value=value)
+    assert receipt.decode_logs(factory.BountyCreated)
