@@ -372,11 +372,13 @@ class BountyStatus:
 class Bounty:
     """One deployed bounty: ``Bounty.at(address)``."""
 
-    def __init__(self, contract: Any):
+    def __init__(self, contract: Any, *, factory: Any = None):
+        """Wrap a contract after checking it is a genuine bounty (:func:`authenticate` against ``factory``
+        or the configured one); raises :class:`~bounty_client.errors.NotABountyError` otherwise."""
+        self._factory_address = authenticate(str(contract.address), factory)
         self.contract = contract
         self.address = str(contract.address)
         self._creation: BountyCreation | None = None
-        self._factory_address: "str | None" = None  # set by `at` once authenticated
         self._deadlines: "tuple[int, int, int, int] | None" = None
 
     @classmethod
@@ -394,10 +396,7 @@ class Bounty:
             raise ArgumentError(f"bounty: {address!r} is not an Ethereum address (0x and 40 hex digits)")
         if not chain.provider.get_code(address):
             raise ChainError(f"no contract at {address} on this network")
-        factory_address = authenticate(address, factory)
-        bounty = cls(contract_container("Bounty").at(address))
-        bounty._factory_address = factory_address
-        return bounty
+        return cls(contract_container("Bounty").at(address), factory=factory)
 
     def __repr__(self) -> str:
         return f"<Bounty {self.address}>"
@@ -405,7 +404,7 @@ class Bounty:
     # ------------------------------------------------------------- reads
     @property
     def factory(self) -> Any:
-        return contract_container("BountyFactory").at(self._factory_address or self.contract.FACTORY())
+        return contract_container("BountyFactory").at(self._factory_address)
 
     def creation(self) -> BountyCreation:
         """Creation parameters and CIDs from the factory's ``BountyCreated`` event."""
