@@ -1,13 +1,11 @@
 """The escrow client's side of issue 10, on real contracts on Anvil: authentic bounties only, the
 stage guard at the mined timestamp, share claims, and the client's mirror of every creation limit.
 
-Look-alike contracts are small Vyper sources under ``tests/contracts/lookalikes`` compiled here by
-Ape's Vyper compiler (``ape.compilers.compile_source``), never shipped.
+Look-alike contracts are small Vyper sources under ``tests/contracts/lookalikes`` compiled by Ape's
+Vyper compiler (``ape.compilers.compile_source``, fixtures in conftest.py), never shipped.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import ape
 import pytest
@@ -15,24 +13,6 @@ from bounty_harness import DATA_CIDS, HP, REWARD, SPEC_CID, Outcome, Stage
 
 from bounty_client import chain as client_chain
 from bounty_client.errors import NotABountyError, StageError
-
-LOOKALIKES = Path(__file__).parent / "lookalikes"
-
-
-def compile_lookalike(name: str):
-    return ape.compilers.compile_source("vyper", (LOOKALIKES / f"{name}.vy").read_text(), contractName=name)
-
-
-@pytest.fixture(scope="session")
-def lookalike_types():
-    return {name: compile_lookalike(name) for name in ("LookAlike", "FakeFactory", "CloneOf")}
-
-
-@pytest.fixture
-def lookalike(lookalike_types, chain, mallory):
-    return mallory.deploy(lookalike_types["LookAlike"], chain.pending_timestamp + 1_000, SPEC_CID, DATA_CIDS[0],
-                          value=REWARD)
-
 
 # ------------------------------------------------------------------ authentic bounties only
 
