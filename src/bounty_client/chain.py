@@ -22,7 +22,8 @@ from typing import Any
 
 from .errors import ArgumentError, ChainError, NotABountyError, StageError
 from .hyperparams import Hyperparameters
-from .wire import MAX_SCORE_BATCH, CreditReason, Outcome, Stage, decode_score_entry, stored_commitment
+from .wire import (MAX_SCORE_BATCH, CreditReason, Outcome, Stage, decode_revealed, decode_score_entry,
+                   stored_commitment)
 
 __all__ = [
     "Stage",
@@ -526,8 +527,7 @@ class Bounty:
         """Every revealed submission with its hyperparameters, in id order."""
         out = []
         for e in self._events("Revealed"):
-            values = [e.lstm_layers, e.lstm_units, e.dense_layers, e.activation, e.loss, e.dropout_bps,
-                      e.learning_rate_micro]
+            values = list(decode_revealed(e.hyperparameters))
             out.append(RevealedSubmission(int(e.id), str(e.submitter), Hyperparameters.from_chain(values)))
         return sorted(out, key=lambda s: s.id)
 
