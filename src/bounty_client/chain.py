@@ -120,6 +120,19 @@ def contract_container(name: str) -> Any:
     return ContractContainer(contract_type(name))
 
 
+def contract_at(name: str, address: Any) -> Any:
+    """``name``'s contract at ``address`` with exactly our contract type.
+
+    Ape caches contract types on disk per network and address and *merges* a cached ABI into
+    the one given; on a devnet whose addresses repeat (Anvil's deterministic deployer) a stale
+    entry from an older build would then mix old and new events.  ``replace=True`` makes the
+    cache hold our type instead."""
+    from ape import chain
+
+    return chain.contracts.instance_at(address, contract_type=contract_container(name).contract_type,
+                                       fetch_from_explorer=False, replace=True)
+
+
 def deploy_factory(sender: Any) -> Any:
     """Declare the Bounty blueprint and deploy a ``BountyFactory`` (two transactions)."""
     bounty, factory = contract_container("Bounty"), contract_container("BountyFactory")
@@ -154,7 +167,7 @@ def find_factory(explicit: "str | None" = None) -> "Any | None":
         return None
     if not chain.provider.get_code(address):
         raise ChainError(f"no contract code at factory address {address} on {networks.provider.network_choice}")
-    return contract_container("BountyFactory").at(address)
+    return contract_at("BountyFactory", address)
 
 
 def find_or_deploy_factory(sender: Any, explicit: "str | None" = None) -> tuple[Any, bool]:
@@ -244,7 +257,7 @@ def authenticate(address: str, factory: Any = None) -> str:
     if factory is not None:
         factory_address = to_checksum_address(str(getattr(factory, "address", factory)))
         implementation = to_checksum_address(
-            str(contract_container("BountyFactory").at(factory_address).BOUNTY_IMPLEMENTATION()))
+            str(contract_at("BountyFactory", factory_address).BOUNTY_IMPLEMENTATION()))
         if target != implementation:
             raise NotABountyError(f"{address} is not a bounty of the configured factory {factory_address}: it clones "
                                   f"{target}, the factory's implementation is {implementation}")
@@ -397,7 +410,8 @@ class Bounty:
             raise ArgumentError(f"bounty: {address!r} is not an Ethereum address (0x and 40 hex digits)")
         if not chain.provider.get_code(address):
             raise ChainError(f"no contract at {address} on this network")
-        return cls(contract_container("Bounty").at(address), factory=factory)
+        factory_address = authenticate(address, factory)  # before Ape caches a Bounty type for the address
+        return cls(contract_at("Bounty", address), factory=factory_address)
 
     def __repr__(self) -> str:
         return f"<Bounty {self.address}>"
@@ -405,7 +419,7 @@ class Bounty:
     # ------------------------------------------------------------- reads
     @property
     def factory(self) -> Any:
-        return contract_container("BountyFactory").at(self._factory_address)
+        return contract_at("BountyFactory", self._factory_address)
 
     def creation(self) -> BountyCreation:
         """Creation parameters and CIDs from the factory's ``BountyCreated`` event."""
@@ -635,7 +649,7 @@ def list_bounties(factory: Any = None, start_block: int = 0) -> "Any":
 
     rows = []
     for e in factory.BountyCreated.range(start_block, chain.blocks.height + 1):
-        bounty = contract_container("Bounty").at(e.bounty)
+        bounty = contract_at("Bounty", e.bounty)
         rows.append(
             {
                 "bounty": str(e.bounty),

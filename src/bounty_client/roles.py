@@ -287,12 +287,14 @@ class Organizer:
         if bounty.contract.test_revealed():
             raise ChainError(f"the test set of {bounty.address} is already revealed")
         bounty.require_stage("reveal the test set", Stage.EVALUATION)
+        # Everything that can fail off-chain (the vault secret, the private files) before any transaction.
+        commitment = _hex(bytes(bounty.contract.test_commitment()))
+        secret = self.vault.test_set(chain.chain_id, commitment)
+        files = test_set_files(secret.test_cid, self.private_store)
         if not bounty.contract.randomness_drawn():
             bounty.draw_randomness(self.account)
         bounty.require_test_data_window("reveal the test set")  # again: the draw took a block
-        commitment = _hex(bytes(bounty.contract.test_commitment()))
-        secret = self.vault.test_set(chain.chain_id, commitment)
-        for f in test_set_files(secret.test_cid, self.private_store):
+        for f in files:
             _copy(f.cid, self.private_store, self.store)
         _copy(secret.test_cid, self.private_store, self.store)
         return bounty.contract.reveal_test_data(secret.test_cid, bytes.fromhex(secret.salt[2:]), sender=self.account)

@@ -113,3 +113,20 @@ def test_create__window_too_short_for_the_worst_case__refused_before_anything_is
     bounty = org.create(prepared, BountyTerms(reward="1 ether", max_submissions=10, evaluation_period=60), workers=2)
     assert "evaluation estimate: 10 submissions x 1 seeds" in capsys.readouterr().out
     assert bounty.contract.commit_deposit() == ETHER // 100  # the default deposit reached the chain
+
+
+# ------------------------------------------------------------------ the packed Revealed word
+
+
+def test_revealed_word__round_trips_the_chain_values_and_refuses_what_does_not_fit():
+    from bounty_client.hyperparams import Hyperparameters
+    from bounty_client.wire import decode_revealed, encode_revealed
+
+    hp = Hyperparameters(8, 1024, 8, "linear", "mean_squared_error", 0.9, 1.0)
+    word = encode_revealed(hp.to_chain())
+    assert decode_revealed(word) == hp.to_chain() == (8, 1024, 8, 7, 4, 9000, 1_000_000)
+    assert word < 1 << 96
+    with pytest.raises(ValueError, match="lstm_units must fit 16 bits"):
+        encode_revealed((1, 1 << 16, 0, 0, 0, 0, 1))
+    with pytest.raises(ValueError, match="7 values"):
+        encode_revealed((1, 2))

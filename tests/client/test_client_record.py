@@ -64,7 +64,7 @@ def test_open_record__organizer_posts_a_spec_the_chain_contradicts__every_reader
     terms = BountyTerms(reward="1 ether")
     args = terms.factory_arguments(prepared, int(chain.pending_timestamp))
     args[field] = list(reversed(args["data_cids"])) if chain_value == "reversed" else chain_value
-    receipt = create_bounty(factory, sender=accounts[0], value=terms.value, **args)  # reward + bond
+    receipt = create_bounty(factory, sender=accounts[0], value=terms.value, **args)
     address = str(receipt.decode_logs(factory.BountyCreated)[0].bounty)
     with pytest.raises(VerificationError, match=rf"spec {prepared.spec_cid} disagrees .*{field} \(spec"):
         open_record(address, store)

@@ -27,8 +27,9 @@ def nonce(anvil, index):
 
 @pytest.fixture
 def created(anvil, home):
+    # 100 submissions: the evaluation window (a day) must fit 100 worst-case re-trainings (the budget check).
     out = bounty_cmd(anvil, home, "create", "--account", "TEST::0", "--synthetic-rows", "400", "--epochs", "1",
-                     "--reward", "1 ether", "--min-accuracy", "0")
+                     "--reward", "1 ether", "--min-accuracy", "0", "--max-submissions", "100")
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     created = json.loads(out.stdout.strip().splitlines()[-1])
     return created["bounty"]
@@ -94,6 +95,9 @@ def test_create__bad_arguments__refused_before_sending(anvil, home):
     assert out.returncode == 1 and "prize_shares" in out.stderr + out.stdout
     out = bounty_cmd(anvil, home, "create", "--account", "TEST::0", "--synthetic-rows", "400", "--target", "DOGE")
     assert out.returncode == 1 and "DOGE" in out.stderr + out.stdout
+    out = bounty_cmd(anvil, home, "create", "--account", "TEST::0", "--synthetic-rows", "400", "--epochs", "1",
+                     "--evaluation-period", "600")  # cannot re-train 1000 worst-case submissions in 10 minutes
+    assert out.returncode == 1 and "evaluation_period: too short" in out.stderr + out.stdout
     assert nonce(anvil, 0) == before
 
 
