@@ -201,22 +201,29 @@ class Organizer:
         ``ArgumentError`` naming the term to change."""
         from ape import chain
 
-        from .chain import mined_timestamp
-        from .terms import check_factory_arguments
-
         if self.factory is None:
             raise ChainError("no factory: pass factory= (see bounty_client.chain.find_factory / deploy_factory)")
         if terms is not None and terms_kwargs:
             raise ArgumentError(f"create: give terms or their fields, not both ({sorted(terms_kwargs)})")
         terms = self.check_create_args(terms, **terms_kwargs)
         t0 = int(start if start is not None else chain.pending_timestamp)
-        arguments = terms.factory_arguments(prepared, t0)
-        check_factory_arguments(arguments, terms.value, now=mined_timestamp())
+        arguments = self._preflight(prepared, terms, t0, workers)
         print(self.check_evaluation_budget(prepared, arguments, workers=workers))
         self.vault.save_test_set(chain.chain_id, prepared.test_commitment, prepared.test_cid, prepared.test_salt)
         receipt = create_bounty(self.factory, sender=self.account, value=terms.value, **arguments)
         created = [log for log in receipt.events if getattr(log, "event_name", "") == "BountyCreated"]
         return Bounty.at(str(created[-1].bounty), factory=self.factory)
+
+    def _preflight(self, prepared: PreparedBounty, terms: BountyTerms, start: int, workers: int) -> dict[str, Any]:
+        """The factory arguments for a bounty opened at ``start``, after every check that needs no
+        transaction: the contract's limits and the evaluation budget.  Raises ``ArgumentError``."""
+        from .chain import mined_timestamp
+        from .terms import check_factory_arguments
+
+        arguments = terms.factory_arguments(prepared, start)
+        check_factory_arguments(arguments, terms.value, now=mined_timestamp())
+        self.check_evaluation_budget(prepared, arguments, workers=workers)
+        return arguments
 
     def check_evaluation_budget(self, prepared: PreparedBounty, arguments: "Mapping[str, Any]", *,
                                 workers: int = 1) -> Any:
@@ -258,8 +265,11 @@ class Organizer:
         spec), find the factory (``factory`` address, configuration) or deploy one, :meth:`create`.
 
         ``prepare_kwargs`` are :meth:`prepare`'s (see :func:`bounty_client.terms.spec_options`)."""
+        from .chain import mined_timestamp
+
         terms = self.check_create_args(terms)  # before anything is stored
         prepared = self.prepare(prices, **prepare_kwargs)
+        self._preflight(prepared, terms, mined_timestamp(), workers)  # before a factory is deployed
         deployed = False
         if self.factory is None or factory is not None:
             self.factory, deployed = find_or_deploy_factory(self.account, factory)

@@ -67,7 +67,7 @@ def test_commit_then_reveal_in_a_new_process__uses_the_saved_salt(anvil, home, c
     out = bounty_cmd(anvil, home, "reveal", created, "--account", "TEST::1")
     assert out.returncode == 0 and "revealed submission(s) #0" in out.stdout, out.stderr[-2000:]
     status = bounty_cmd(anvil, home, "status", created)
-    assert "1/1000 committed, 1 revealed" in status.stdout
+    assert "1/100 committed, 1 revealed" in status.stdout
     again = bounty_cmd(anvil, home, "reveal", created, "--account", "TEST::1")
     assert again.returncode == 1 and "nothing to reveal" in again.stderr + again.stdout
 
@@ -123,6 +123,7 @@ def test_reveals__empty_home__say_the_secret_is_missing_in_one_line(anvil, home,
     before = nonce(anvil, 0), nonce(anvil, 1)
     assert_one_line_error(bounty_cmd(anvil, home, "reveal", created, "--account", "TEST::1", "--home", empty),
                           "nothing to reveal")
+    anvil.travel(DAY)  # test data is accepted only from the reveal deadline on
     assert_one_line_error(bounty_cmd(anvil, home, "reveal-test", created, "--account", "TEST::0", "--home", empty),
                           "no saved secret at")
     assert (nonce(anvil, 0), nonce(anvil, 1)) == before
