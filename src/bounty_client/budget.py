@@ -11,8 +11,9 @@ The estimate is a measured constant, not a timing taken at creation: creating a 
 must not import TensorFlow or depend on how loaded the machine happens to be that minute,
 and the organizer should see the same figure twice.  An LSTM's training time per epoch is
 close to proportional to ``parameters x windows x seq_len`` (every weight is used once per
-time step of every window, forward and backward), plus a fixed cost per run (build,
-compile, trace, score).  ``bench/budget.py`` measures both on a machine; the defaults
+time step of every window, forward and backward), plus a fixed cost per submission (build,
+compile, trace: paid by its first seed only, since ``model.train_and_score`` keeps the
+compiled model of an architecture for its other seeds).  ``bench/budget.py`` measures both on a machine; the defaults
 below are this project's reference machine (2 CPU cores, TensorFlow CPU, batch 64), taken
 on the safe side.  Pass ``throughput=``/``run_overhead_s=`` measured on the organizer's
 own hardware to change them.
@@ -34,8 +35,8 @@ __all__ = ["THROUGHPUT", "RUN_OVERHEAD_S", "EvaluationBudget", "evaluation_budge
 #: the issue's 8 x 1024-unit model at ~107 s per epoch gives the same order.  Taken lower, so the
 #: estimate errs towards "too slow".
 THROUGHPUT = 5e9
-#: Seconds per training run besides the epochs (model build, compile, graph tracing, scoring):
-#: measured 5-7 s with ``reuse=False`` on the reference machine.
+#: Seconds per submission besides the epochs (model build, compile, graph tracing, scoring; the
+#: other seeds reuse the compiled model): measured 5-7 s with ``reuse=False`` on the reference machine.
 RUN_OVERHEAD_S = 8.0
 
 
@@ -61,33 +62,34 @@ class EvaluationBudget:
 
     @property
     def run_seconds(self) -> float:
-        """One training run of a worst-case submission (seconds)."""
-        return self.epochs * self.max_cost * self.windows * self.seq_len / self.throughput + self.run_overhead_s
+        """The evaluation of one worst-case submission: ``seeds`` trainings of ``epochs`` epochs plus the
+        overhead once (seconds)."""
+        epoch = self.max_cost * self.windows * self.seq_len / self.throughput
+        return self.seeds * self.epochs * epoch + self.run_overhead_s
 
     @property
     def total_seconds(self) -> float:
-        """Every run of ``max_submissions`` worst-case submissions, spread over the workers (seconds)."""
-        runs = self.max_submissions * self.seeds
-        return math.ceil(runs / self.workers) * self.run_seconds
+        """Every worst-case submission, spread over the workers (seconds)."""
+        return math.ceil(self.max_submissions / self.workers) * self.run_seconds
 
     @property
     def fits(self) -> bool:
         return self.total_seconds <= self.window_s
 
     def __str__(self) -> str:
-        return (f"evaluation estimate: {self.max_submissions} submissions x {self.seeds} seeds x "
-                f"{self.run_seconds:,.1f} s per worst-case run ({self.max_cost:,} parameters, {self.epochs} epochs, "
-                f"{self.windows:,} windows of {self.seq_len} steps) / {self.workers} worker(s) = "
-                f"{self.total_seconds:,.0f} s; evaluation window {self.window_s:,} s")
+        return (f"evaluation estimate: {self.max_submissions} submissions x {self.run_seconds:,.1f} s per worst-case "
+                f"submission ({self.seeds} seeds x {self.epochs} epochs of {self.max_cost:,} parameters over "
+                f"{self.windows:,} windows of {self.seq_len} steps, + {self.run_overhead_s:g} s) / {self.workers} "
+                f"worker(s) = {self.total_seconds:,.0f} s; evaluation window {self.window_s:,} s")
 
     def check(self) -> "EvaluationBudget":
         """Return ``self`` if the worst case fits the window; else raise :class:`ArgumentError` with the
         estimate and what to change (evaluation_period, max_submissions, workers or the bounds)."""
         if self.fits:
             return self
-        runs_per_worker = self.window_s // self.run_seconds if self.run_seconds else 0
-        most = int(runs_per_worker * self.workers // self.seeds)
-        need_workers = math.ceil(self.max_submissions * self.seeds / max(runs_per_worker, 1e-9))
+        per_worker = self.window_s // self.run_seconds  # worst-case submissions one worker evaluates in time
+        most = int(per_worker * self.workers)
+        need_workers = math.ceil(self.max_submissions / max(per_worker, 1e-9))
         raise ArgumentError(
             f"evaluation_period: too short to re-train every worst-case submission ({self}). Lengthen "
             f"evaluation_period to at least {math.ceil(self.total_seconds)} s, lower max_submissions to {most}, "

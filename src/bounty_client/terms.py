@@ -92,7 +92,9 @@ class BountyTerms:
     submission_period: int = 3600
     reveal_period: int = 3600
     evaluation_period: int = 3600
-    max_submissions: int = 1000
+    # 100 (not the contract's 65,535): the evaluation window must fit max_submissions worst-case
+    # re-trainings (``Organizer.create`` checks), and a cap of 100 makes junk spam cost the reward.
+    max_submissions: int = 100
     commit_deposit: "int | str | None" = None
     prize_shares: tuple[int, ...] = field(default=())
     bond: "int | None" = None

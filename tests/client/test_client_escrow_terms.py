@@ -54,13 +54,15 @@ def _budget(**overrides):
 
 def test_budget__run_time_is_the_measured_rate_times_the_work_plus_the_overhead():
     b = _budget()
-    assert b.run_seconds == pytest.approx(2 * 100_000 * 1_000 * 10 / THROUGHPUT + RUN_OVERHEAD_S)
-    assert b.total_seconds == pytest.approx(30 * b.run_seconds)
-    assert b.check() is b and "10 submissions x 3 seeds" in str(b) and "evaluation window 3,600 s" in str(b)
+    assert b.run_seconds == pytest.approx(3 * 2 * 100_000 * 1_000 * 10 / THROUGHPUT + RUN_OVERHEAD_S)
+    assert b.total_seconds == pytest.approx(10 * b.run_seconds)
+    assert _budget(workers=3).total_seconds == pytest.approx(4 * b.run_seconds)  # ceil(10 / 3) rounds
+    assert b.check() is b and "10 submissions x" in str(b) and "3 seeds x 2 epochs" in str(b)
+    assert "evaluation window 3,600 s" in str(b)
 
 
 def test_budget__too_short_a_window__refused_naming_every_parameter_that_fixes_it():
-    b = _budget(max_submissions=1_000)
+    b = _budget(max_submissions=3_000)
     with pytest.raises(ArgumentError) as info:
         b.check()
     message = str(info.value)
@@ -71,8 +73,9 @@ def test_budget__too_short_a_window__refused_naming_every_parameter_that_fixes_i
     workers = int(message.split("use workers >= ")[1].split(",")[0])
     period = int(message.split("at least ")[1].split(" s")[0])
     assert _budget(max_submissions=most).fits and not _budget(max_submissions=most + 1).fits
-    assert _budget(max_submissions=1_000, workers=workers).fits
-    assert _budget(max_submissions=1_000, window_s=period).fits
+    assert _budget(max_submissions=3_000, workers=workers).fits
+    assert not _budget(max_submissions=3_000, workers=workers - 1).fits
+    assert _budget(max_submissions=3_000, window_s=period).fits
 
 
 def test_budget__bigger_bounds_more_seeds_or_epochs_cost_more():
@@ -105,13 +108,13 @@ def test_create__window_too_short_for_the_worst_case__refused_before_anything_is
     prepared = org.prepare(synthetic_prices(rows=200, seed=3), name="t", target="LTC", seq_len=5, future_period=2,
                            protocol=TrainingProtocol(epochs=1, seeds=1),
                            bounds=HyperparameterBounds(lstm_layers=(1, 1), lstm_units=(1, 8), dense_layers=(0, 0)))
-    # Tiny bounds: one worst-case run is ~the overhead (8 s); 10 of them need 80 s.
+    # Tiny bounds: one worst-case submission is ~the overhead (8 s); 10 of them need ~80 s.
     nonce = accounts[0].nonce
     with pytest.raises(ArgumentError, match="evaluation_period: too short"):
         org.create(prepared, BountyTerms(reward="1 ether", max_submissions=10, evaluation_period=60))
     assert accounts[0].nonce == nonce and not list((tmp_path / "home" / "vault").rglob("*.json"))  # no secret saved
     bounty = org.create(prepared, BountyTerms(reward="1 ether", max_submissions=10, evaluation_period=60), workers=2)
-    assert "evaluation estimate: 10 submissions x 1 seeds" in capsys.readouterr().out
+    assert "evaluation estimate: 10 submissions x" in capsys.readouterr().out
     assert bounty.contract.commit_deposit() == ETHER // 100  # the default deposit reached the chain
 
 
