@@ -31,12 +31,13 @@ from .errors import ArgumentError
 __all__ = ["THROUGHPUT", "RUN_OVERHEAD_S", "EvaluationBudget", "evaluation_budget"]
 
 #: Parameter-time-steps trained per second per worker (``parameters x windows x seq_len x epochs / s``).
-#: ``bench/budget.py`` measured ~7.5e9 for a 2 x 256-unit LSTM on 1,000 windows of 10 steps (2 cores);
-#: the issue's 8 x 1024-unit model at ~107 s per epoch gives the same order.  Taken lower, so the
-#: estimate errs towards "too slow".
+#: ``bench/budget.py`` measured 6.4e9-6.8e9 for 2 x 256 and 2 x 512-unit LSTMs on 1,000 windows of
+#: 10 steps (2 cores, other jobs running; 7.5e9 on a quieter run); the issue's 8 x 1024-unit model at
+#: ~107 s per epoch gives the same order.  Taken lower, so the estimate errs towards "too slow".
 THROUGHPUT = 5e9
 #: Seconds per submission besides the epochs (model build, compile, graph tracing, scoring; the
-#: other seeds reuse the compiled model): measured 5-7 s with ``reuse=False`` on the reference machine.
+#: other seeds reuse the compiled model): ``bench/budget.py`` measured 2.4-3.1 s after TensorFlow's
+#: start-up (7 s including it) on the reference machine.
 RUN_OVERHEAD_S = 8.0
 
 
