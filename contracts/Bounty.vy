@@ -95,7 +95,8 @@
      is packed by hand into a few words (bit diagram above each layout);
      strings are never stored: the spec and training-data CIDs live in the
      factory's `BountyCreated` event, the test CID in `TestDataRevealed`, the
-     report CID in `ScoresPosted`, the revealed hyperparameters in `Revealed`.
+     report CID in `ScoresPosted`, the revealed hyperparameters in `Revealed`
+     (packed into one word, like the score entries).
 
      SNEKMATE. Nothing in snekmate 0.1.2 fits this contract without costing gas
      or adding surface: the organizer is fixed per bounty (an `ownable` owner
@@ -232,6 +233,15 @@ MASK_LANE: constant(uint256) = (1 << LANE_BITS) - 1
 MASK_LANES: constant(uint256) = (1 << (LANE_BITS * MAX_PRIZE_SHARES)) - 1
 RANKING_SCORED_OFFSET: constant(uint256) = 200  # uint24, submissions scored
 RANKING_NEXT_ID_OFFSET: constant(uint256) = 224  # uint24, lowest id post_scores still accepts
+
+# `Revealed.hyperparameters`, every revealed value in one event word (not stored):
+# | free 160 | learning_rate_micro 32 | dropout_bps 16 | loss 8 | activation 8 | dense_layers 8 | lstm_units 16 | lstm_layers 8 |
+REVEALED_UNITS_OFFSET: constant(uint256) = 8  # uint16
+REVEALED_DENSE_OFFSET: constant(uint256) = 24  # uint8
+REVEALED_ACTIVATION_OFFSET: constant(uint256) = 32  # uint8
+REVEALED_LOSS_OFFSET: constant(uint256) = 40  # uint8
+REVEALED_DROPOUT_OFFSET: constant(uint256) = 48  # uint16
+REVEALED_LEARNING_RATE_OFFSET: constant(uint256) = 64  # uint32
 
 
 # IMMUTABLES #
@@ -492,13 +502,15 @@ def reveal(
     log IBounty.Revealed(
         submitter=msg.sender,
         id=id,
-        lstm_layers=lstm_layers,
-        lstm_units=lstm_units,
-        dense_layers=dense_layers,
-        activation=activation,
-        loss=loss,
-        dropout_bps=dropout_bps,
-        learning_rate_micro=learning_rate_micro,
+        hyperparameters=(
+            layers
+            | (units << REVEALED_UNITS_OFFSET)
+            | (dense << REVEALED_DENSE_OFFSET)
+            | (convert(activation, uint256) << REVEALED_ACTIVATION_OFFSET)
+            | (loss_code << REVEALED_LOSS_OFFSET)
+            | (convert(dropout_bps, uint256) << REVEALED_DROPOUT_OFFSET)
+            | (convert(learning_rate_micro, uint256) << REVEALED_LEARNING_RATE_OFFSET)
+        ),
     )
 
 

@@ -121,8 +121,12 @@ def cli():
 @click.option("--submission-period", type=int, default=86400, show_default=True, help="Seconds to commit.")
 @click.option("--reveal-period", type=int, default=86400, show_default=True, help="Seconds to reveal.")
 @click.option("--evaluation-period", type=int, default=86400, show_default=True, help="Seconds to post scores.")
-@click.option("--max-submissions", type=int, default=1000, show_default=True, help="Cap on commitments.")
-@click.option("--deposit", default="0", show_default=True, help="Deposit per commitment (ether).")
+@click.option("--max-submissions", type=int, default=100, show_default=True,
+              help="Cap on commitments (the evaluation window must fit this many worst-case re-trainings).")
+@click.option("--deposit", default=None, help="Deposit per commitment (ether), forfeited to the organizer if never "
+                                              "revealed  [default: 1% of the reward, at least 0.001 ether]")
+@click.option("--workers", type=int, default=1, show_default=True,
+              help="Evaluation workers the organizer will use (the budget check assumes them).")
 @click.option("--prize-shares", default="", help="Basis points per rank, e.g. 6000,3000,1000  [default: winner "
                                                  "takes all]")
 @click.option("--factory", default=None, help="Factory address  [default: BOUNTY_FACTORY, ape-config.yaml "
@@ -133,8 +137,8 @@ def cli():
 @home_option
 @lasting
 def create(account, data_dir, synthetic_rows, spec_file, name, target, seq_len, future_period, epochs, min_accuracy,
-           reward, submission_period, reveal_period, evaluation_period, max_submissions, deposit, prize_shares,
-           factory, deploy_factory, store, home):
+           reward, submission_period, reveal_period, evaluation_period, max_submissions, deposit, workers,
+           prize_shares, factory, deploy_factory, store, home):
     """Split off a hidden test set, store the public data and the spec, and escrow the reward.
     Prints a summary of the data (rows, dropped rows, windows per split) and, last, one JSON line."""
     if bool(data_dir) == bool(synthetic_rows):
@@ -153,7 +157,8 @@ def create(account, data_dir, synthetic_rows, spec_file, name, target, seq_len, 
         prices = secret_synthetic_prices(synthetic_rows, organizer.private_store)
     options = terms.spec_options(spec_file, prices, name=name, target=target, seq_len=seq_len,
                                  future_period=future_period, epochs=epochs, min_accuracy_bps=min_accuracy)
-    opened = organizer.open(prices, bounty_terms, factory=factory, deploy_factory=deploy_factory, **options)
+    opened = organizer.open(prices, bounty_terms, factory=factory, deploy_factory=deploy_factory, workers=workers,
+                            **options)
     p = opened.prepared
     if p.reused_test_set:
         click.echo("WARNING: this data gives the same hidden test set as an earlier bounty; if that one's test "

@@ -20,9 +20,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .errors import ArgumentError, ChainError, StageError
+from .errors import ArgumentError, ChainError, NotABountyError, StageError
 from .hyperparams import Hyperparameters
-from .wire import CreditReason, Outcome, Stage, decode_score_entry, stored_commitment
+from .wire import (MAX_SCORE_BATCH, CreditReason, Outcome, Stage, decode_revealed, decode_score_entry,
+                   stored_commitment)
 
 __all__ = [
     "Stage",
@@ -34,8 +35,11 @@ __all__ = [
     "BountyCreation",
     "BountyStatus",
     "RevealedSubmission",
+    "authenticate",
+    "clone_target",
     "contracts_project",
     "contract_container",
+    "mined_timestamp",
     "create_bounty",
     "deploy_factory",
     "find_factory",
@@ -215,6 +219,109 @@ def create_bounty(factory: Any, *, sender: Any, value: int, **terms: Any) -> Any
     return factory.create({n: terms[n] for n in names}, sender=sender, value=value)
 
 
+# ----------------------------------------------------------------- authenticity
+# EIP-1167 minimal proxy runtime code (https://eips.ethereum.org/EIPS/eip-1167), what Vyper's
+# `create_minimal_proxy_to` deploys: PREFIX + 20-byte implementation address + SUFFIX.
+_EIP1167_PREFIX = bytes.fromhex("363d3d373d3d3d363d73")
+_EIP1167_SUFFIX = bytes.fromhex("5af43d82803e903d91602b57fd5bf3")
+# Immutables Vyper 0.4 appends to a contract's runtime code, one 32-byte word each in declaration
+# order: Bounty has FACTORY then _IMPLEMENTATION, BountyFactory has BOUNTY_IMPLEMENTATION.
+_IMMUTABLE_WORDS = {"Bounty": 2, "BountyFactory": 1}
+
+
+def clone_target(code: bytes) -> "str | None":
+    """The implementation address an EIP-1167 clone's runtime ``code`` delegates to, else ``None``."""
+    code = bytes(code)
+    if len(code) != 45 or not code.startswith(_EIP1167_PREFIX) or not code.endswith(_EIP1167_SUFFIX):
+        return None
+    from eth_utils import to_checksum_address
+
+    return to_checksum_address(code[10:30])
+
+
+def _immutables(code: bytes, name: str) -> "list[str] | None":
+    """The immutable words (as addresses) of runtime ``code`` when it is the shipped ``name``'s runtime
+    code plus its immutables, else ``None``.  Written here because the code comparison must ignore
+    exactly the appended immutables and nothing else; no library does that for Vyper."""
+    from eth_utils import to_checksum_address
+
+    runtime = contract_container(name).contract_type.runtime_bytecode
+    expected = bytes.fromhex((runtime.bytecode if runtime else "0x").removeprefix("0x"))
+    words = _IMMUTABLE_WORDS[name]
+    code = bytes(code)
+    if not expected or len(code) != len(expected) + 32 * words or not code.startswith(expected):
+        return None
+    tail = code[len(expected):]
+    return [to_checksum_address(tail[32 * i + 12 : 32 * i + 32]) for i in range(words)]
+
+
+def authenticate(address: str, factory: Any = None) -> str:
+    """Check that ``address`` is a genuine bounty; return its factory's address.
+
+    With a ``factory`` (contract or address; ``None``: :func:`find_factory`'s configuration) the code
+    at ``address`` must be the EIP-1167 clone of that factory's ``BOUNTY_IMPLEMENTATION()``.  With no
+    factory configured the chain of code is checked instead: the clone's implementation must run the
+    shipped ``Bounty`` runtime code (immutables aside) with ``_IMPLEMENTATION`` itself and ``FACTORY``
+    a contract that runs the shipped ``BountyFactory`` code with ``BOUNTY_IMPLEMENTATION`` equal to that
+    implementation.  Only such a factory can initialize the clone, and it does so in the clone's
+    creation transaction, so the terms in its ``BountyCreated`` event are the clone's.
+
+    Raises :class:`~bounty_client.errors.NotABountyError` naming the failed link (reads only)."""
+    from ape import chain
+    from eth_utils import to_checksum_address
+
+    address = to_checksum_address(address)
+    code = lambda a: bytes(chain.provider.get_code(a) or b"")  # noqa: E731
+    target = clone_target(code(address))
+    if target is None:
+        raise NotABountyError(f"{address} is not a bounty: its code is not an EIP-1167 clone of a Bounty "
+                              "implementation (a look-alike contract could take a deposit and never pay)")
+    if factory is None:
+        factory = find_factory()
+    if factory is not None:
+        factory_address = to_checksum_address(str(getattr(factory, "address", factory)))
+        implementation = to_checksum_address(
+            str(contract_at("BountyFactory", factory_address).BOUNTY_IMPLEMENTATION()))
+        if target != implementation:
+            raise NotABountyError(f"{address} is not a bounty of the configured factory {factory_address}: it clones "
+                                  f"{target}, the factory's implementation is {implementation}")
+        return factory_address
+    words = _immutables(code(target), "Bounty")
+    if words is None:
+        raise NotABountyError(f"{address} is not a bounty: the implementation it clones ({target}) does not run "
+                              "the shipped Bounty code")
+    factory_address, self_address = words
+    if self_address != target:
+        raise NotABountyError(f"{address} is not a bounty: implementation {target} records {self_address} as itself")
+    factory_words = _immutables(code(factory_address), "BountyFactory")
+    if factory_words is None:
+        raise NotABountyError(f"{address} is not a bounty: the factory of its implementation ({factory_address}) "
+                              "does not run the shipped BountyFactory code")
+    if factory_words[0] != target:
+        raise NotABountyError(f"{address} is not a bounty: factory {factory_address} deploys {factory_words[0]}, "
+                              f"not {target}")
+    return factory_address
+
+
+def mined_timestamp() -> int:
+    """The timestamp the next transaction will most likely be mined with (unix seconds).
+
+    On a development node (Anvil, including forks) that is the pending block's timestamp, which
+    ``chain.pending_timestamp = t`` sets.  On a live network it is the later of the wall clock and
+    the latest block, plus the network's block time (12 s when unknown): a transaction sent now lands
+    in the next block at the earliest."""
+    import time
+
+    from ape import chain
+    from ape.api.providers import TestProviderAPI
+
+    provider = chain.provider
+    if isinstance(provider, TestProviderAPI):
+        return int(chain.pending_timestamp)
+    block_time = int(getattr(provider.network, "block_time", 0) or 12)
+    return max(int(time.time()), int(chain.blocks.head.timestamp)) + block_time
+
+
 # ---------------------------------------------------------------- data records
 @dataclass(frozen=True)
 class BountyCreation:
@@ -314,28 +421,26 @@ class BountyStatus:
 
 
 # --------------------------------------------------------------------- bounty
-_STAGE_OPENS = {
-    Stage.SUBMISSION: "at creation",
-    Stage.REVEAL: "submission_deadline",
-    Stage.EVALUATION: "reveal_deadline",
-    Stage.EXPIRED: "evaluation_deadline",
-}
-
-
 class Bounty:
     """One deployed bounty: ``Bounty.at(address)``."""
 
-    def __init__(self, contract: Any):
+    def __init__(self, contract: Any, *, factory: Any = None):
+        """Wrap a contract after checking it is a genuine bounty (:func:`authenticate` against ``factory``
+        or the configured one); raises :class:`~bounty_client.errors.NotABountyError` otherwise."""
+        self._factory_address = authenticate(str(contract.address), factory)
         self.contract = contract
         self.address = str(contract.address)
         self._creation: BountyCreation | None = None
+        self._deadlines: "tuple[int, int, int, int] | None" = None
 
     @classmethod
-    def at(cls, address: str) -> "Bounty":
-        """The bounty at ``address`` on the connected network.
+    def at(cls, address: str, factory: Any = None) -> "Bounty":
+        """The bounty at ``address`` on the connected network, checked to be genuine
+        (:func:`authenticate`, against ``factory`` or the configured one) before anything else.
 
         Raises :class:`~bounty_client.errors.ArgumentError` for a string that is not an address,
-        :class:`~bounty_client.errors.ChainError` when no contract is deployed there."""
+        :class:`~bounty_client.errors.ChainError` when no contract is deployed there,
+        :class:`~bounty_client.errors.NotABountyError` when the code there is not a genuine bounty."""
         from ape import chain
         from eth_utils import is_address
 
@@ -343,7 +448,8 @@ class Bounty:
             raise ArgumentError(f"bounty: {address!r} is not an Ethereum address (0x and 40 hex digits)")
         if not chain.provider.get_code(address):
             raise ChainError(f"no contract at {address} on this network")
-        return cls(contract_at("Bounty", address))
+        factory_address = authenticate(address, factory)  # before Ape caches a Bounty type for the address
+        return cls(contract_at("Bounty", address), factory=factory_address)
 
     def __repr__(self) -> str:
         return f"<Bounty {self.address}>"
@@ -351,7 +457,7 @@ class Bounty:
     # ------------------------------------------------------------- reads
     @property
     def factory(self) -> Any:
-        return contract_at("BountyFactory", self.contract.FACTORY())
+        return contract_at("BountyFactory", self._factory_address)
 
     def creation(self) -> BountyCreation:
         """Creation parameters and CIDs from the factory's ``BountyCreated`` event."""
@@ -401,10 +507,35 @@ class Bounty:
         return Stage(self.contract.stage())
 
     def now(self) -> int:
-        """Timestamp of the next block: what the contract's stage checks will see."""
-        from ape import chain
+        """The timestamp the next transaction will be mined with (:func:`mined_timestamp`): what the
+        contract's stage checks will see."""
+        return mined_timestamp()
 
-        return int(chain.pending_timestamp)
+    def deadlines(self) -> tuple[int, int, int, int]:
+        """``(submission, reveal, evaluation, test_data_after)`` deadlines in unix seconds (fixed at
+        creation; ``test_data_after`` is 0 in sealed mode)."""
+        if self._deadlines is None:
+            c = self.contract
+            self._deadlines = (int(c.submission_deadline()), int(c.reveal_deadline()),
+                               int(c.evaluation_deadline()), int(c.test_data_after()))
+        return self._deadlines
+
+    def stage_at(self, timestamp: int) -> Stage:
+        """The stage a transaction mined at ``timestamp`` meets: the contract's ``stage()`` rule applied to
+        the stored outcome and the deadlines (not the view at the latest block, which is one block old)."""
+        outcome = Outcome(self.contract.outcome())
+        if outcome == Outcome.CANCELLED:
+            return Stage.CANCELLED
+        if outcome != Outcome.NONE:
+            return Stage.FINALIZED
+        d1, d2, d3, _ = self.deadlines()
+        if timestamp < d1:
+            return Stage.SUBMISSION
+        if timestamp < d2:
+            return Stage.REVEAL
+        if timestamp < d3:
+            return Stage.EVALUATION
+        return Stage.EXPIRED
 
     def status(self) -> BountyStatus:
         from ape import chain
@@ -449,8 +580,7 @@ class Bounty:
         """Every revealed submission with its hyperparameters, in id order."""
         out = []
         for e in self._events("Revealed"):
-            values = [e.lstm_layers, e.lstm_units, e.dense_layers, e.activation, e.loss, e.dropout_bps,
-                      e.learning_rate_micro]
+            values = list(decode_revealed(e.hyperparameters))
             out.append(RevealedSubmission(int(e.id), str(e.submitter), Hyperparameters.from_chain(values)))
         return sorted(out, key=lambda s: s.id)
 
@@ -476,26 +606,70 @@ class Bounty:
 
     # ------------------------------------------------------------- guards
     def require_stage(self, action: str, *allowed: Stage) -> Stage:
-        """Raise :class:`StageError` naming the current stage and when the right one opens."""
-        st = self.status()
-        if st.stage in allowed:
-            return st.stage
+        """The stage at the timestamp the transaction will be mined with (:meth:`now`), if it is one of
+        ``allowed``; else raise :class:`StageError` naming that stage and when the right one opens."""
+        now = self.now()
+        stage = self.stage_at(now)
+        if stage in allowed:
+            return stage
         wanted = " or ".join(s.name for s in allowed)
-        msg = f"cannot {action}: bounty {self.address} is in stage {st.stage.name}; {action} needs {wanted}"
-        deadlines = {
-            Stage.REVEAL: st.submission_deadline,
-            Stage.EVALUATION: st.reveal_deadline,
-            Stage.EXPIRED: st.evaluation_deadline,
-        }
-        future = [(deadlines[s], s) for s in allowed if s in deadlines and deadlines[s] > st.now]
-        if future and st.stage not in (Stage.FINALIZED, Stage.CANCELLED):
-            ts, s = min(future)
-            msg += f", which opens at {_fmt_time(ts)} (in {ts - st.now} s)"
-        elif st.stage in (Stage.FINALIZED, Stage.CANCELLED):
+        msg = f"cannot {action}: bounty {self.address} is in stage {stage.name}; {action} needs {wanted}"
+        d1, d2, d3, _ = self.deadlines()
+        opens = {Stage.REVEAL: d1, Stage.EVALUATION: d2, Stage.EXPIRED: d3}
+        future = [(opens[s], s) for s in allowed if s in opens and opens[s] > now]
+        if stage.is_closed():
             msg += "; the bounty is closed"
+        elif future:
+            ts, _ = min(future)
+            msg += f", which opens at {_fmt_time(ts)} (in {ts - now} s)"
         else:
             msg += "; that stage has passed"
         raise StageError(msg)
+
+    def require_test_data_window(self, action: str) -> None:
+        """Guard of ``reveal_test_data``/``post_test_data`` at the mined timestamp: stage EVALUATION, test
+        data not posted yet, the randomness drawn (:meth:`draw_randomness`, an earlier transaction) and in
+        future-window mode ``test_data_after`` reached.  Raises :class:`StageError`."""
+        self.require_stage(action, Stage.EVALUATION)
+        if self.contract.test_revealed():
+            raise StageError(f"cannot {action}: the test data of {self.address} is already posted")
+        if not self.contract.randomness_drawn():
+            raise StageError(f"cannot {action}: the randomness of {self.address} is not drawn yet "
+                             "(draw_randomness first; test data is accepted only after it)")
+        after = self.deadlines()[3]
+        now = self.now()
+        if after and now < after:
+            raise StageError(f"cannot {action}: the test window of {self.address} closes at {_fmt_time(after)} "
+                             f"(in {after - now} s); no test data is accepted before")
+
+    def draw_randomness(self, sender: Any) -> Any:
+        """Anyone, once, in stage EVALUATION: fix the evaluation randomness (one transaction; returns the
+        receipt).  Raises :class:`StageError` outside the stage, :class:`ChainError` once drawn."""
+        self.require_stage("draw the randomness", Stage.EVALUATION)
+        if self.contract.randomness_drawn():
+            raise ChainError(f"the randomness of {self.address} is already drawn")
+        return self.contract.draw_randomness(sender=sender)
+
+    def claimable_share_ids(self, account: Any) -> list[int]:
+        """Ids ``account`` revealed whose abandonment share it has not claimed yet, in id order."""
+        address = str(getattr(account, "address", account))
+        ids = [int(e.id) for e in self._events("Revealed") if str(e.submitter).lower() == address.lower()]
+        return [i for i in sorted(ids) if not self.contract.submission(i).share_claimed]
+
+    def claim_shares(self, sender: Any) -> list[Any]:
+        """After a SHARED outcome, claim ``sender``'s unclaimed shares: only ids it revealed and has not
+        claimed, in batches of at most ``MAX_SCORE_BATCH`` (128) ids.  Returns the receipts.  Raises
+        :class:`ChainError` when the outcome is not SHARED or nothing is left to claim (nothing sent)."""
+        outcome = Outcome(self.contract.outcome())
+        if outcome != Outcome.SHARED:
+            raise ChainError(f"cannot claim shares: bounty {self.address} has outcome {outcome.name}; shares exist "
+                             "only after an abandoned bounty (SHARED)")
+        ids = self.claimable_share_ids(sender)
+        if not ids:
+            raise ChainError(f"nothing to claim: {sender.address} has no revealed, unclaimed submission in "
+                             f"{self.address}")
+        return [self.contract.claim_shares(ids[i : i + MAX_SCORE_BATCH], sender=sender)
+                for i in range(0, len(ids), MAX_SCORE_BATCH)]
 
 
 def list_bounties(factory: Any = None, start_block: int = 0) -> "Any":

@@ -230,9 +230,12 @@ _WHY = {CreditReason.PRIZE: "prize", CreditReason.REFUND: "refund of the reward 
 
 
 def explain_credits(bounty: "Bounty", receipt: Any = None, account: "str | None" = None) -> list[str]:
-    """One line per credit, ``"0xabc.. gets 0.9 ETH: prize"``: from ``receipt``'s ``Credited``
-    events, else from every ``Credited`` event of ``bounty`` (of ``account`` only, if given)."""
-    logs = None if receipt is None else [e for e in receipt.events if getattr(e, "event_name", "") == "Credited"]
+    """One line per credit, ``"0xabc.. gets 0.9 ETH: prize"``: from the ``Credited`` events of
+    ``receipt`` (one receipt or a list of them), else from every ``Credited`` event of ``bounty``
+    (of ``account`` only, if given)."""
+    receipts = [] if receipt is None else receipt if isinstance(receipt, (list, tuple)) else [receipt]
+    logs = None if receipt is None else [e for r in receipts for e in r.events
+                                         if getattr(e, "event_name", "") == "Credited"]
     rows = _credited(bounty, logs)
     if account is not None:
         rows = [r for r in rows if r[0].lower() == str(account).lower()]

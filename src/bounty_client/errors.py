@@ -20,6 +20,7 @@ __all__ = [
     "ArgumentError",
     "ChainError",
     "StageError",
+    "NotABountyError",
     "VerificationError",
     "VaultError",
 ]
@@ -48,6 +49,13 @@ class ChainError(BountyError, RuntimeError):
 class StageError(ChainError):
     """The bounty is not in a stage that allows the action; the message names the current
     stage and when the needed one opens (``Bounty.require_stage``).  Nothing was sent."""
+
+
+class NotABountyError(ChainError):
+    """The code at an address is not a bounty of the configured factory (or, with none
+    configured, not a clone of an implementation and factory whose code equals the shipped
+    ``Bounty``/``BountyFactory``): a look-alike could take a deposit and never pay.  Raised by
+    ``Bounty.at`` before any transaction; the message says which link of the chain failed."""
 
 
 class VerificationError(ChainError):

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from .chain import NO_FACTORY, Bounty, Stage, create_bounty, find_factory
+from .chain import NO_FACTORY, Bounty, Stage, _fmt_time, create_bounty, find_factory
 from .chain import deploy_factory as _deploy_factory
 from .errors import ArgumentError, ChainError, StageError
 from .hyperparams import Hyperparameters, new_salt, test_commitment
@@ -98,6 +98,8 @@ class PreparedBounty:
     rows: int = 0
     dropped_rows: int = 0
     start: "int | None" = None
+    #: Training windows of the public dataset (the evaluation budget's size; 0: unknown).
+    train_windows: int = field(default=0, repr=False)
 
     @property
     def data_cids(self) -> list[str]:
@@ -239,6 +241,7 @@ class Organizer:
             summary=_public_summary(dataset),
             reused_test_set=reused, rows=int(getattr(dataset, "n_rows", 0)),
             dropped_rows=int(getattr(dataset, "dropped_rows", 0) or 0),
+            train_windows=len(dataset.x_train),
         )
 
     def prepare_future(
@@ -315,13 +318,17 @@ class Organizer:
 
     # -------------------------------------------------------- initialization
     def create(self, prepared: PreparedBounty, terms: "BountyTerms | None" = None, *, start: "int | None" = None,
-               **terms_kwargs: Any) -> Bounty:
+               workers: int = 1, **terms_kwargs: Any) -> Bounty:
         """Create the bounty through the factory (one transaction, reward = ``msg.value``).
 
         ``terms`` (or ``BountyTerms(**terms_kwargs)``: ``reward=``, ``submission_period=``, ...) are
         checked with :meth:`check_create_args`.  Deadlines are ``start`` (default: the next block's
-        timestamp) plus the periods.  The test-set secret is saved in the vault before the
-        transaction is sent.  Raises ``ChainError`` without a factory."""
+        timestamp) plus the periods.  Before anything is sent: every argument is checked against the
+        contract's limits (:func:`~bounty_client.terms.check_factory_arguments`) and the evaluation
+        window against the worst case the bounds allow with ``workers`` parallel workers
+        (:meth:`check_evaluation_budget`, whose estimate is printed).  The test-set secret is saved
+        in the vault before the transaction is sent.  Raises ``ChainError`` without a factory,
+        ``ArgumentError`` naming the term to change."""
         from ape import chain
 
         if self.factory is None or isinstance(self.factory, str):
@@ -335,20 +342,53 @@ class Organizer:
         if start is None:
             start = prepared.start  # future mode: the window was computed from it
         t0 = int(start if start is not None else chain.pending_timestamp)
+        arguments = self._preflight(prepared, terms, t0, workers)
+        print(self.check_evaluation_budget(prepared, arguments, workers=workers))
         if prepared.test_mode == "sealed":
             self.vault.save_test_set(chain.chain_id, prepared.test_commitment, prepared.test_cid, prepared.test_salt)
-        receipt = create_bounty(self.factory, sender=self.account, value=terms.value,
-                                **terms.factory_arguments(prepared, t0))
+        receipt = create_bounty(self.factory, sender=self.account, value=terms.value, **arguments)
         created = [log for log in receipt.events if getattr(log, "event_name", "") == "BountyCreated"]
-        return Bounty.at(str(created[-1].bounty))
+        return Bounty.at(str(created[-1].bounty), factory=self.factory)
+
+    def _preflight(self, prepared: PreparedBounty, terms: BountyTerms, start: int, workers: int) -> dict[str, Any]:
+        """The factory arguments for a bounty opened at ``start``, after every check that needs no
+        transaction: the contract's limits and the evaluation budget.  Raises ``ArgumentError``."""
+        from .chain import mined_timestamp
+        from .terms import check_factory_arguments
+
+        arguments = terms.factory_arguments(prepared, start)
+        check_factory_arguments(arguments, terms.value, now=mined_timestamp())
+        self.check_evaluation_budget(prepared, arguments, workers=workers)
+        return arguments
+
+    def check_evaluation_budget(self, prepared: PreparedBounty, arguments: "Mapping[str, Any]", *,
+                                workers: int = 1) -> Any:
+        """The worst-case evaluation estimate (:class:`~bounty_client.budget.EvaluationBudget`) of a bounty
+        with these factory ``arguments``: ``max_submissions`` submissions of ``max_cost`` parameters, the
+        spec's ``k`` seeds and epochs, ``prepared``'s training windows, ``workers`` workers, against the
+        window from the test data (reveal deadline, or ``test_data_after`` in future mode) to the evaluation
+        deadline.  Raises ``ArgumentError`` naming what to change when it does not fit."""
+        from .budget import evaluation_budget
+
+        protocol = prepared.spec.protocol
+        opens = max(int(arguments["reveal_deadline"]), int(arguments.get("test_data_after") or 0))
+        return evaluation_budget(
+            max_cost=int(arguments["max_cost"]), windows=max(int(prepared.train_windows), 1),
+            seq_len=int(arguments["seq_len"]), epochs=int(protocol.epochs), seeds=int(protocol.seeds),
+            max_submissions=int(arguments["max_submissions"]), workers=workers,
+            window_s=int(arguments["evaluation_deadline"]) - opens,
+        ).check()
 
     def check_create_args(self, terms: "BountyTerms | None" = None, **terms_kwargs: Any) -> BountyTerms:
         """Validate :meth:`create`'s terms (call it before :meth:`prepare` stores anything): the
         :class:`~bounty_client.terms.BountyTerms` checks plus the organizer's balance.
 
         Returns the validated ``BountyTerms``; raises :class:`~bounty_client.errors.ArgumentError`."""
+        from .chain import mined_timestamp
+
         terms = terms if terms is not None else BountyTerms(**terms_kwargs)
         if self.account is not None:
+            terms.deadlines(mined_timestamp())  # the evaluation deadline within uint32
             balance = int(self.account.balance)
             if balance < terms.value:
                 raise ArgumentError(f"reward: {terms.reward / 1e18:g} ETH plus the bond {terms.bond / 1e18:g} ETH "
@@ -356,7 +396,7 @@ class Organizer:
         return terms
 
     def open(self, prices: "Mapping[str, Any] | Any", terms: BountyTerms, *, factory: "str | None" = None,
-             deploy_factory: bool = False, **prepare_kwargs: Any) -> "OpenedBounty":
+             deploy_factory: bool = False, workers: int = 1, **prepare_kwargs: Any) -> "OpenedBounty":
         """The whole opening in order: check the terms, find the factory (``factory`` address, or
         :func:`~bounty_client.chain.find_factory`'s), prepare (store data, test set and spec),
         :meth:`create`.
@@ -366,7 +406,11 @@ class Organizer:
         ``deploy_factory``: deploy a new factory (and record it in Ape's deployments for this chain,
         :func:`bounty_client.cli_support.record_factory`) instead of looking one up.  Raises
         ``ChainError`` when no factory is found and none may be deployed, before anything is stored.
+        ``workers``: evaluation workers the budget check assumes (:meth:`check_evaluation_budget`,
+        run before a factory is deployed).
         ``prepare_kwargs`` are that method's (see :func:`bounty_client.terms.spec_options`)."""
+        from .chain import mined_timestamp
+
         terms = self.check_create_args(terms)  # before anything is stored
         if deploy_factory and factory is not None:
             raise ArgumentError("factory: give --factory ADDRESS or --deploy-factory, not both")
@@ -379,13 +423,15 @@ class Organizer:
             prepared = self.prepare(prices, **prepare_kwargs)
         else:
             prepared = self.prepare_future(prices, terms, **prepare_kwargs)
+        start = prepared.start if prepared.start is not None else mined_timestamp()
+        self._preflight(prepared, terms, start, workers)  # before a factory is deployed
         deployed = False
         if deploy_factory:
             from .cli_support import record_factory
 
             self.factory, deployed = _deploy_factory(self.account), True
             record_factory(self.factory)
-        bounty = self.create(prepared, terms)
+        bounty = self.create(prepared, terms, workers=workers)
         return OpenedBounty(bounty, prepared, self.factory, deployed)
 
     def cancel(self, bounty: Bounty) -> Any:
@@ -417,7 +463,8 @@ class Organizer:
         secret = self.vault.test_set(chain.chain_id, commitment)
         files = test_set_files(secret.test_cid, self.private_store)
         if not bounty.contract.randomness_drawn():
-            bounty.contract.draw_randomness(sender=self.account)
+            bounty.draw_randomness(self.account)
+        bounty.require_test_data_window("reveal the test set")  # again: the draw took a block
         for f in files:
             _copy(f.cid, self.private_store, self.store)
         _copy(secret.test_cid, self.private_store, self.store)
@@ -460,7 +507,8 @@ class Organizer:
                  for s in record.spec.coins]
         test_cid = self.store.add(test_set_manifest(files))
         if not bounty.contract.randomness_drawn():
-            bounty.contract.draw_randomness(sender=self.account)
+            bounty.draw_randomness(self.account)
+        bounty.require_test_data_window("post the test data")  # again: the draw took a block
         return bounty.contract.post_test_data(test_cid, sender=self.account)
 
     # -------------------------------------------------------- evaluation
@@ -478,6 +526,8 @@ class Organizer:
         1..128, ``ChainError`` when every score is already posted."""
         self._only_organizer(bounty, "post scores")
         bounty.require_stage("post scores", Stage.EVALUATION)
+        if not bounty.contract.test_revealed():
+            raise StageError(f"cannot post scores: the test data of {bounty.address} is not posted yet")
         if not 1 <= batch_size <= MAX_SCORE_BATCH:
             raise ArgumentError(f"batch_size: 1..{MAX_SCORE_BATCH} ids per transaction, got {batch_size}")
         report = dict(result.report())
@@ -498,15 +548,20 @@ class Organizer:
 
     # -------------------------------------------------------- final
     def finalize(self, bounty: Bounty) -> Any:
-        st = bounty.status()
-        if st.stage in (Stage.FINALIZED, Stage.CANCELLED):
-            raise StageError(f"cannot finalize: bounty {bounty.address} is already {st.stage.name}")
-        if st.stage == Stage.EVALUATION and st.scored_count < st.revealed_count:
-            raise StageError(
-                f"cannot finalize yet: {st.scored_count} of {st.revealed_count} revealed submissions are scored; "
-                "post the remaining scores, or anyone can finalize after the evaluation deadline"
-            )
-        bounty.require_stage("finalize", Stage.EVALUATION, Stage.EXPIRED)
+        """Settle the bounty: the organizer once every revealed submission is scored (stage EVALUATION),
+        anyone at stage EXPIRED (judged at the mined timestamp).  Raises :class:`StageError` otherwise."""
+        stage = bounty.require_stage("finalize", Stage.EVALUATION, Stage.EXPIRED)
+        if stage == Stage.EVALUATION:
+            if str(bounty.contract.organizer()).lower() != str(self.account.address).lower():
+                d3 = bounty.deadlines()[2]
+                raise StageError(f"cannot finalize yet: before the evaluation deadline ({_fmt_time(d3)}) only the "
+                                 f"organizer of {bounty.address} may finalize")
+            scored, revealed = int(bounty.contract.scored_count()), int(bounty.contract.revealed_count())
+            if scored < revealed:
+                raise StageError(
+                    f"cannot finalize yet: {scored} of {revealed} revealed submissions are scored; "
+                    "post the remaining scores, or anyone can finalize after the evaluation deadline"
+                )
         return bounty.contract.finalize(sender=self.account)
 
     def withdraw(self, bounty: Bounty) -> Any:
@@ -701,9 +756,11 @@ class Participant:
                                    sender=self.account)
         return [sid for sid, _ in pending]
 
-    def claim_shares(self, bounty: Bounty) -> Any:
-        ids = [i for i, _ in bounty.commits(submitter=self.account.address)]
-        return bounty.contract.claim_shares(ids, sender=self.account)
+    def claim_shares(self, bounty: Bounty) -> list[Any]:
+        """After an abandoned bounty (outcome SHARED): claim the share of every submission this account
+        revealed and has not claimed, in batches of at most 128 ids (:meth:`Bounty.claim_shares`).
+        Returns the receipts; withdraw afterwards."""
+        return bounty.claim_shares(self.account)
 
     def withdraw(self, bounty: Bounty) -> Any:
         return _withdraw(bounty, self.account)

@@ -18,12 +18,33 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from .errors import ArgumentError
-from .wire import BPS, MAX_BOND, MAX_COMMIT_DEPOSIT, MAX_PRIZE_SHARES, MAX_REWARD, MAX_SUBMISSIONS
+from .wire import (BPS, MAX_BOND, MAX_CID_LENGTH, MAX_COMMIT_DEPOSIT, MAX_COST, MAX_DATA_CIDS, MAX_PRIZE_SHARES,
+                   MAX_REWARD, MAX_SUBMISSIONS, MAX_TIMESTAMP, MAX_UINT16)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .roles import PreparedBounty
 
-__all__ = ["BountyTerms", "parse_prize_shares", "read_candidate", "read_candidates", "spec_options"]
+__all__ = ["BountyTerms", "DEFAULT_DEPOSIT_BPS", "MIN_DEFAULT_DEPOSIT", "check_factory_arguments",
+           "default_commit_deposit", "parse_prize_shares", "read_candidate", "read_candidates",
+           "spec_options"]
+
+#: The default commit deposit is this share of the reward (basis points: 1%) ...
+DEFAULT_DEPOSIT_BPS = 100
+#: ... and at least this many wei (0.001 ether), so spam costs more than its gas even on a tiny reward.
+MIN_DEFAULT_DEPOSIT = 10**15
+
+
+def default_commit_deposit(reward: int) -> int:
+    """The commit deposit a bounty gets unless the organizer sets one (wei): 1% of ``reward``
+    (:data:`DEFAULT_DEPOSIT_BPS`), at least 0.001 ether (:data:`MIN_DEFAULT_DEPOSIT`), at most the
+    contract's uint64 limit.
+
+    Why: an honest participant gets the deposit back when revealing, so it costs only the capital
+    locked for one reveal period; a junk commitment is never revealed and its deposit is forfeited to
+    the organizer.  Filling a cap of ``max_submissions`` then costs the spammer ``max_submissions`` %
+    of the reward (a cap of 100 costs the whole reward), paid to the party the lock-out hurts.  The
+    floor keeps spam dearer than its own gas (a commit is ~45,000 gas, 0.0009 ETH at 20 gwei)."""
+    return min(max(int(reward) * DEFAULT_DEPOSIT_BPS // BPS, MIN_DEFAULT_DEPOSIT), MAX_COMMIT_DEPOSIT)
 
 
 def read_candidates(values: Iterable[str]) -> list[dict[str, Any]]:
@@ -76,6 +97,8 @@ def parse_prize_shares(text: "str | Sequence[int]") -> tuple[int, ...]:
 class BountyTerms:
     """Validated terms of a bounty (amounts in wei, periods in seconds, shares in bps).
 
+    ``commit_deposit`` (``None``: :func:`default_commit_deposit`, 1% of the reward and at least
+    0.001 ether) is paid with each commit, returned on reveal and forfeited to the organizer otherwise.
     ``reward``, ``bond`` and ``commit_deposit`` also accept ``"1 ether"``/``"100 gwei"``/``"0.5"``
     (ether); ``prize_shares`` also accepts ``"6000,3000,1000"``.  ``bond`` (``None``: equal to the
     reward) is escrowed beside the reward and burned if the bounty ends abandoned (SHARED), so the
@@ -89,8 +112,10 @@ class BountyTerms:
     submission_period: int = 3600
     reveal_period: int = 3600
     evaluation_period: int = 3600
-    max_submissions: int = 1000
-    commit_deposit: int = 0
+    # 100 (not the contract's 65,535): the evaluation window must fit max_submissions worst-case
+    # re-trainings (``Organizer.create`` checks), and a cap of 100 makes junk spam cost the reward.
+    max_submissions: int = 100
+    commit_deposit: "int | str | None" = None
     prize_shares: tuple[int, ...] = field(default=())
     bond: "int | None" = None
 
@@ -100,7 +125,8 @@ class BountyTerms:
         set_ = object.__setattr__  # frozen: normalize once, here
         set_(self, "reward", parse_ether(self.reward))
         set_(self, "bond", self.reward if self.bond is None else parse_ether(self.bond))
-        set_(self, "commit_deposit", parse_ether(self.commit_deposit))
+        set_(self, "commit_deposit", default_commit_deposit(self.reward) if self.commit_deposit is None
+             else parse_ether(self.commit_deposit))
         set_(self, "prize_shares", parse_prize_shares(self.prize_shares))
         if not 0 < self.reward <= MAX_REWARD:
             raise ArgumentError(f"reward: must be more than 0 wei and at most {MAX_REWARD} wei, got {self.reward}")
@@ -129,7 +155,11 @@ class BountyTerms:
         """``(submission, reveal, evaluation)`` deadlines (unix seconds) for a bounty opened at ``start``."""
         d1 = int(start) + self.submission_period
         d2 = d1 + self.reveal_period
-        return d1, d2, d2 + self.evaluation_period
+        d3 = d2 + self.evaluation_period
+        if d3 > MAX_TIMESTAMP:
+            raise ArgumentError(f"evaluation_period: the evaluation deadline {d3} is past the contract's uint32 "
+                                f"limit {MAX_TIMESTAMP} (shorten the periods)")
+        return d1, d2, d3
 
     def factory_arguments(self, prepared: "PreparedBounty", start: int) -> dict[str, Any]:
         """``BountyFactory.create``'s arguments by name (see :func:`bounty_client.chain.create_bounty`).
@@ -174,6 +204,61 @@ class BountyTerms:
             bond=self.bond,
             prize_shares=list(self.prize_shares),
         )
+
+
+def check_factory_arguments(args: Mapping[str, Any], value: int, *, now: int) -> None:
+    """Every check ``BountyFactory.create`` and ``Bounty.initialize`` make, on the exact ``Terms``
+    ``args`` (:meth:`BountyTerms.factory_arguments`'s) and ``value`` (wei sent), for a transaction
+    mined at ``now`` (unix seconds).  Raises :class:`ArgumentError` naming the first field the
+    contract would refuse, so nothing is sent that would revert (the contract's own reasons are in
+    contracts/Bounty.vy ``initialize`` and contracts/BountyFactory.vy ``create``)."""
+    from .hyperparams import Hyperparameters, parameter_count
+
+    def fail(name: str, rule: str) -> None:
+        raise ArgumentError(f"{name}: {rule}, got {args.get(name)!r}")
+
+    def uint(name: str, low: int, high: int) -> int:
+        value_ = args.get(name)
+        if not isinstance(value_, int) or isinstance(value_, bool) or not low <= value_ <= high:
+            fail(name, f"must be an integer in {low}..{high}")
+        return value_
+
+    cid = args.get("spec_cid")
+    if not isinstance(cid, str) or not 0 < len(cid.encode()) <= MAX_CID_LENGTH:
+        fail("spec_cid", f"must be a CID of 1..{MAX_CID_LENGTH} bytes")
+    cids = args.get("data_cids")
+    if not isinstance(cids, (list, tuple)) or not 0 < len(cids) <= MAX_DATA_CIDS or not all(
+        isinstance(c, str) and 0 < len(c.encode()) <= MAX_CID_LENGTH for c in cids
+    ):
+        fail("data_cids", f"must be 1..{MAX_DATA_CIDS} CIDs of 1..{MAX_CID_LENGTH} bytes each")
+    bond = uint("bond", 1, MAX_BOND)
+    if not isinstance(value, int) or value <= bond:
+        raise ArgumentError(f"value: must exceed the bond {bond} wei (value = reward + bond), got {value!r}")
+    reward = value - bond
+    if reward > MAX_REWARD:
+        raise ArgumentError(f"reward: at most {MAX_REWARD} wei, got {reward}")
+    if bond < reward:
+        fail("bond", f"must be at least the reward ({reward} wei)")
+    uint("min_accuracy", 0, BPS)
+    uint("seq_len", 1, MAX_UINT16)
+    uint("future_period", 1, MAX_UINT16)
+    n_features = uint("n_features", 1, MAX_UINT16)
+    smallest = parameter_count(Hyperparameters(1, 1, 0, "relu", "binary_crossentropy"), n_features)
+    uint("max_cost", smallest, MAX_COST)
+    d1 = uint("submission_deadline", int(now) + 1, MAX_TIMESTAMP)
+    d2 = uint("reveal_deadline", d1 + 1, MAX_TIMESTAMP)
+    d3 = uint("evaluation_deadline", d2 + 1, MAX_TIMESTAMP)
+    commitment = args.get("test_commitment")
+    after = args.get("test_data_after")
+    if commitment is None or bytes(commitment) == bytes(32):
+        uint("test_data_after", d1, d3 - 1)
+    elif after != 0:
+        fail("test_data_after", "must be 0 with a sealed test commitment")
+    uint("max_submissions", 1, MAX_SUBMISSIONS)
+    uint("commit_deposit", 0, MAX_COMMIT_DEPOSIT)
+    shares = list(args.get("prize_shares") or [])
+    if len(shares) > MAX_PRIZE_SHARES or (shares and (sum(shares) != BPS or min(shares) <= 0)):
+        fail("prize_shares", f"must be 0 to {MAX_PRIZE_SHARES} positive basis-point shares summing to {BPS}")
 
 
 # Any valid CID: ``load_spec`` validates a whole spec, data files included, but a template's

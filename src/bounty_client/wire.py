@@ -27,9 +27,15 @@ __all__ = [
     "MAX_COMMIT_DEPOSIT",
     "MAX_REWARD",
     "MAX_TIMESTAMP",
+    "MAX_DATA_CIDS",
+    "MAX_UINT16",
+    "MAX_COST",
     "COMMITMENT_MASK",
     "encode_score_entry",
     "decode_score_entry",
+    "REVEALED_FIELDS",
+    "encode_revealed",
+    "decode_revealed",
     "stored_commitment",
 ]
 
@@ -93,6 +99,12 @@ MAX_REWARD = (1 << 96) - 1
 MAX_BOND = (1 << 96) - 1
 #: ``MAX_TIMESTAMP``: deadlines are uint32 seconds.
 MAX_TIMESTAMP = (1 << 32) - 1
+#: ``BountyFactory.MAX_DATA_CIDS``: training-data CIDs per bounty.
+MAX_DATA_CIDS = 16
+#: ``min_accuracy``, ``seq_len``, ``future_period`` and ``n_features`` are uint16 in ``IBounty.BountyTerms``.
+MAX_UINT16 = (1 << 16) - 1
+#: ``max_cost`` is a uint32 parameter count.
+MAX_COST = (1 << 32) - 1
 #: ``COMMITMENT_MASK``: the contract stores a commitment with its top bit cleared (the bit
 #: records "revealed").
 COMMITMENT_MASK = (1 << 255) - 1
@@ -111,6 +123,39 @@ def decode_score_entry(entry: int) -> tuple[int, int]:
     """``(submission_id, score_bps)`` of one ``ScoresPosted.entries`` word."""
     entry = int(entry)
     return entry >> SCORE_BITS, entry & MASK_SCORE
+
+
+#: ``Revealed.hyperparameters``: (field, bit offset, bits) of the ``REVEALED_*`` layout, low bits first;
+#: the fields in ``Hyperparameters.to_chain()`` order.
+REVEALED_FIELDS: tuple[tuple[str, int, int], ...] = (
+    ("lstm_layers", 0, 8),
+    ("lstm_units", 8, 16),
+    ("dense_layers", 24, 8),
+    ("activation", 32, 8),
+    ("loss", 40, 8),
+    ("dropout_bps", 48, 16),
+    ("learning_rate_micro", 64, 32),
+)
+
+
+def encode_revealed(values: "tuple[int, ...] | list[int]") -> int:
+    """The ``Revealed.hyperparameters`` word of the seven on-chain values (``Hyperparameters.to_chain()``).
+
+    Raises ``ValueError`` for a wrong count or a value that does not fit its field."""
+    if len(values) != len(REVEALED_FIELDS):
+        raise ValueError(f"revealed word: {len(REVEALED_FIELDS)} values, got {len(values)}")
+    word = 0
+    for (name, offset, bits), value in zip(REVEALED_FIELDS, values):
+        if not 0 <= int(value) < 1 << bits:
+            raise ValueError(f"revealed word: {name} must fit {bits} bits, got {value}")
+        word |= int(value) << offset
+    return word
+
+
+def decode_revealed(word: int) -> tuple[int, ...]:
+    """The seven on-chain values (``Hyperparameters.from_chain`` order) of a ``Revealed.hyperparameters`` word."""
+    word = int(word)
+    return tuple((word >> offset) & ((1 << bits) - 1) for _, offset, bits in REVEALED_FIELDS)
 
 
 def stored_commitment(commitment: "bytes | str") -> str:

@@ -42,7 +42,8 @@ def prepared(organizer):
 
 def test_open_record__honest_bounty__gives_spec_prices_and_dataset_checked_against_the_chain(organizer, prepared,
                                                                                             store):
-    bounty = organizer.create(prepared, BountyTerms(reward="1 ether"))
+    # 10 submissions: the evaluation window must fit 10 worst-case (CHAIN_LIMITS) re-trainings.
+    bounty = organizer.create(prepared, BountyTerms(reward="1 ether", max_submissions=10))
     record = open_record(bounty.address, store)
     assert record.spec == prepared.spec and record.creation.spec_cid == prepared.spec_cid
     assert sorted(record.prices()) == ["BCH", "BTC", "ETH", "LTC"]

@@ -9,6 +9,7 @@ reverts the chain to a snapshot after every test). Shared helpers live in
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -86,3 +87,27 @@ def bounty(make_bounty) -> BountyHarness:
     """A default bounty: 10 ETH reward and 10 ETH bond, min accuracy 50%, winner takes all, no deposit,
     cap 100, sealed test set, no cost bound that matters."""
     return make_bounty()
+
+
+# ------------------------------------------------------------------ look-alikes (tests only, never shipped)
+LOOKALIKES = Path(__file__).parent / "lookalikes"
+
+
+@pytest.fixture(scope="session")
+def lookalike_types():
+    """Ape container per look-alike source in tests/contracts/lookalikes, compiled by Ape's Vyper compiler."""
+    import ape
+
+    return {
+        name: ape.compilers.compile_source("vyper", (LOOKALIKES / f"{name}.vy").read_text(), contractName=name)
+        for name in ("LookAlike", "FakeFactory", "CloneOf")
+    }
+
+
+@pytest.fixture
+def lookalike(lookalike_types, chain, mallory):
+    """Mallory's look-alike bounty: FACTORY() is itself, it emitted a well-formed BountyCreated, holds 10 ETH."""
+    from bounty_harness import DATA_CIDS, SPEC_CID
+
+    return mallory.deploy(lookalike_types["LookAlike"], chain.pending_timestamp + 1_000, SPEC_CID, DATA_CIDS[0],
+                          value=REWARD)

@@ -12,7 +12,7 @@ import os
 
 import ape
 import pytest
-from bounty_harness import HP, N_FEATURES, REWARD, CreditReason, Outcome, salt_for
+from bounty_harness import HP, N_FEATURES, REWARD, CreditReason, Outcome, Stage, salt_for
 
 from bounty_client.hyperparams import Hyperparameters, parameter_count
 
@@ -237,3 +237,126 @@ def test_randomness_not_drawable_before_the_reveal_deadline_and_fixed_once(bount
     bounty.reveal_test()
     bounty.score({e.id: 7_000})
     assert bounty.contract.randomness() == value
+
+
+# ====================================================================== client-side scenarios
+# The client is the participant's and organizer's last line: these drive the client (bounty_client)
+# against real transactions and check it never sends what would hurt its user.
+
+
+def test_lookalike(lookalike, alice, chain, tmp_path):
+    """Mallory deploys a contract that answers FACTORY() with itself and emitted a well-formed
+    BountyCreated asking a 1 ETH deposit. Alice's client refuses it at Bounty.at (status, commit and every
+    role command start there) and when handed the contract directly: no transaction, no deposit, Mallory
+    gains nothing."""
+    from bounty_client.chain import Bounty, contract_container
+    from bounty_client.errors import NotABountyError
+    from bounty_client.roles import Participant
+    from bounty_client.vault import Vault
+
+    nonce, balance, held = alice.nonce, alice.balance, chain.provider.get_balance(lookalike.address)
+    with pytest.raises(NotABountyError):
+        Bounty.at(lookalike.address).status()
+    with pytest.raises(NotABountyError):
+        Participant(alice, None, vault=Vault(tmp_path)).commit(Bounty.at(lookalike.address), HP)
+    with pytest.raises(NotABountyError):
+        Bounty(contract_container("Bounty").at(lookalike.address))
+    assert (alice.nonce, alice.balance) == (nonce, balance)
+    assert chain.provider.get_balance(lookalike.address) == held and lookalike.submission_count() == 0
+
+
+def test_claim(make_bounty, organizer, alice, mallory, accounts):
+    """After an abandoned bounty Alice has 130 revealed submissions (more than one 128-id batch) and one she
+    never revealed; Mallory has one. Alice's client claims exactly her revealed ids in two batches (the old
+    client passed every committed id, so the unrevealed one reverted the whole claim). Mallory cannot
+    claim Alice's ids and ends with exactly her one share."""
+    from bounty_client.chain import Bounty
+    from bounty_client.roles import Participant
+
+    b = make_bounty(max_submissions=200)
+    mine = [b.commit(alice, HP, salt=salt_for(1_000 + i)) for i in range(131)]
+    theirs = b.commit(mallory)
+    b.to_reveal()
+    for e in mine[:130]:
+        b.reveal(e)
+    b.reveal(theirs)
+    b.to_expired()
+    b.contract.finalize(sender=accounts[8])
+    assert b.contract.outcome() == Outcome.SHARED
+    share = b.contract.abandon_share()
+    assert share == REWARD // 131
+
+    with ape.reverts("bounty: not your submission"):
+        b.contract.claim_shares([mine[0].id], sender=mallory)
+    client = Bounty.at(b.address)
+    assert client.claimable_share_ids(alice) == [e.id for e in mine[:130]]
+    receipts = Participant(alice, None).claim_shares(client)
+    assert [len(r.decode_logs(b.contract.Credited)) for r in receipts] == [1, 1]  # two batches: 128 + 2
+    assert b.contract.credits(alice) == 130 * share
+    assert client.claimable_share_ids(alice) == []
+    Participant(mallory, None).claim_shares(client)
+    received = _settle_and_withdraw(b, [alice, mallory])
+    assert received == {alice.address: 130 * share, mallory.address: share}
+
+
+def test_stage_guard_boundaries(make_bounty, chain, alice, mallory, tmp_path):
+    """Judged at the block the transaction lands in, not the latest one: at the reveal deadline minus one
+    second Alice's client reveals (the old guard read a stale stage) and her deposit comes back, so the
+    organizer collects no forfeit from a guard's mistake; at the submission deadline her client refuses
+    a commit the contract would revert (no gas burned); Mallory's draw before the reveal deadline is
+    refused too."""
+    from bounty_client.chain import Bounty
+    from bounty_client.errors import StageError
+    from bounty_client.hyperparams import commitment
+    from bounty_client.roles import Participant
+    from bounty_client.vault import Vault
+
+    b = make_bounty(commit_deposit=DEPOSIT)
+    vault = Vault(tmp_path)
+    salt = salt_for(7)
+    vault.save_submission(chain.chain_id, b.address, alice.address, commitment(b.address, alice.address, HP, salt),
+                          salt, HP)
+    entry = b.commit(alice, HP, salt=salt)
+    client = Bounty.at(b.address)
+    alice_role = Participant(alice, None, vault=vault)
+
+    b.at(b.submission_deadline)  # the latest block is still before it
+    nonce = alice.nonce
+    with pytest.raises(StageError, match="in stage REVEAL"):
+        client.require_stage("commit", Stage.SUBMISSION)
+    b.at(b.reveal_deadline - 1)
+    assert alice_role.reveal(client) == [entry.id]
+    assert alice.nonce == nonce + 1 and b.contract.credits(alice) == DEPOSIT
+    b.at(b.reveal_deadline - 1)
+    with pytest.raises(StageError, match="opens at"):
+        client.draw_randomness(mallory)
+    b.at(b.reveal_deadline)
+    client.draw_randomness(mallory)
+    assert b.contract.randomness_drawn()
+
+
+def test_spam_default_deposit(make_bounty, organizer, alice, mallory):
+    """With the client's default terms the deposit is 1% of the reward, never 0: Mallory filling the cap
+    with junk pays max_submissions % of the reward, all of it to the organizer; Alice's one commit costs her
+    nothing in the end."""
+    from bounty_client.terms import BountyTerms
+
+    terms = BountyTerms(reward=REWARD, max_submissions=20)
+    assert terms.commit_deposit == REWARD // 100 > 0
+    b = make_bounty(commit_deposit=terms.commit_deposit, max_submissions=terms.max_submissions)
+    honest = b.commit(alice)
+    for _ in range(terms.max_submissions - 1):
+        b.contract.commit(os.urandom(32), sender=mallory, value=terms.commit_deposit)
+    with ape.reverts("bounty: submission cap reached"):
+        b.commit(alice)
+    b.to_reveal()
+    b.reveal(honest)
+    b.open_test()
+    b.score({honest.id: 8_000})
+    b.contract.finalize(sender=organizer)
+    received = _settle_and_withdraw(b, [organizer, alice, mallory])
+    spent = (terms.max_submissions - 1) * terms.commit_deposit
+    assert spent == 19 * REWARD // 100
+    assert _net(received, {mallory.address: spent}, [mallory]) == -spent
+    assert _net(received, {alice.address: terms.commit_deposit}, [alice]) == REWARD
+    assert received[organizer.address] == REWARD + spent  # bond back + every junk deposit

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bounty_harness import DATA_CIDS, MAX_COST_ANY, N_FEATURES, REWARD, SPEC_CID, TEST_CID, TEST_SALT, CreditReason, Outcome, Stage
 
 from bounty_client.hyperparams import Hyperparameters, test_commitment
+from bounty_client.wire import decode_revealed
 
 
 def test_create__emits_every_parameter_and_cid(factory, organizer, make_bounty, chain):
@@ -55,7 +56,7 @@ def test_full_lifecycle__best_score_wins_and_withdraws(bounty, organizer, alice,
     receipt = bounty.reveal(b)
     (ev,) = receipt.decode_logs(c.Revealed)
     assert (ev.id, ev.submitter) == (1, bob.address)
-    assert [ev.lstm_layers, ev.lstm_units, ev.dense_layers, ev.activation, ev.loss, ev.dropout_bps, ev.learning_rate_micro] == list(b.hp.to_chain())
+    assert decode_revealed(ev.hyperparameters) == b.hp.to_chain()
     bounty.reveal(a)
     assert c.stage() == Stage.REVEAL
     bounty.to_evaluation()

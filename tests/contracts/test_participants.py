@@ -7,7 +7,7 @@ import pytest
 from bounty_harness import HP, N_FEATURES, CreditReason, Stage, salt_for
 
 from bounty_client.hyperparams import LOSSES, Hyperparameters, commitment, parameter_count
-from bounty_client.wire import stored_commitment
+from bounty_client.wire import decode_revealed, encode_revealed, stored_commitment
 
 # ---------------------------------------------------------------------------- commit
 
@@ -122,7 +122,8 @@ def test_reveal__emits_every_hyperparameter_and_records_the_submitter(bounty, al
     receipt = bounty.reveal(e)
     (ev,) = receipt.decode_logs(bounty.contract.Revealed)
     assert (ev.submitter, ev.id) == (alice.address, e.id)
-    got = (ev.lstm_layers, ev.lstm_units, ev.dense_layers, ev.activation, ev.loss, ev.dropout_bps, ev.learning_rate_micro)
+    got = decode_revealed(ev.hyperparameters)
+    assert ev.hyperparameters == encode_revealed(hp.to_chain())
     assert got == hp.to_chain() == (8, 1024, 8, 7, 4, 9000, 1_000_000)
     assert Hyperparameters.from_chain(got) == hp
     s = bounty.contract.submission(e.id)

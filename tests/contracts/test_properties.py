@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
 from bounty_client.hyperparams import Hyperparameters, commitment, test_commitment
+from bounty_client.wire import decode_revealed
 
 SALTS = st.binary(min_size=32, max_size=32)
 CIDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz234567", min_size=1, max_size=128)
@@ -37,7 +38,7 @@ def test_commitment__python_equals_contract_for_random_inputs(
         b.to_reveal()
         receipt = c.reveal(0, *hp.to_chain(), salt, sender=sender)
         ev = receipt.decode_logs(c.Revealed)[0]
-        got = (ev.lstm_layers, ev.lstm_units, ev.dense_layers, ev.activation, ev.loss, ev.dropout_bps, ev.learning_rate_micro)
+        got = decode_revealed(ev.hyperparameters)
         assert Hyperparameters.from_chain(got) == hp
         b.to_evaluation()
         b.draw()

@@ -27,8 +27,9 @@ def nonce(anvil, index):
 
 @pytest.fixture
 def created(anvil, home):
-    out = bounty_cmd(anvil, home, "create", "--account", "TEST::0", "--synthetic-rows", "400", "--epochs", "1", "--deploy-factory",
-                     "--reward", "1 ether", "--min-accuracy", "0")
+    # 100 submissions: the evaluation window (a day) must fit 100 worst-case re-trainings (the budget check).
+    out = bounty_cmd(anvil, home, "create", "--account", "TEST::0", "--synthetic-rows", "400", "--epochs", "1",
+                     "--deploy-factory", "--reward", "1 ether", "--min-accuracy", "0", "--max-submissions", "100")
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     created = json.loads(out.stdout.strip().splitlines()[-1])
     return created["bounty"]
@@ -66,7 +67,7 @@ def test_commit_then_reveal_in_a_new_process__uses_the_saved_salt(anvil, home, c
     out = bounty_cmd(anvil, home, "reveal", created, "--account", "TEST::1")
     assert out.returncode == 0 and "revealed submission(s) #0" in out.stdout, out.stderr[-2000:]
     status = bounty_cmd(anvil, home, "status", created)
-    assert "1/1000 committed, 1 revealed" in status.stdout
+    assert "1/100 committed, 1 revealed" in status.stdout
     again = bounty_cmd(anvil, home, "reveal", created, "--account", "TEST::1")
     assert again.returncode == 1 and "nothing to reveal" in again.stderr + again.stdout
 
@@ -94,6 +95,9 @@ def test_create__bad_arguments__refused_before_sending(anvil, home):
     assert out.returncode == 1 and "prize_shares" in out.stderr + out.stdout
     out = bounty_cmd(anvil, home, "create", "--account", "TEST::0", "--synthetic-rows", "400", "--target", "DOGE", "--deploy-factory")
     assert out.returncode == 1 and "DOGE" in out.stderr + out.stdout
+    out = bounty_cmd(anvil, home, "create", "--account", "TEST::0", "--synthetic-rows", "400", "--epochs", "1",
+                     "--evaluation-period", "600", "--deploy-factory")  # cannot re-train 100 worst-case submissions in 10 minutes
+    assert out.returncode == 1 and "evaluation_period: too short" in out.stderr + out.stdout
     assert nonce(anvil, 0) == before
 
 
