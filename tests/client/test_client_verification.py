@@ -78,3 +78,61 @@ def test_check_future_rows__source_out_of_reach_or_too_early__a_note_not_a_pass_
     bad = {c: f.set_axis(f.index + pd.Timedelta(seconds=1)).iloc[:-1] for c, f in rows.items()}
     problems, _ = check_future_rows(future_spec, bad, now=END)
     assert problems and "off the grid" in problems[0]
+
+
+# ------------------------------------------------------------------------------------ seeds
+@pytest.fixture(scope="module")
+def factory(accounts):
+    from bounty_client.chain import deploy_factory
+
+    return deploy_factory(accounts[0])
+
+
+def _seeds_module(monkeypatch):
+    """``bounty_client.seeds`` with the agreed signature ``evaluation_seeds(randomness: bytes, k: int)``
+    (the rule itself belongs to that module; this one reads 4 bytes per seed)."""
+    import sys
+    import types
+
+    module = types.ModuleType("bounty_client.seeds")
+    module.evaluation_seeds = lambda randomness, k: [int.from_bytes(randomness[4 * i:4 * i + 4], "big")
+                                                      for i in range(k)]
+    monkeypatch.setitem(sys.modules, "bounty_client.seeds", module)
+    return module
+
+
+def test_check_seeds__reports_must_use_the_seeds_of_the_on_chain_randomness(accounts, chain, factory, tmp_path,
+                                                                              monkeypatch):
+    from bounty_client.data import synthetic_prices
+    from bounty_client.evaluation import EvaluationResult
+    from bounty_client.record import open_record
+    from bounty_client.roles import Organizer
+    from bounty_client.spec import TrainingProtocol
+    from bounty_client.storage import open_store
+    from bounty_client.vault import Vault
+    from bounty_client.verification import _check_seeds
+
+    store = open_store(f"local:{tmp_path / 'ipfs'}")
+    org = Organizer(accounts[0], store, factory=factory, vault=Vault(tmp_path / "vault"))
+    prepared = org.prepare(synthetic_prices(rows=200, seed=3), name="t", target="LTC", seq_len=5, future_period=2,
+                           protocol=TrainingProtocol(epochs=1, seeds=2))
+    bounty = org.create(prepared, reward="1 ether")
+    record = open_record(bounty, store)
+    report = EvaluationResult(results=[], protocol=prepared.spec.protocol, seeds=[1, 2])
+
+    try:
+        import bounty_client.seeds  # noqa: F401
+    except ImportError:  # a client without the seeds rule: a note, not a pass and not a failure
+        assert _check_seeds(record, [("cid", report)], None) == (
+            [], ["seeds not checkable: this client has no bounty_client.seeds.evaluation_seeds"])
+    seeds = _seeds_module(monkeypatch)
+    assert _check_seeds(record, [], None) == (["seeds: the evaluation randomness was never drawn on-chain"], [])
+
+    chain.mine(timestamp=bounty.status().reveal_deadline)
+    bounty.contract.draw_randomness(sender=accounts[5])  # anyone may draw
+    expected = seeds.evaluation_seeds(bytes(bounty.contract.randomness()), 2)
+    honest = EvaluationResult(results=[], protocol=prepared.spec.protocol, seeds=expected)
+    assert _check_seeds(record, [("bafyhonest", honest)], honest) == ([], [])
+    problems, _ = _check_seeds(record, [("bafyhonest", honest), ("bafypicked", report)], report)
+    assert problems == [f"report bafypicked: seeds [1, 2], but the on-chain randomness gives {expected}",
+                        f"re-run: seeds [1, 2], but the on-chain randomness gives {expected}"]
