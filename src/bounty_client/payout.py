@@ -34,7 +34,8 @@ Pure Python (the chain reader imports Ape lazily): cheap to import.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from numbers import Integral
 from typing import Any, Mapping, Sequence
 
 from .errors import ArgumentError
@@ -114,9 +115,9 @@ class Settlement:
 
 
 def _check_bps(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= BPS:
+    if isinstance(value, bool) or not isinstance(value, Integral) or not 0 <= value <= BPS:
         raise ArgumentError(f"{name}: must be an integer 0..{BPS} bps, got {value!r}")
-    return value
+    return int(value)
 
 
 def _prize_shares(prize_shares: Sequence[int]) -> tuple[int, ...]:
