@@ -220,9 +220,8 @@ def status(bounty):
 @cli.command(cls=ConnectedProviderCommand, short_help="Re-compute every posted score and compare")
 @click.argument("bounty")
 @click.option("--tolerance-bps", type=int, default=None,
-              help="Accepted |posted - recomputed| per score in bps (default: 0 if the report came from this "
-                   "CPU and software, else the cross-machine tolerance). It never excuses a different qualified "
-                   "set, ranking or credit.")
+              help="Accepted |posted - recomputed| in bps (default: 0 if the report came from this CPU and "
+                   "software, else the cross-machine tolerance).")
 @evaluation_options
 def verify(bounty, tolerance_bps, workers, backend, ray_address, store):
     report = run_verify(Bounty.at(bounty), open_store(store), tolerance_bps=tolerance_bps, workers=workers,

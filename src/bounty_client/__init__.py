@@ -11,8 +11,8 @@ Every error the client raises on purpose is a :class:`BountyError` (``bounty_cli
 Submodules: ``spec``, ``hyperparams``, ``data``, ``model``, ``evaluation``,
 ``storage``, ``chain`` (contract calls), ``wire`` (the contract's enums, encodings and
 limits), ``contracts`` (the shipped contract types), ``record`` (a bounty's public
-record, checked against the chain), ``terms``, ``roles``, ``payout`` (the contract's
-settlement mirrored: who is paid what), ``verification``, ``vault``, ``errors``.
+record, checked against the chain), ``terms``, ``roles``, ``verification``, ``vault``,
+``errors``.
 """
 
 from __future__ import annotations
@@ -49,7 +49,6 @@ _LAZY = {
     "open_record": "record",
     "verify": "verification",
     "VerificationStatus": "verification",
-    "settle": "payout",
     "Vault": "vault",
 }
 

@@ -41,7 +41,6 @@ __all__ = [
     "load_prices",
     "load_test_set",
     "open_record",
-    "spec_differences",
     "test_set_files",
     "test_set_manifest",
 ]
@@ -99,20 +98,14 @@ def load_test_set(test_cid: str, store: Any) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ the checks
-def spec_differences(spec: "BountySpec", creation: BountyCreation) -> list[str]:
-    """Every field where the spec and the chain disagree, one ``"field (spec X, chain Y)"`` each:
-    data CIDs (in order), ``seq_len``, ``future_period`` and ``min_accuracy`` (bps).  Empty when they agree."""
+def check_spec(spec: "BountySpec", creation: BountyCreation) -> None:
+    """The spec must say what the chain says: data CIDs (in order), ``seq_len``, ``future_period``
+    and ``min_accuracy`` (bps).  Raises :class:`VerificationError` naming every field that differs."""
     ours = {"data_cids": [f.cid for f in spec.data_files], "seq_len": spec.seq_len,
             "future_period": spec.future_period, "min_accuracy": spec.min_accuracy_bps}
     theirs = {"data_cids": list(creation.data_cids), "seq_len": creation.seq_len,
               "future_period": creation.future_period, "min_accuracy": creation.min_accuracy}
-    return [f"{k} (spec {ours[k]}, chain {theirs[k]})" for k in ours if ours[k] != theirs[k]]
-
-
-def check_spec(spec: "BountySpec", creation: BountyCreation) -> None:
-    """The spec must say what the chain says (:func:`spec_differences`).  Raises
-    :class:`VerificationError` naming every field that differs."""
-    wrong = spec_differences(spec, creation)
+    wrong = [f"{k} (spec {ours[k]}, chain {theirs[k]})" for k in ours if ours[k] != theirs[k]]
     if wrong:
         raise VerificationError(f"spec {creation.spec_cid} disagrees with bounty {creation.bounty}'s on-chain "
                                 f"parameters: {'; '.join(wrong)}")
@@ -196,21 +189,19 @@ class BountyRecord:
         return self.bounty.posted_scores()
 
 
-def open_record(bounty: "Bounty | str", store: Any, *, check: bool = True) -> BountyRecord:
+def open_record(bounty: "Bounty | str", store: Any) -> BountyRecord:
     """Read ``bounty``'s creation event and spec, and check the spec against the chain.
 
     Raises ``ChainError`` (no contract or no creation event), ``StorageError`` (spec CID not in
     ``store``), ``SpecError`` (malformed spec) or :class:`VerificationError` (spec disagrees
-    with the chain, :func:`check_spec`).  ``check=False`` skips that last check, for a caller
-    that reports the differences itself (:func:`spec_differences`; ``verify`` does)."""
+    with the chain, :func:`check_spec`)."""
     from .spec import load_spec
 
     if isinstance(bounty, str):
         bounty = Bounty.at(bounty)
     creation = bounty.creation()
     spec = load_spec(store.get(creation.spec_cid))
-    if check:
-        check_spec(spec, creation)
+    check_spec(spec, creation)
     return BountyRecord(bounty, store, creation, spec)
 
 

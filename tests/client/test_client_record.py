@@ -60,10 +60,9 @@ def test_open_record__honest_bounty__gives_spec_prices_and_dataset_checked_again
 def test_open_record__organizer_posts_a_spec_the_chain_contradicts__every_reader_refuses(
         accounts, factory, organizer, prepared, store, chain, field, chain_value, tmp_path):
     """A deviating organizer: the spec on IPFS says one thing, the creation event another."""
-    terms = BountyTerms(reward="1 ether")
-    args = terms.factory_arguments(prepared, int(chain.pending_timestamp))
+    args = BountyTerms(reward="1 ether").factory_arguments(prepared, int(chain.pending_timestamp))
     args[field] = list(reversed(args["data_cids"])) if chain_value == "reversed" else chain_value
-    receipt = create_bounty(factory, sender=accounts[0], value=terms.value, **args)  # reward + bond
+    receipt = create_bounty(factory, sender=accounts[0], value=10**18, **args)
     address = str(receipt.decode_logs(factory.BountyCreated)[0].bounty)
     with pytest.raises(VerificationError, match=rf"spec {prepared.spec_cid} disagrees .*{field} \(spec"):
         open_record(address, store)

@@ -95,8 +95,8 @@ def _seeds_module(monkeypatch):
     import types
 
     module = types.ModuleType("bounty_client.seeds")
-    module.evaluation_seeds = lambda randomness, k: [int.from_bytes(randomness[4 * i:4 * i + 4], "big")
-                                                      for i in range(k)]
+    module.evaluation_seeds = lambda randomness, k, *rule: [int.from_bytes(randomness[4 * i:4 * i + 4], "big")
+                                                             for i in range(k)]
     monkeypatch.setitem(sys.modules, "bounty_client.seeds", module)
     return module
 

@@ -22,10 +22,7 @@ def cli_env(home: Path) -> dict:
     bindir = str(Path(sys.executable).parent)
     env["PATH"] = os.pathsep.join([bindir, str(ROOT / "node_modules" / ".bin"), env.get("PATH", "")])
     env.update(BOUNTY_HOME=str(home), BOUNTY_STORE_DIR=str(home / "ipfs"), TF_CPP_MIN_LOG_LEVEL="3",
-               PYTHONWARNINGS="ignore",
-               # Ape caches contract types per address on disk for non-local networks; bounty addresses
-               # repeat across Anvil runs, so a shared cache mixes ABIs of other checkouts' contracts.
-               APE_DATA_FOLDER=str(home / "ape-data"))
+               PYTHONWARNINGS="ignore")
     env.pop("BOUNTY_FACTORY", None)
     return env
 
