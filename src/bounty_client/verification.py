@@ -1,19 +1,30 @@
-"""Anyone can check the organizer's scores: re-run the evaluation from chain + store.
+"""Anyone can check the organizer's scores *and what they pay*: re-run the evaluation from chain + store.
 
 ``verify(bounty, store)`` needs nothing but public material:
 
-1. the ``BountyCreated`` event (spec CID, data CIDs, test commitment);
-2. the spec, checked against the on-chain parameters and data CIDs;
-3. the revealed test set, checked against the commitment made at creation
-   (``keccak256(abi_encode(test_cid, salt))``);
-4. every ``Revealed`` event (the hyperparameters) and ``ScoresPosted`` event;
-5. a re-training of every revealed submission under the spec's protocol.
+1. the ``BountyCreated`` event and the spec; every field where they disagree
+   (data CIDs, ``seq_len``, ``future_period``, ``min_accuracy``) is a problem, and
+   nothing is re-run on a spec the chain contradicts;
+2. the posted test set (sealed: checked against the commitment made at creation;
+   future window: every row inside the window and, where the source answers, equal
+   to the source's rows);
+3. the seeds: the report's must be the ones derived from the randomness recorded
+   on-chain (``bounty_client.seeds.evaluation_seeds``);
+4. a re-training of every revealed submission under the spec's protocol, compared
+   score by score with the ``ScoresPosted`` events;
+5. **the payout**: from its own recomputed scores the verifier re-derives the
+   qualified set, the ranking and every credit (:func:`bounty_client.payout.settle`,
+   the contract's rules) and compares them with the chain's (``ranking()``, the
+   ``Credited`` events; before ``finalize``: what the posted scores would pay).
 
-Scores are compared per submission.  On the same machine and software stack the
-re-computed scores are bit-identical (deterministic TensorFlow ops, fixed seeds);
-across CPUs a few test predictions may flip, so ``tolerance_bps`` (default 0)
-lets a verifier on other hardware accept small differences.  Every difference
-beyond it is listed, and :attr:`VerificationReport.ok` is False.
+Scores may differ within a tolerance; what they pay may not differ at all: a shift
+inside the tolerance that changes the winner, a prize or the qualified set fails.
+The tolerance comes only from the verifier's knowledge: ``tolerance_bps`` if given,
+else 0 when every report says it was produced on this machine's CPU and software,
+else the cross-machine tolerance for the test part's size
+(:func:`bounty_client.model.score_tolerance_bps`).  No number the organizer wrote is
+used.  Every difference is one line in :attr:`VerificationReport.problems`;
+:attr:`VerificationReport.ok` is True only when there are none.
 """
 
 from __future__ import annotations
@@ -25,13 +36,13 @@ from typing import Any
 
 from .chain import Bounty
 from .errors import ArgumentError, VerificationError
-from .record import evaluate_record, open_record
+from .record import BountyRecord, check_spec, evaluate_record
 
-__all__ = ["verify", "VerificationReport", "VerificationError", "VerificationStatus"]
+__all__ = ["verify", "check_future_rows", "VerificationReport", "VerificationError", "VerificationStatus"]
 
 
 class VerificationStatus(StrEnum):
-    """The verdict on one submission (the ``status`` column; its value is what the JSON says)."""
+    """The verdict on one submission's score (the ``status`` column; its value is what the JSON says)."""
 
     #: posted and recomputed scores agree within the tolerance
     OK = "ok"
@@ -46,53 +57,220 @@ class VerificationStatus(StrEnum):
         return self is VerificationStatus.OK
 
 
+_TABLE_COLUMNS = ["submission_id", "submitter", "posted_bps", "recomputed_bps", "diff_bps", "status",
+                  "posted_rank", "derived_rank"]
+
+
 @dataclass
 class VerificationReport:
-    """Per-submission comparison of posted and re-computed scores."""
+    """Posted vs recomputed: per-submission scores, then the qualified set, ranking and credits.
+
+    ``table``: DataFrame with one row per submission (:data:`_TABLE_COLUMNS`; ranks are
+    1-based places in the top K, empty outside it).  ``posted``: what the chain pays (its
+    ``Credited`` events once finalized; before that, what the posted scores would pay:
+    ``settled`` False).  ``derived``: what the recomputed scores pay under the contract's
+    rules.  ``problems``: one line per difference (any makes ``ok`` False); ``notes``:
+    what could not be checked and why (they do not fail the verification).
+    """
 
     bounty: str
-    table: Any  # DataFrame: submission_id, submitter, posted_bps, recomputed_bps, diff_bps, status
+    table: Any
     tolerance_bps: int
     problems: list[str] = field(default_factory=list)
     evaluation: Any = field(default=None, repr=False)
+    notes: list[str] = field(default_factory=list)
+    tolerance_source: str = ""
+    posted: Any = None  # bounty_client.payout.Settlement
+    derived: Any = None  # bounty_client.payout.Settlement
+    settled: bool = False
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def credits_table(self) -> Any:
+        """DataFrame: one row per ``(account, reason)`` with the posted and derived wei."""
+        import pandas as pd
+
+        p = self.posted.by_reason() if self.posted is not None else {}
+        d = self.derived.by_reason() if self.derived is not None else {}
+        rows = [{"account": a, "reason": r.name, "posted_wei": p.get((a, r), 0), "derived_wei": d.get((a, r), 0),
+                 "same": p.get((a, r), 0) == d.get((a, r), 0)}
+                for a, r in sorted(set(p) | set(d), key=lambda k: (k[1], k[0]))]
+        return pd.DataFrame(rows, columns=["account", "reason", "posted_wei", "derived_wei", "same"])
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "bounty": self.bounty,
             "ok": self.ok,
             "tolerance_bps": self.tolerance_bps,
+            "tolerance_source": self.tolerance_source,
             "problems": list(self.problems),
+            "notes": list(self.notes),
             "submissions": self.table.to_dict(orient="records"),
+            "payout": {
+                "settled": self.settled,
+                "posted": None if self.posted is None else self.posted.to_dict(),
+                "derived": None if self.derived is None else self.derived.to_dict(),
+            },
         }
 
+    def _payout_lines(self) -> list[str]:
+        if self.posted is None or self.derived is None:
+            return []
+        side = "chain (finalized)" if self.settled else "chain (as posted; not finalized)"
+        p, d = self.posted, self.derived
+        lines = [f"payout          {side:<34} recomputed",
+                 f"  outcome       {p.outcome.name:<34} {d.outcome.name}",
+                 f"  qualified     {str(list(p.qualified)):<34} {list(d.qualified)}",
+                 f"  ranking       {str([i for i, _ in p.ranking]):<34} {[i for i, _ in d.ranking]}"]
+        credits = self.credits_table()
+        if len(credits):
+            lines += ["  " + line for line in credits.to_string(index=False).splitlines()]
+        return lines
+
     def _repr_html_(self) -> str:
+        from html import escape
+
         head = f"<p>verify {self.bounty}: <b>{'OK' if self.ok else 'MISMATCH'}</b></p>"
-        return head + self.table._repr_html_()
+        items = "".join(f"<li>{escape(p)}</li>" for p in self.problems)
+        notes = "".join(f"<li><i>{escape(n)}</i></li>" for n in self.notes)
+        body = f"<ul>{items}{notes}</ul>" if items or notes else ""
+        return head + body + self.table._repr_html_() + self.credits_table()._repr_html_()
 
     def __repr__(self) -> str:
-        lines = [f"VerificationReport({self.bounty}: {'OK' if self.ok else 'MISMATCH'}, tolerance {self.tolerance_bps} bps)"]
+        source = f" ({self.tolerance_source})" if self.tolerance_source else ""
+        lines = [f"VerificationReport({self.bounty}: {'OK' if self.ok else 'MISMATCH'}, "
+                 f"tolerance {self.tolerance_bps} bps{source})"]
         lines += [f"  - {p}" for p in self.problems]
+        lines += [f"  note: {n}" for n in self.notes]
         lines.append(self.table.to_string(index=False))
+        lines += self._payout_lines()
         return "\n".join(lines)
 
 
 _SAME_MACHINE_KEYS = ("python", "tensorflow", "keras", "numpy", "machine", "processor", "cpu_count")
 
 
-def _auto_tolerance(reports: list[Any], n_test: int) -> int:
-    """0 when every report was produced on this machine's CPU and software; else the
-    cross-machine tolerance for ``n_test`` windows (``bounty_client.model.score_tolerance_bps``)."""
+def _auto_tolerance(reports: list[Any], n_test: int) -> tuple[int, str]:
+    """``(bps, why)``: 0 when every report was produced on this machine's CPU and software; else the
+    cross-machine tolerance for ``n_test`` windows (``bounty_client.model.score_tolerance_bps``).
+    Only the verifier's own figures: a report can make it stricter (claim this machine), never looser."""
     from .evaluation.result import environment
     from .model import score_tolerance_bps
 
     here = environment()
     if reports and all(all(r.env.get(k) == here.get(k) for k in _SAME_MACHINE_KEYS) for r in reports):
-        return 0
-    return score_tolerance_bps(max(1, n_test))
+        return 0, "same CPU and software as the report"
+    return score_tolerance_bps(max(1, n_test)), f"cross-machine tolerance for {n_test} test windows"
+
+
+def check_future_rows(spec: Any, rows: Any, *, now: int, market: Any = None,
+                      submission_deadline: "int | None" = None) -> tuple[list[str], list[str]]:
+    """``(problems, notes)`` for future-window test rows ``{symbol: price table}`` posted under ``spec``.
+
+    Problems: a window that opens before ``submission_deadline`` (its prices were public while
+    anyone could submit); a row outside ``[start - seq_len * interval, end]`` or off the grid
+    (:func:`bounty_client.data.check_window_rows`); a row that differs from the source's
+    (:func:`bounty_client.data.compare_with_source`).  Notes: the source could not be asked
+    (``market`` defaults to ``market_for(spec.test, create=False)``) or cannot confirm yet."""
+    from .data import (DataError, NotYetAvailableError, check_window_rows, compare_with_source, market_for,
+                       window_span)
+
+    rule = spec.test
+    problems: list[str] = []
+    notes: list[str] = []
+    start, end = rule.window
+    if submission_deadline is not None and start < submission_deadline:
+        problems.append(f"test window starts at {start}, before the submission deadline {submission_deadline}: "
+                        "its prices were public while submissions were open")
+    try:
+        check_window_rows(rows, rule.window, spec.seq_len, rule.interval)
+    except DataError as exc:
+        problems.append(f"test rows: {exc}")
+    try:
+        market = market if market is not None else market_for(rule, create=False)
+        found = compare_with_source(rows, market, now, span=window_span(rule.window, spec.seq_len, rule.interval))
+    except NotYetAvailableError as exc:
+        notes.append(f"test rows not compared with the source yet: {exc}")
+        return problems, notes
+    except DataError as exc:
+        notes.append(f"test rows not compared with the source ({rule.source.kind}): {exc}")
+        return problems, notes
+    if not found.reachable:
+        notes.append(f"test rows not compared: source {rule.source.kind} not reachable ({found.problem})")
+    elif not found.ok:
+        problems.append(f"test rows differ from the source {rule.source.kind}: {found.difference}")
+    return problems, notes
+
+
+def _check_seeds(record: Any, reports: list[tuple[str, Any]], result: Any) -> tuple[list[str], list[str]]:
+    """The seeds of every report and of the re-run must be those derived from the on-chain randomness."""
+    try:
+        from .seeds import evaluation_seeds  # type: ignore[import-not-found]
+    except ImportError:
+        return [], ["seeds not checkable: this client has no bounty_client.seeds.evaluation_seeds"]
+    contract = record.bounty.contract
+    if not contract.randomness_drawn():
+        return ["seeds: the evaluation randomness was never drawn on-chain"], []
+    protocol = record.spec.protocol
+    rule = getattr(protocol, "seed_rule", None)  # the spec's seed rule, where the spec has one
+    expected = [int(s) for s in evaluation_seeds(bytes(contract.randomness()), protocol.seeds,
+                                                 *([rule] if rule else []))]
+    problems = [f"report {cid}: seeds {list(r.seeds)}, but the on-chain randomness gives {expected}"
+                for cid, r in reports if [int(s) for s in r.seeds] != expected]
+    if result is not None and result.seeds and [int(s) for s in result.seeds] != expected:
+        problems.append(f"re-run: seeds {list(result.seeds)}, but the on-chain randomness gives {expected}")
+    return problems, []
+
+
+def _payout(record: Any, posted_scores: dict[int, int], recomputed: dict[int, int]) -> tuple[Any, Any, bool, list[str]]:
+    """``(posted, derived, settled, problems)``: the chain's settlement, the recomputed one, and
+    the chain checked against its own rules once finalized."""
+    from .payout import differences, read_settlement, settle
+    from .wire import Outcome
+
+    bounty, creation = record.bounty, record.creation
+    contract = bounty.contract
+    revealed = {s.id: s.submitter for s in record.revealed()}
+    terms = dict(organizer=creation.organizer, reward=creation.reward, bond=creation.bond,
+                 min_accuracy=creation.min_accuracy, prize_shares=creation.prize_shares,
+                 commit_deposit=creation.commit_deposit, submission_count=int(contract.submission_count()),
+                 revealed=revealed)
+    # An honest organizer scores every revealed submission: derive from all of them.
+    derived = settle(scores={i: recomputed[i] for i in revealed if i in recomputed}, **terms)
+    as_posted = settle(scores={i: s for i, s in posted_scores.items() if i in revealed}, **terms)
+    settled = Outcome(int(contract.outcome())) not in (Outcome.NONE, Outcome.CANCELLED)
+    problems: list[str] = []
+    if settled:
+        posted = read_settlement(bounty)
+        problems += [f"the chain breaks its own payout rules: {line}"
+                     for line in differences(posted, as_posted, derived_name="rules applied to the posted scores")]
+    else:
+        posted = as_posted
+    return posted, derived, settled, problems
+
+
+def _open_unchecked(bounty: "Bounty | str", store: Any) -> BountyRecord:
+    """``record.open_record`` without its spec check: verify reports each difference itself."""
+    from .spec import load_spec
+
+    if isinstance(bounty, str):
+        bounty = Bounty.at(bounty)
+    creation = bounty.creation()
+    return BountyRecord(bounty, store, creation, load_spec(store.get(creation.spec_cid)))
+
+
+def _spec_differences(record: BountyRecord) -> list[str]:
+    """One ``"field (spec X, chain Y)"`` per field where the spec contradicts the chain, from
+    :func:`bounty_client.record.check_spec` (the one set of checks), whose message joins them
+    after ``"on-chain parameters: "`` with ``"; "``."""
+    try:
+        check_spec(record.spec, record.creation)
+    except VerificationError as exc:
+        head, sep, fields = str(exc).partition("on-chain parameters: ")
+        return fields.split("; ") if sep else [str(exc)]
+    return []
 
 
 def verify(
@@ -105,20 +283,38 @@ def verify(
     progress: bool = False,
     ray_address: "str | None" = None,
 ) -> VerificationReport:
-    """Re-compute every posted score of ``bounty`` from public material and compare.
+    """Re-compute every posted score of ``bounty`` from public material and compare the scores and
+    what they pay (see the module docstring).
 
-    Raises :class:`VerificationError` when the spec or the test set does not match the chain
-    (:mod:`bounty_client.record`) or the test set was never revealed; ``ArgumentError`` for a
-    tolerance outside 0..10000 bps.  Score differences are findings in the report, not errors."""
+    ``tolerance_bps``: accepted ``|posted - recomputed|`` per score (0..10000; ``None`` = the
+    verifier's own figure).  It never excuses a difference in the qualified set, the ranking or
+    a credit.  Raises :class:`VerificationError` when the test set does not open the commitment
+    or was never posted; ``ArgumentError`` for a bad ``tolerance_bps``.  Every other difference
+    is a problem line in the report."""
     import pandas as pd
 
-    if tolerance_bps is not None and (not isinstance(tolerance_bps, int) or not 0 <= tolerance_bps <= 10_000):
+    if tolerance_bps is not None and (isinstance(tolerance_bps, bool) or not isinstance(tolerance_bps, int)
+                                      or not 0 <= tolerance_bps <= 10_000):
         raise ArgumentError(f"tolerance_bps: must be an integer 0..10000 (or None: automatic), got {tolerance_bps!r}")
-    record = open_record(bounty, store)
+    record = _open_unchecked(bounty, store)
     bounty = record.bounty
-    problems: list[str] = []
+    empty = pd.DataFrame([], columns=_TABLE_COLUMNS, dtype=object)
+    wrong = _spec_differences(record)
+    if wrong:
+        return VerificationReport(
+            bounty.address, empty, tolerance_bps or 0,
+            [f"spec {record.creation.spec_cid} disagrees with the chain: {w}" for w in wrong],
+            notes=["nothing was re-run: the spec the chain committed to is not the one published"])
     if record.test_data() is None:
         raise VerificationError(f"bounty {bounty.address}: the test set was never revealed; nothing to verify")
+
+    problems: list[str] = []
+    notes: list[str] = []
+    if getattr(record.spec.test, "is_future", False):
+        found, said = check_future_rows(record.spec, record.test_prices(), now=bounty.now(),
+                                        submission_deadline=record.creation.submission_deadline)
+        problems += found
+        notes += said
 
     posted, report_cids = record.posted_scores()
     dataset = record.dataset(with_test=True)
@@ -127,6 +323,31 @@ def verify(
     recomputed = result.scores()
     submitters = {r.submission_id: r.submitter for r in result.results}
 
+    reports: list[tuple[str, Any]] = []
+    for cid in report_cids:
+        try:
+            from .evaluation import EvaluationResult
+
+            reports.append((cid, EvaluationResult.from_report(json.loads(store.get(cid)))))
+        except Exception as exc:  # noqa: BLE001 - a missing or garbled report is itself a finding
+            problems.append(f"report {cid}: unreadable ({exc})")
+            continue
+        in_report = reports[-1][1].scores()
+        wrong_ids = sorted(i for i, s in posted.items() if i in in_report and in_report[i] != s)
+        if wrong_ids:
+            problems.append(f"report {cid}: scores differ from the posted ones for ids {wrong_ids}")
+    found, said = _check_seeds(record, reports, result)
+    problems += found
+    notes += said
+
+    if tolerance_bps is None:
+        tolerance_bps, tolerance_source = _auto_tolerance([r for _, r in reports], len(dataset.y_test))
+    else:
+        tolerance_source = "given by the verifier"
+
+    posted_side, derived, settled, found = _payout(record, posted, recomputed)
+    posted_rank = {i: n for n, (i, _) in enumerate(posted_side.ranking, 1)}
+    derived_rank = {i: n for n, (i, _) in enumerate(derived.ranking, 1)}
     rows = []
     for sid in sorted(set(recomputed) | set(posted)):
         p, r = posted.get(sid), recomputed.get(sid)
@@ -135,34 +356,23 @@ def verify(
         elif r is None:
             status = VerificationStatus.NEVER_REVEALED
         else:
-            status = None  # decided below, once the tolerance is known
-        if status is not None:
+            status = VerificationStatus.OK if abs(p - r) <= tolerance_bps else VerificationStatus.MISMATCH
+        if status is VerificationStatus.MISMATCH:
+            problems.append(f"submission #{sid}: MISMATCH (posted {p}, recomputed {r}, tolerance {tolerance_bps} bps)")
+        elif not status.is_ok():
             problems.append(f"submission #{sid}: {status} (posted {p}, recomputed {r})")
         rows.append({"submission_id": sid, "submitter": submitters.get(sid, ""), "posted_bps": p,
-                     "recomputed_bps": r, "diff_bps": None if p is None or r is None else r - p, "status": status})
-    reports = []
-    for cid in report_cids:
-        try:
-            from .evaluation import EvaluationResult
+                     "recomputed_bps": r, "diff_bps": None if p is None or r is None else r - p, "status": status,
+                     "posted_rank": posted_rank.get(sid), "derived_rank": derived_rank.get(sid)})
 
-            reports.append(EvaluationResult.from_report(json.loads(store.get(cid))))
-        except Exception as exc:  # noqa: BLE001 - a missing or garbled report is itself a finding
-            problems.append(f"report {cid}: unreadable ({exc})")
-            continue
-        in_report = reports[-1].scores()
-        wrong = sorted(i for i, s in posted.items() if i in in_report and in_report[i] != s)
-        if wrong:
-            problems.append(f"report {cid}: scores differ from the posted ones for ids {wrong}")
-    if tolerance_bps is None:
-        tolerance_bps = _auto_tolerance(reports, len(dataset.y_test))
-    for row in rows:
-        p, r = row["posted_bps"], row["recomputed_bps"]
-        if p is None or r is None:
-            continue
-        row["status"] = VerificationStatus.OK if abs(p - r) <= tolerance_bps else VerificationStatus.MISMATCH
-        if not row["status"].is_ok():
-            problems.append(f"submission #{row['submission_id']}: MISMATCH (posted {p}, recomputed {r}, "
-                            f"tolerance {tolerance_bps} bps)")
-    table = pd.DataFrame(rows, columns=["submission_id", "submitter", "posted_bps", "recomputed_bps", "diff_bps",
-                                        "status"])
-    return VerificationReport(bounty.address, table, tolerance_bps, problems, result)
+    from .payout import differences
+
+    side = "chain" if settled else "chain (as posted)"
+    paid = differences(posted_side, derived, posted_name=side, derived_name="recomputed")
+    if paid and all(row["status"] is VerificationStatus.OK for row in rows):
+        paid = [f"{line} (every score is within the {tolerance_bps} bps tolerance, but what it pays differs)"
+                for line in paid]
+    problems += [f"payout: {line}" for line in paid] + found
+    table = pd.DataFrame(rows, columns=_TABLE_COLUMNS, dtype=object)  # object: ints stay ints, None stays None
+    return VerificationReport(bounty.address, table, tolerance_bps, problems, result, notes, tolerance_source,
+                              posted_side, derived, settled)
