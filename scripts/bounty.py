@@ -293,8 +293,8 @@ def train(bounty, hps, epochs, save_best, store):
 @command(short_help="Search hyperparameters on Optuna (resumable; --commit seals the best)")
 @signed
 @click.option("--trials", type=int, default=None,
-              help="Trials in the study in total (a resumed study keeps earlier ones); give --trials and/or "
-                   "--timeout. The submission deadline always stops the search in time to commit.")
+              help="Trials in the study in total (a resumed study keeps earlier ones); the submission deadline "
+                   "always stops the search in time to commit  [default: none; give --trials and/or --timeout]")
 @click.option("--timeout", default=None, help="Start no trial after this long: 90s, 30m, 2h or seconds  "
                                              "[default: none]")
 @click.option("--workers", type=int, default=1, show_default=True, help="Trial processes sharing the study.")
@@ -307,7 +307,7 @@ def train(bounty, hps, epochs, save_best, store):
               help="Stop a trial early when its validation score is below the median of earlier trials.")
 @click.option("--epochs", type=int, default=None, help="Epochs per search run  [default: the spec's]")
 @click.option("--plots", type=click.Path(file_okay=False), default=None,
-              help="Folder for the optimisation-history and parameter-importance PNGs.")
+              help="Folder for the optimisation-history and parameter-importance PNGs  [default: none]")
 @click.option("--commit", "commit_best", is_flag=True,
               help="Re-train the best under the full protocol (finite loss), then commit it.")
 def search(bounty, account, store, home, trials, timeout, workers, seeds, folds, sampler, pruner, epochs, plots,
