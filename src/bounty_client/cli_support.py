@@ -225,8 +225,11 @@ def _credited(bounty: "Bounty", logs: "Iterable[Any] | None" = None) -> list[tup
             if getattr(e, "event_name", "Credited") == "Credited"]
 
 
+# One phrase per ``Credited.reason`` (every member of wire.CreditReason; a test checks none is missing).
 _WHY = {CreditReason.PRIZE: "prize", CreditReason.REFUND: "refund of the reward (organizer)",
-        CreditReason.DEPOSIT: "commit deposit (unrevealed commitment)", CreditReason.SHARE: "abandonment share"}
+        CreditReason.DEPOSIT: "commit deposit back (revealed)", CreditReason.SHARE: "abandonment share",
+        CreditReason.BOND: "bond back (organizer)",
+        CreditReason.FORFEIT: "deposits of commitments never revealed (organizer)"}
 
 
 def explain_credits(bounty: "Bounty", receipt: Any = None, account: "str | None" = None) -> list[str]:

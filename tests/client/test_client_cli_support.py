@@ -71,3 +71,12 @@ def test_status__deadlines_relative_to_chain_time__and_scores_below_the_minimum_
     assert "submissions closed 2h00m ago" in text and "reveals closed 1m00s ago" in text
     assert "evaluation closes in 23h59m" in text
     assert "below the minimum 6000 bps: #1 5900 bps, #0 5200 bps" in text
+
+
+def test_explain_credits__has_a_phrase_for_every_credit_reason_the_contract_emits():
+    """`finalize`/`withdraw`/`claim` say why each credit was made: a reason without a phrase
+    would end the command in a KeyError after the transaction was sent."""
+    from bounty_client.cli_support import _WHY
+    from bounty_client.wire import CreditReason
+
+    assert set(_WHY) == set(CreditReason)
