@@ -105,13 +105,21 @@ def load_test_set(test_cid: str, store: Any) -> dict[str, Any]:
 # ------------------------------------------------------------------ the checks
 def check_spec(spec: "BountySpec", creation: BountyCreation) -> None:
     """The spec must say what the chain says: data CIDs (in order), ``seq_len``, ``future_period``,
-    ``min_accuracy`` (bps) and the test mode (future window: its end is the chain's
-    ``test_data_after`` and its start is not before the submission deadline; sealed: no
-    ``test_data_after``).  Raises :class:`VerificationError` naming every field that differs."""
+    ``min_accuracy`` (bps), the cost bound (``n_features`` = features x coins and ``max_cost`` =
+    the largest parameter count the spec's bounds allow: a smaller on-chain bound would let the
+    organizer refuse every reveal and keep the deposits) and the test mode (future window: its end
+    is the chain's ``test_data_after`` and it starts at or after the REVEAL deadline, so no price
+    in it exists while anyone can still choose what to reveal; sealed: no ``test_data_after``).
+    Raises :class:`VerificationError` naming every field that differs."""
+    from .hyperparams import max_parameter_count
+
+    n_features = len(spec.features) * len(spec.data_files)
     ours = {"data_cids": [f.cid for f in spec.data_files], "seq_len": spec.seq_len,
-            "future_period": spec.future_period, "min_accuracy": spec.min_accuracy_bps}
+            "future_period": spec.future_period, "min_accuracy": spec.min_accuracy_bps,
+            "n_features": n_features, "max_cost": max_parameter_count(spec.bounds, n_features)}
     theirs = {"data_cids": list(creation.data_cids), "seq_len": creation.seq_len,
-              "future_period": creation.future_period, "min_accuracy": creation.min_accuracy}
+              "future_period": creation.future_period, "min_accuracy": creation.min_accuracy,
+              "n_features": creation.n_features, "max_cost": creation.max_cost}
     wrong = [f"{k} (spec {ours[k]}, chain {theirs[k]})" for k in ours if ours[k] != theirs[k]]
     rule = spec.test
     sealed_on_chain = int(creation.test_data_after) == 0
@@ -122,9 +130,10 @@ def check_spec(spec: "BountySpec", creation: BountyCreation) -> None:
             wrong.append("test mode (spec 'future', chain sealed: a test commitment and no test_data_after)")
         elif end != int(creation.test_data_after):
             wrong.append(f"test window end (spec {end}, chain test_data_after {creation.test_data_after})")
-        if start < int(creation.submission_deadline):
-            wrong.append(f"test window start (spec {start}, before the chain's submission deadline "
-                         f"{creation.submission_deadline}: its prices would be public while submissions are open)")
+        if start < int(creation.reveal_deadline):
+            wrong.append(f"test window start (spec {start}, before the chain's reveal deadline "
+                         f"{creation.reveal_deadline}: its first prices would be public while participants "
+                         "can still choose which commitments to reveal)")
     elif not sealed_on_chain:
         wrong.append(f"test mode (spec 'sealed', chain future window with test_data_after {creation.test_data_after})")
     if wrong:

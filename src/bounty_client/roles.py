@@ -709,8 +709,15 @@ class Participant:
         """Seal ``hyperparameters`` (saved with a fresh salt in the vault first); returns the submission id."""
         from ape import chain
 
-        spec = self.spec(bounty)
+        from .hyperparams import parameter_count
+
+        spec = self.spec(bounty)  # checked against the chain, the cost bound included
         hp = spec.hyperparameters(hyperparameters)
+        creation = bounty.creation()
+        cost = parameter_count(hp, creation.n_features)
+        if cost > creation.max_cost:  # the reveal would revert and the deposit be forfeited
+            raise ArgumentError(f"hyperparameters: {cost:,} parameters exceed the bounty's cost bound "
+                                f"max_cost {creation.max_cost:,}; choose fewer LSTM layers, units or Dense layers")
         bounty.require_stage("commit", Stage.SUBMISSION)
         st = bounty.status()
         if st.submission_count >= st.max_submissions:

@@ -210,3 +210,22 @@ def test_future_bounty__chain_test_data_after_contradicting_the_spec__every_read
     address = str(receipt.decode_logs(factory.BountyCreated)[0].bounty)
     with pytest.raises(VerificationError, match=r"test window end \(spec \d+, chain test_data_after \d+\)"):
         open_record(address, organizer.store)
+
+
+def test_future_bounty__window_opening_during_the_reveals__every_reader_refuses(organizer, accounts, factory):
+    """A bounty made by another client (or by hand) whose window opens before the reveal deadline:
+    a participant with several commitments could score them on the first window prices and reveal
+    only the best.  The chain allows it (test_data_after >= the submission deadline), so every
+    reader of the record refuses it (found by an adversarial review)."""
+    from bounty_client.chain import create_bounty
+    from bounty_client.errors import VerificationError
+
+    _, prepared, _ = _open_future(organizer)
+    args = TERMS.factory_arguments(prepared, prepared.start)
+    # the same spec (window from the reveal deadline), but reveal deadline moved past the window start
+    start, _ = prepared.spec.test.window
+    args["reveal_deadline"] = start + 300
+    receipt = create_bounty(factory, sender=accounts[0], value=TERMS.value, **args)
+    address = str(receipt.decode_logs(factory.BountyCreated)[0].bounty)
+    with pytest.raises(VerificationError, match=r"test window start \(spec \d+, before the chain's reveal deadline"):
+        open_record(address, organizer.store)

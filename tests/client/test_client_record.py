@@ -56,7 +56,10 @@ def test_open_record__honest_bounty__gives_spec_prices_and_dataset_checked_again
 
 @pytest.mark.parametrize(
     "field, chain_value",
-    [("min_accuracy", 0), ("seq_len", 6), ("future_period", 3), ("data_cids", "reversed")],
+    # max_cost below what the spec's bounds allow: every reveal of a large-but-allowed model would
+    # revert and its deposit be forfeited to the organizer (found by an adversarial review).
+    [("min_accuracy", 0), ("seq_len", 6), ("future_period", 3), ("data_cids", "reversed"), ("max_cost", 46),
+     ("n_features", 3)],
 )
 def test_open_record__organizer_posts_a_spec_the_chain_contradicts__every_reader_refuses(
         accounts, factory, organizer, prepared, store, chain, field, chain_value, tmp_path):
