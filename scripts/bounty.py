@@ -121,8 +121,9 @@ def cli():
 @click.option("--submission-period", type=int, default=86400, show_default=True, help="Seconds to commit.")
 @click.option("--reveal-period", type=int, default=86400, show_default=True, help="Seconds to reveal.")
 @click.option("--evaluation-period", type=int, default=86400, show_default=True, help="Seconds to post scores.")
-@click.option("--max-submissions", type=int, default=100, show_default=True,
-              help="Cap on commitments (the evaluation window must fit this many worst-case re-trainings).")
+@click.option("--max-submissions", type=int, default=20, show_default=True,
+              help="Cap on commitments: the evaluation window must fit this many worst-case re-trainings (the "
+                   "default bounds allow 8 x 1024-unit LSTMs; narrow them with --spec for a larger cap).")
 @click.option("--deposit", default=None, help="Deposit per commitment (ether), forfeited to the organizer if never "
                                               "revealed  [default: 1% of the reward, at least 0.001 ether]")
 @click.option("--workers", type=int, default=1, show_default=True,

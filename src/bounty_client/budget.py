@@ -88,13 +88,18 @@ class EvaluationBudget:
         estimate and what to change (evaluation_period, max_submissions, workers or the bounds)."""
         if self.fits:
             return self
-        per_worker = self.window_s // self.run_seconds  # worst-case submissions one worker evaluates in time
-        most = int(per_worker * self.workers)
-        need_workers = math.ceil(self.max_submissions / max(per_worker, 1e-9))
+        bounds = (f"narrow the spec's bounds (max_cost {self.max_cost:,} parameters: a JSON spec template with "
+                  f"\"bounds\", `create --spec FILE`)")
+        if self.run_seconds > self.window_s:  # not even one worst-case submission fits: only two fixes help
+            raise ArgumentError(
+                f"evaluation_period: shorter than one worst-case submission ({self}). Lengthen evaluation_period "
+                f"to at least {math.ceil(self.total_seconds)} s or {bounds}")
+        per_worker = int(self.window_s // self.run_seconds)  # worst-case submissions one worker evaluates in time
+        need_workers = math.ceil(self.max_submissions / per_worker)
         raise ArgumentError(
             f"evaluation_period: too short to re-train every worst-case submission ({self}). Lengthen "
-            f"evaluation_period to at least {math.ceil(self.total_seconds)} s, lower max_submissions to {most}, "
-            f"use workers >= {need_workers}, or narrow the spec's bounds (max_cost {self.max_cost:,} parameters)"
+            f"evaluation_period to at least {math.ceil(self.total_seconds)} s, lower max_submissions to "
+            f"{per_worker * self.workers}, use workers >= {need_workers}, or {bounds}"
         )
 
 

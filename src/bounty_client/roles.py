@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .chain import NO_FACTORY, Bounty, Stage, _fmt_time, create_bounty, find_factory
 from .chain import deploy_factory as _deploy_factory
@@ -123,6 +123,16 @@ def _probe_spec(symbols: Iterable[str], *, split: Any = None, protocol: Any = No
                       bounds=bounds or CHAIN_LIMITS, **fields)
 
 
+def _provisional(spec: Any, dataset: Any, *, sealed: bool, start: "int | None" = None) -> "PreparedBounty":
+    """A ``PreparedBounty`` with the real spec figures and training windows but placeholder CIDs and
+    commitment, for the checks that must run before anything is stored."""
+    from .terms import _PLACEHOLDER_CID
+
+    return PreparedBounty(spec=spec, spec_cid=_PLACEHOLDER_CID, test_cid="", test_salt=b"",
+                          test_commitment=b"\x01" * 32 if sealed else bytes(32), start=start,
+                          train_windows=len(dataset.x_train))
+
+
 def _public_summary(dataset: Any) -> str:
     """The dataset summary without the test row (its size and up-fraction are the hidden part's)."""
     summary = dataset.summary()
@@ -200,8 +210,13 @@ class Organizer:
         split: Any = None,
         bounds: Any = None,
         min_accuracy_bps: int = 5000,
+        before_store: "Callable[[PreparedBounty], None] | None" = None,
     ) -> PreparedBounty:
         """Split off the hidden test set, store the public CSVs, the test manifest and the spec.
+
+        ``before_store`` is called with a provisional ``PreparedBounty`` (placeholder CIDs, the
+        real spec figures and training windows) once the dataset is built and before anything is
+        stored: :meth:`open` runs the contract-limit and evaluation-budget checks there.
 
         The whole dataset (public + hidden) is built once first, so data that is
         too short or malformed fails here, before anything is written.
@@ -225,6 +240,8 @@ class Organizer:
                 f"{windows['test']} test windows; each split needs at least {MIN_WINDOWS_PER_SPLIT} (give more rows)",
                 source="prices")
 
+        if before_store is not None:
+            before_store(_provisional(probe, dataset, sealed=True))
         data_files = tuple(DataFile(label=f"{s}-USD", cid=self.store.add(_csv_bytes(public[s], f"{s}-USD"))) for s in public)
         test_files = [DataFile(label=f"{s}-USD", cid=self.private_store.add(_csv_bytes(hidden[s], f"{s}-USD (hidden)"))) for s in hidden]
         manifest = test_set_manifest(test_files)
@@ -263,6 +280,7 @@ class Organizer:
         split: Any = None,
         bounds: Any = None,
         min_accuracy_bps: int = 5000,
+        before_store: "Callable[[PreparedBounty], None] | None" = None,
     ) -> PreparedBounty:
         """Future-window mode: publish ``history_rows`` rows per coin of ``market`` up to the chain's
         time, and a spec whose test part is the window of ``window_rows`` rows (``market.interval``
@@ -309,6 +327,8 @@ class Organizer:
                             future_period=future_period, split=split, protocol=protocol, bounds=bounds,
                             min_accuracy_bps=min_accuracy_bps, test=rule)
         dataset = probe.build_dataset(public)  # raises before anything is stored
+        if before_store is not None:
+            before_store(_provisional(probe, dataset, sealed=False, start=t0))
         data_files = tuple(DataFile(label=f"{s}-USD", cid=self.store.add(_csv_bytes(public[s], f"{s}-USD")))
                            for s in public)
         spec = BountySpec.from_dict({**probe.to_dict(), "data_files": [f.to_dict() for f in data_files]})
@@ -419,12 +439,15 @@ class Organizer:
             if found is None:
                 raise ChainError(NO_FACTORY)
             self.factory = found
+
+        def check(provisional: PreparedBounty) -> None:  # before anything is stored or deployed
+            start = provisional.start if provisional.start is not None else mined_timestamp()
+            self._preflight(provisional, terms, start, workers)
+
         if isinstance(prices, Mapping):
-            prepared = self.prepare(prices, **prepare_kwargs)
+            prepared = self.prepare(prices, before_store=check, **prepare_kwargs)
         else:
-            prepared = self.prepare_future(prices, terms, **prepare_kwargs)
-        start = prepared.start if prepared.start is not None else mined_timestamp()
-        self._preflight(prepared, terms, start, workers)  # before a factory is deployed
+            prepared = self.prepare_future(prices, terms, before_store=check, **prepare_kwargs)
         deployed = False
         if deploy_factory:
             from .cli_support import record_factory

@@ -78,6 +78,20 @@ def test_budget__too_short_a_window__refused_naming_every_parameter_that_fixes_i
     assert _budget(max_submissions=3_000, window_s=period).fits
 
 
+def test_budget__one_run_longer_than_the_window__suggests_only_what_can_help():
+    """Neither fewer submissions (0) nor more workers can fit a single run that is longer than the
+    window: the message names the period and the bounds only (found by a new-user review)."""
+    b = _budget(max_cost=10**9, window_s=600)
+    assert b.run_seconds > 600
+    with pytest.raises(ArgumentError) as info:
+        b.check()
+    message = str(info.value)
+    assert "shorter than one worst-case submission" in message and "--spec" in message
+    assert "max_submissions to" not in message and "workers >=" not in message
+    period = int(message.split("at least ")[1].split(" s")[0])
+    assert _budget(max_cost=10**9, window_s=period).fits
+
+
 def test_budget__bigger_bounds_more_seeds_or_epochs_cost_more():
     base = _budget().total_seconds
     for change in (dict(max_cost=200_000), dict(seeds=5), dict(epochs=3), dict(windows=2_000), dict(seq_len=20)):
@@ -133,3 +147,24 @@ def test_revealed_word__round_trips_the_chain_values_and_refuses_what_does_not_f
         encode_revealed((1, 1 << 16, 0, 0, 0, 0, 1))
     with pytest.raises(ValueError, match="7 values"):
         encode_revealed((1, 2))
+
+
+def test_open__window_too_short__refused_before_any_file_is_stored_or_factory_deployed(accounts, tmp_path):
+    """`Organizer.open` (what `ape run bounty create` calls) runs the limit and budget checks on the
+    built dataset before the public CSVs, the hidden test set or the spec are stored (found by an
+    adversarial review: they used to be stored first)."""
+    from bounty_client.data import synthetic_prices
+    from bounty_client.roles import Organizer
+    from bounty_client.spec import TrainingProtocol
+    from bounty_client.storage import LocalStore, open_store
+    from bounty_client.vault import Vault
+
+    store, private = open_store(f"local:{tmp_path / 'ipfs'}"), LocalStore(tmp_path / "private", private=True)
+    org = Organizer(accounts[0], store, private_store=private, vault=Vault(tmp_path / "home"))
+    nonce = accounts[0].nonce
+    with pytest.raises(ArgumentError, match="evaluation_period"):
+        org.open(synthetic_prices(rows=200, seed=3), BountyTerms(reward="1 ether", evaluation_period=5),
+                 deploy_factory=True, name="t", target="LTC", seq_len=5, future_period=2,
+                 protocol=TrainingProtocol(epochs=1, seeds=1))
+    assert accounts[0].nonce == nonce
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]  # nothing stored anywhere
