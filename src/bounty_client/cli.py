@@ -1,0 +1,430 @@
+"""The role commands (``ape run bounty <command>``): the organizer's and participants' actions on any network.
+
+``scripts/bounty.py`` is the thin Ape script that exposes this click group; the group lives in the
+package so that it is importable and tested like the rest (every command's help, defaults and
+errors), and so that the script holds no logic.
+
+    ape run bounty create   --account ORG --data prices/ --target LTC --deploy-factory $N
+    ape run bounty export   BOUNTY --out bounty.car $N        # hand the public record to participants
+    ape run bounty import   BOUNTY bounty.car $N              # ... on their machine, verified
+    ape run bounty train    BOUNTY --hp hp.json --save-best best.json $N
+    ape run bounty commit   BOUNTY --account ME --hp best.json $N
+    ape run bounty advance  BOUNTY --to reveal $N             # local node only
+    ape run bounty reveal | reveal-test | evaluate | post-scores | leaderboard | finalize | withdraw ...
+
+Option parsing plus one call each (the logic is in `bounty_client`: roles, record, terms, chain,
+cli_support, verification).  Arguments and stages are checked before anything is sent; any
+`BountyError` prints one line and exits 1.
+"""
+
+import json
+import sys
+
+# Silence TensorFlow/absl/Ray/pydantic start-up noise here and in every worker (see bounty_client.quiet).
+from bounty_client.quiet import quiet  # noqa: E402
+
+quiet()
+
+import click
+from ape.cli import ConnectedProviderCommand, account_option
+from click.core import ParameterSource
+
+# All cheap (no TensorFlow, Ray or Ape at import): `ape run bounty --help` stays fast.
+from bounty_client import cli_support as cs, record, roles, terms
+from bounty_client.chain import Bounty, list_bounties
+from bounty_client.errors import BountyError
+from bounty_client.evaluation.result import load_report
+from bounty_client.storage import open_store
+from bounty_client.storage.atomic import write_atomic
+from bounty_client.vault import Vault
+from bounty_client.verification import verify as run_verify
+from bounty_client.data import read_prices_dir
+from bounty_client.lifecycle import secret_synthetic_prices
+
+HP_HELP = cs.hyperparameter_help()
+store_option = click.option("--store", default="local:", show_default=True,
+                            help="Content store: 'local:[path]' (this machine; default $BOUNTY_STORE_DIR or "
+                                 "$BOUNTY_HOME/ipfs) or a kubo RPC API such as http://127.0.0.1:5001.")
+home_option = click.option("--home", default=None, help="Folder of saved secrets  [default: $BOUNTY_HOME]")
+
+
+def account(command):
+    """Ape's --account option (alias or number; prompts when missing), with a help text."""
+    command = account_option()(command)
+    command.__click_params__[-1].help = ("Ape account that signs: an alias, or TEST::0..9 on a local node  "
+                                         "[default: asks]")
+    return command
+
+workers_option = click.option("--workers", type=int, default=1, show_default=True,
+                              help="Submissions trained in parallel.")
+backend_option = click.option("--backend", type=click.Choice(["auto", "sequential", "processes", "ray"]),
+                              default="auto", show_default=True,
+                              help="Where trainings run: auto = processes when --workers > 1.")
+ray_option = click.option("--ray-address", default=None, help="Ray cluster for --backend ray  [default: local]")
+
+
+def signed(command):
+    """BOUNTY, --account, --store, --home."""
+    return click.argument("bounty")(account(store_option(home_option(command))))
+
+
+def evaluation_options(command):
+    return workers_option(backend_option(ray_option(store_option(command))))
+
+
+def lasting(command):
+    """Refuse a state-changing command on the throwaway node Ape starts when no --network is given."""
+    import functools
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        given = click.get_current_context().get_parameter_source("network") is not ParameterSource.DEFAULT
+        cs.require_lasting_network(given)
+        return command(*args, **kwargs)
+
+    return wrapper
+
+
+class BountyCommands(click.Group):
+    """The group catches the client's errors once: one line on stderr, exit status 1, no traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except BountyError as exc:
+            raise click.ClickException(cs.error_line(exc)) from exc
+
+
+def command(name=None, **kwargs):
+    return cli.command(name=name, cls=ConnectedProviderCommand, **kwargs)
+
+
+@click.group(cls=BountyCommands, short_help="Organizer and participant commands")
+def cli():
+    """ML Bounty role commands: an organizer escrows a reward for the best LSTM hyperparameters;
+    participants commit sealed configurations, reveal them, and the scores decide the payout.
+    Every command takes --network (any Ape network; state-changing commands require it)."""
+
+
+# ------------------------------------------------------------------ organizer
+@command(short_help="Open a bounty (stores data + spec, escrows the reward)")
+@account
+@click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False),
+              help="Folder of SYMBOL-USD.csv price files (coinpaprika format).")
+@click.option("--synthetic-rows", type=int, default=None, help="Instead of --data: synthetic prices, N rows per coin.")
+@click.option("--spec", "spec_file", type=click.Path(exists=True, dir_okay=False),
+              help="JSON spec template (name, target, seq_len, protocol, bounds, ...); data CIDs are filled in.")
+@click.option("--name", default=None, help="Bounty name  [default: template's, else 'bounty']")
+@click.option("--target", default=None, help="Coin whose direction is predicted  [default: template's, else LTC]")
+@click.option("--seq-len", type=int, default=None, help="Time steps per input window  [default: template's, else 10]")
+@click.option("--future-period", type=int, default=None, help="Steps ahead predicted  [default: template's, else 3]")
+@click.option("--epochs", type=int, default=None, help="Training epochs of the protocol  [default: template's]")
+@click.option("--min-accuracy", type=int, default=None,
+              help="Minimum score to win, basis points  [default: template's, else 5000]")
+@click.option("--reward", default="1 ether", show_default=True, help="Escrowed reward (wei, gwei or ether).")
+@click.option("--submission-period", type=int, default=86400, show_default=True, help="Seconds to commit.")
+@click.option("--reveal-period", type=int, default=86400, show_default=True, help="Seconds to reveal.")
+@click.option("--evaluation-period", type=int, default=86400, show_default=True, help="Seconds to post scores.")
+@click.option("--max-submissions", type=int, default=20, show_default=True,
+              help="Cap on commitments: the evaluation window must fit this many worst-case re-trainings (the "
+                   "default bounds allow 8 x 1024-unit LSTMs; narrow them with --spec for a larger cap).")
+@click.option("--deposit", default=None, help="Deposit per commitment (ether), forfeited to the organizer if never "
+                                              "revealed  [default: 1% of the reward, at least 0.001 ether]")
+@click.option("--workers", type=int, default=1, show_default=True,
+              help="Evaluation workers the organizer will use (the budget check assumes them).")
+@click.option("--prize-shares", default="", help="Basis points per rank, e.g. 6000,3000,1000  [default: winner "
+                                                 "takes all]")
+@click.option("--factory", default=None, help="Factory address  [default: BOUNTY_FACTORY, ape-config.yaml "
+                                              "deployments, or the one recorded by --deploy-factory]")
+@click.option("--deploy-factory", is_flag=True, help="Deploy a new factory (once per network) and record it in "
+                                                     "Ape's deployments, where later commands find it.")
+@store_option
+@home_option
+@lasting
+def create(account, data_dir, synthetic_rows, spec_file, name, target, seq_len, future_period, epochs, min_accuracy,
+           reward, submission_period, reveal_period, evaluation_period, max_submissions, deposit, workers,
+           prize_shares, factory, deploy_factory, store, home):
+    """Split off a hidden test set, store the public data and the spec, and escrow the reward.
+    Prints a summary of the data (rows, dropped rows, windows per split) and, last, one JSON line."""
+    if bool(data_dir) == bool(synthetic_rows):
+        raise click.UsageError("give exactly one price source: --data DIR or --synthetic-rows N")
+    bounty_terms = terms.BountyTerms(reward=reward, submission_period=submission_period,
+                                     reveal_period=reveal_period, evaluation_period=evaluation_period,
+                                     max_submissions=max_submissions, commit_deposit=deposit,
+                                     prize_shares=prize_shares)
+    vault = Vault(home)
+    organizer = roles.Organizer(account, open_store(store), vault=vault)
+    if data_dir:
+        prices = read_prices_dir(data_dir)
+        click.echo("NOTE: --data is a REPLAY of historical prices: anyone with the same history can see the "
+                   "test part. Use fresh or private data for a real bounty.", err=True)
+    else:  # from a secret seed kept in the private store, never a published value
+        prices = secret_synthetic_prices(synthetic_rows, organizer.private_store)
+    options = terms.spec_options(spec_file, prices, name=name, target=target, seq_len=seq_len,
+                                 future_period=future_period, epochs=epochs, min_accuracy_bps=min_accuracy)
+    opened = organizer.open(prices, bounty_terms, factory=factory, deploy_factory=deploy_factory, workers=workers,
+                            **options)
+    p = opened.prepared
+    if p.reused_test_set:
+        click.echo("WARNING: this data gives the same hidden test set as an earlier bounty; if that one's test "
+                   "set was revealed, everyone knows this one's. Use newer data.", err=True)
+    click.echo(f"data: {p.rows} rows, {p.dropped_rows} dropped (timestamps missing in some coin)")
+    click.echo(p.summary.to_string() if hasattr(p.summary, "to_string") else str(p.summary))
+    if opened.deployed:
+        click.echo(f"deployed factory {opened.factory.address} (recorded for this network)")
+    # Nothing about the hidden part (its CID, size or class balance) is printed before reveal-test.
+    click.echo(f"spec {p.spec_cid}; the hidden test set stays in the private store until reveal-test "
+               f"(secret saved in {vault!r})")
+    click.echo(repr(opened.bounty.status()))
+    click.echo(json.dumps({"bounty": opened.bounty.address, "factory": str(opened.factory.address),
+                           "spec_cid": p.spec_cid}))
+
+
+@command(short_help="Take the reward back (before the first commit)")
+@signed
+@lasting
+def cancel(bounty, account, store, home):
+    """Cancel the bounty and credit the reward back to the organizer; allowed until someone commits."""
+    b = Bounty.at(bounty)
+    receipt = roles.Organizer(account, open_store(store), vault=Vault(home)).cancel(b)
+    click.echo("\n".join([f"cancelled {b.address}", *cs.explain_credits(b, receipt)]))
+
+
+@command(name="reveal-test", short_help="Reveal the hidden test set")
+@signed
+@lasting
+def reveal_test(bounty, account, store, home):
+    """Open the test-set commitment made at creation (after the reveal deadline) and publish the set."""
+    b = Bounty.at(bounty)
+    roles.Organizer(account, open_store(store), vault=Vault(home)).reveal_test(b)
+    click.echo(f"revealed test set {b.revealed_test_data()[0]}")
+
+
+@command(short_help="Re-train revealed submissions and write the report")
+@click.argument("bounty")
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="Where to write the JSON report.")
+@evaluation_options
+def evaluate(bounty, out, workers, backend, ray_address, store):
+    """Re-train every revealed submission under the spec's protocol and score it on the revealed
+    test set (read-only; the output file's folder is checked before any training)."""
+    cs.check_output(out)
+    b = Bounty.at(bounty)
+    result = roles.evaluate(b, open_store(store), workers=workers, backend=backend, ray_address=ray_address)
+    result.to_json(out)
+    click.echo(result.leaderboard.to_string())
+    click.echo(f"report written to {out}; post it with: ape run bounty post-scores {b.address} --report {out}")
+
+
+@command(name="post-scores", short_help="Post a report's scores on-chain")
+@click.argument("bounty")
+@account
+@click.option("--report", type=click.Path(exists=True, dir_okay=False), required=True,
+              help="JSON report written by evaluate (refused if made for another bounty).")
+@store_option
+@lasting
+def post_scores(bounty, account, report, store):
+    """Store the evaluation report and post its scores with the report's CID (batched)."""
+    posted = roles.Organizer(account, open_store(store)).post_scores(Bounty.at(bounty), load_report(report))
+    click.echo(f"posted scores in {len(posted.receipts)} transaction(s) with report {posted.report_cid}")
+
+
+@command(short_help="Settle the bounty (organizer, or anyone once expired)")
+@click.argument("bounty")
+@account
+@lasting
+def finalize(bounty, account):
+    """Credit the prizes (or refund the organizer, or share the reward after abandonment) and say
+    who gets what and why."""
+    b = Bounty.at(bounty)
+    receipt = roles.Organizer(account, None).finalize(b)
+    click.echo("\n".join([repr(b.status()), *cs.explain_credits(b, receipt)]))
+
+
+# ------------------------------------------------------------------ participants
+@command(short_help="Download the public data (verified by CID)")
+@click.argument("bounty")
+@click.argument("directory", type=click.Path(file_okay=False))
+@store_option
+def download(bounty, directory, store):
+    """Write the bounty's price CSVs and spec.json to DIRECTORY, each checked against the chain."""
+    prices = record.download(Bounty.at(bounty), open_store(store), directory)
+    click.echo(f"wrote {len(prices)} CSV files and spec.json to {directory}")
+
+
+@command(name="export", short_help="Write the bounty's public record to a CAR file")
+@click.argument("bounty")
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="CAR file to write.")
+@store_option
+def export_(bounty, out, store):
+    """Write the spec, data, and (once revealed) the test set and reports as one CARv1 file, for
+    participants without a shared IPFS node."""
+    cids = cs.export_record(Bounty.at(bounty), open_store(store), out)
+    click.echo(f"wrote {len(cids)} objects to {out}")
+
+
+@command(name="import", short_help="Import a bounty's public record from a CAR file")
+@click.argument("bounty")
+@click.argument("car", type=click.Path(dir_okay=False))
+@store_option
+def import_(bounty, car, store):
+    """Import a CAR file into the store, verifying every block and that the record is the one the
+    chain committed to."""
+    roots = cs.import_record(Bounty.at(bounty), open_store(store), car)
+    click.echo(f"imported {len(roots)} objects; the record of {bounty} is complete and verified")
+
+
+@command(short_help="Try hyperparameters locally (validation scores)")
+@click.argument("bounty")
+@click.option("--hp", "hps", multiple=True, required=True, help="JSON object or list, or a JSON file; repeatable. "
+                                                                + HP_HELP)
+@click.option("--epochs", type=int, default=None, help="Shorter than the protocol, for a quick search  "
+                                                       "[default: the spec's]")
+@click.option("--save-best", type=click.Path(dir_okay=False), default=None,
+              help="Write the best configuration as JSON (for commit --hp).")
+@store_option
+def train(bounty, hps, epochs, save_best, store):
+    """Train each configuration under the bounty's protocol on the public data and rank them by
+    validation score (nothing is sent)."""
+    if save_best:
+        cs.check_output(save_best, "--save-best")
+    candidates = terms.read_candidates(hps)
+    result = roles.search(Bounty.at(bounty), open_store(store), candidates, epochs=epochs, progress=True)
+    click.echo(result.leaderboard.to_string())
+    if save_best:
+        write_atomic(save_best, json.dumps(result.best.to_dict(), indent=2).encode())
+        click.echo(f"best configuration written to {save_best}")
+
+
+@command(short_help="Search hyperparameters on Optuna (resumable; --commit seals the best)")
+@signed
+@click.option("--trials", type=int, default=None,
+              help="Trials in the study in total (a resumed study keeps earlier ones); the submission deadline "
+                   "always stops the search in time to commit  [default: none; give --trials and/or --timeout]")
+@click.option("--timeout", default=None, help="Start no trial after this long: 90s, 30m, 2h or seconds  "
+                                             "[default: none]")
+@click.option("--workers", type=int, default=1, show_default=True, help="Trial processes sharing the study.")
+@click.option("--seeds", type=int, default=3, show_default=True, help="Training seeds averaged per trial.")
+@click.option("--folds", type=int, default=3, show_default=True,
+              help="Walk-forward validation folds (a future_period gap before each).")
+@click.option("--sampler", type=click.Choice(["tpe", "random"]), default="tpe", show_default=True,
+              help="Optuna sampler: TPE learns from earlier trials; random is the baseline.")
+@click.option("--pruner", type=click.Choice(["median", "none"]), default="median", show_default=True,
+              help="Stop a trial early when its validation score is below the median of earlier trials.")
+@click.option("--epochs", type=int, default=None, help="Epochs per search run  [default: the spec's]")
+@click.option("--plots", type=click.Path(file_okay=False), default=None,
+              help="Folder for the optimisation-history and parameter-importance PNGs  [default: none]")
+@click.option("--commit", "commit_best", is_flag=True,
+              help="Re-train the best under the full protocol (finite loss), then commit it.")
+def search(bounty, account, store, home, trials, timeout, workers, seeds, folds, sampler, pruner, epochs, plots,
+           commit_best):
+    """Search the spec's hyperparameter space with Optuna (TPE and median pruning by default) on
+    walk-forward folds of the public data; the study is saved under $BOUNTY_HOME/studies and a
+    later run continues it.  Stops in time to commit before the submission deadline."""
+    if commit_best:
+        cs.require_lasting_network(click.get_current_context().get_parameter_source("network")
+                                   is not ParameterSource.DEFAULT)
+    if trials is None and timeout is None and not commit_best:
+        raise click.UsageError("give --trials N and/or --timeout DURATION")
+    participant = roles.Participant(account, open_store(store), vault=Vault(home))
+    result = participant.search(Bounty.at(bounty), n_trials=trials, timeout=cs.parse_duration(timeout),
+                                sampler=sampler, pruner=pruner, seeds=seeds,
+                                folds=folds, workers=workers, epochs=epochs, commit=commit_best, plots_dir=plots)
+    click.echo(repr(result))
+    if result.submission_id is not None:
+        click.echo(f"committed the best as submission #{result.submission_id}; reveal it in the reveal stage")
+
+
+@command(short_help="Commit sealed hyperparameters")
+@signed
+@click.option("--hp", required=True, help="One JSON object (or a list of one), or a JSON file. " + HP_HELP)
+@lasting
+def commit(bounty, account, store, home, hp):
+    """Seal one configuration with a fresh salt (saved in the vault before sending) and commit it."""
+    values = terms.read_candidate(hp)
+    vault = Vault(home)
+    sid = roles.Participant(account, open_store(store), vault=vault).commit(Bounty.at(bounty), values)
+    click.echo(f"committed submission #{sid}; salt and values saved in {vault!r}")
+
+
+@command(short_help="Reveal every saved commitment of the account")
+@signed
+@lasting
+def reveal(bounty, account, store, home):
+    """Reveal the account's saved, unrevealed commitments (in the reveal stage)."""
+    ids = roles.Participant(account, open_store(store), vault=Vault(home)).reveal(Bounty.at(bounty))
+    click.echo(f"revealed submission(s) {', '.join(f'#{i}' for i in ids)}")
+
+
+@command(short_help="Claim abandonment shares (after an abandoned bounty)")
+@click.argument("bounty")
+@account
+@lasting
+def claim(bounty, account):
+    """After a bounty finalized as SHARED, credit the equal share of each revealed submission."""
+    b = Bounty.at(bounty)
+    receipt = roles.Participant(account, None).claim_shares(b)
+    click.echo("\n".join(cs.explain_credits(b, receipt)) or "nothing credited")
+
+
+@command(short_help="Withdraw the account's credit")
+@click.argument("bounty")
+@account
+@lasting
+def withdraw(bounty, account):
+    """Pull the account's whole credit, saying what it is made of."""
+    b = Bounty.at(bounty)
+    amount = b.credits(account)
+    why = cs.explain_credits(b, account=account.address)
+    roles.Participant(account, None).withdraw(b)
+    click.echo("\n".join([f"withdrew {amount / 1e18:g} ETH", *why]))
+
+
+# ------------------------------------------------------------------ anyone
+@command(name="list", short_help="Bounties created by the factory")
+@click.option("--factory", default=None, help="Factory address  [default: as for create]")
+def list_(factory):
+    """Every bounty of the factory: organizer, reward, stage, submissions, deadline relative to chain time."""
+    click.echo(list_bounties(factory).to_string(index=False))
+
+
+@command(short_help="Stage, deadlines, counts and ranking")
+@click.argument("bounty")
+def status(bounty):
+    """Stage, deadlines relative to chain time, counts, ranking and every posted score."""
+    click.echo(repr(Bounty.at(bounty).status()))
+
+
+@command(short_help="Posted scores, qualification, prizes and the baseline")
+@click.argument("bounty")
+@store_option
+def leaderboard(bounty, store):
+    """Posted scores best first: submitter, score, whether it qualifies, its prize, and the score of
+    always predicting the majority class (from the posted report)."""
+    click.echo(cs.leaderboard(Bounty.at(bounty), open_store(store)).to_string())
+
+
+@command(short_help="Move a local node's clock (local only)")
+@click.argument("bounty", required=False)
+@click.option("--to", type=click.Choice(sorted(cs.ADVANCE_TARGETS)), default=None,
+              help="Travel to the deadline that opens this stage of BOUNTY.")
+@click.option("--seconds", type=int, default=None, help="Travel this many seconds.")
+def advance(bounty, to, seconds):
+    """Move a local development node's time forward and mine a block; refused on live networks."""
+    ts = cs.advance(Bounty.at(bounty) if bounty else None, to=to, seconds=seconds)
+    click.echo(f"chain time is now {ts}" + (f"; {repr(Bounty.at(bounty).status()).splitlines()[0]}" if bounty else ""))
+
+
+@command(short_help="Re-compute every posted score and compare")
+@click.argument("bounty")
+@click.option("--tolerance-bps", type=int, default=None,
+              help="Accepted |posted - recomputed| in bps  [default: 0 if the report came from this CPU and "
+                   "software, else the cross-machine tolerance]")
+@evaluation_options
+def verify(bounty, tolerance_bps, workers, backend, ray_address, store):
+    """Re-run the evaluation from the public record; compare the scores and what they pay (exit 1 on a mismatch)."""
+    report = run_verify(Bounty.at(bounty), open_store(store), tolerance_bps=tolerance_bps, workers=workers,
+                        backend=backend, ray_address=ray_address)
+    click.echo(repr(report))
+    click.echo(json.dumps(report.to_dict(), default=str))
+    if not report.ok:
+        sys.exit(1)
