@@ -86,13 +86,20 @@ def lasting(command):
 
 
 class BountyCommands(click.Group):
-    """The group catches the client's errors once: one line on stderr, exit status 1, no traceback."""
+    """The group catches the client's errors once: one line on stderr, exit status 1, no traceback.
+    A transaction the contract still reverts (a race the client's checks cannot see, e.g. another
+    account filling the last slot first) is reported the same way, with the contract's reason."""
 
     def invoke(self, ctx):
+        from ape.exceptions import ContractLogicError
+
         try:
             return super().invoke(ctx)
         except BountyError as exc:
             raise click.ClickException(cs.error_line(exc)) from exc
+        except ContractLogicError as exc:
+            reason = " ".join(str(getattr(exc, "message", None) or exc).split())
+            raise click.ClickException(f"the contract refused the transaction: {reason}") from exc
 
 
 def command(name=None, **kwargs):
