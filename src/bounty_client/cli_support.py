@@ -218,7 +218,8 @@ def import_record(bounty: "Bounty", store: Any, path: "str | os.PathLike[str]") 
 
 
 # ------------------------------------------------------------------ views
-def _credited(bounty: "Bounty", logs: "Iterable[Any] | None" = None) -> list[tuple[str, int, CreditReason]]:
+def credited(bounty: "Bounty", logs: "Iterable[Any] | None" = None) -> list[tuple[str, int, CreditReason]]:
+    """``(account, amount in wei, reason)`` of every ``Credited`` event of ``bounty`` (or of ``logs``)."""
     if logs is None:
         logs = bounty._events("Credited")
     return [(str(e.account), int(e.amount), CreditReason(int(e.reason))) for e in logs
@@ -239,7 +240,7 @@ def explain_credits(bounty: "Bounty", receipt: Any = None, account: "str | None"
     receipts = [] if receipt is None else receipt if isinstance(receipt, (list, tuple)) else [receipt]
     logs = None if receipt is None else [e for r in receipts for e in r.events
                                          if getattr(e, "event_name", "") == "Credited"]
-    rows = _credited(bounty, logs)
+    rows = credited(bounty, logs)
     if account is not None:
         rows = [r for r in rows if r[0].lower() == str(account).lower()]
     return [f"{who} gets {amount / 1e18:g} ETH: {_WHY[why]}" for who, amount, why in rows]
@@ -260,7 +261,7 @@ def leaderboard(bounty: "Bounty", store: Any) -> Any:
     prizes: dict[int, float] = {}
     if st.stage is Stage.FINALIZED:
         paid: dict[str, int] = {}
-        for who, amount, why in _credited(bounty):
+        for who, amount, why in credited(bounty):
             if why is CreditReason.PRIZE:
                 paid[who.lower()] = paid.get(who.lower(), 0) + amount
         for i, _ in st.ranking:  # a winner's credit per ranked id (one prize per id)

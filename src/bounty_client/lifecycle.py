@@ -326,7 +326,6 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
     st = bounty.status()
     say(f"   finalized: outcome {st.outcome.name}")
     winner_addr = None
-    paid = 0
     by_addr = {a.address: (n, a) for n, a in zip(names, people)}
     by_addr[organizer_acct.address] = ("organizer", organizer_acct)
     for addr, (name, acct) in by_addr.items():
@@ -334,8 +333,12 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
         if credit:
             receipt = (organizer if acct is organizer_acct else Participant(acct, store, vault=vault)).withdraw(bounty)
             say(f"   {name} withdrew {_eth(credit)} (gas {receipt.gas_used:,})")
-            if acct is not organizer_acct:
-                paid += credit
+    # The reward paid out: prize (or abandonment) credits only, not the commit deposits that came
+    # back on reveal nor the organizer's refund and bond.
+    from .cli_support import credited
+    from .wire import CreditReason
+
+    paid = sum(amount for _, amount, why in credited(bounty) if why in (CreditReason.PRIZE, CreditReason.SHARE))
     if st.ranking and st.ranking[0][1] >= st.min_accuracy:
         winner_id, winner_score = st.ranking[0]
         winner_addr = str(bounty.contract.submission(winner_id).submitter)
