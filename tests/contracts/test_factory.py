@@ -104,13 +104,14 @@ def test_create__evaluation_deadline_relative_to_test_data_after(factory, organi
 
 def test_create__submission_deadline_now__reverts(factory, organizer, chain):
     now = chain.pending_timestamp
+    chain.pending_timestamp = now  # pin the next block's time (the wall clock may tick meanwhile)
     args = creation_args(now, submission_deadline=now)
     with ape.reverts("bounty: submission deadline not in the future"):
         create_call(factory, organizer, args)
-    # One second later is fine.
-    args = creation_args(now, submission_deadline=now + 1)
+    # One second later is fine (read the clock again: the chain never goes back in time).
+    now = max(now, chain.blocks.head.timestamp + 1)
     chain.pending_timestamp = now
-    create_call(factory, organizer, args)
+    create_call(factory, organizer, creation_args(now, submission_deadline=now + 1))
 
 
 @pytest.mark.parametrize("gap", [0, -1])

@@ -9,10 +9,24 @@ from bounty_client import chain as client_chain
 from bounty_client.contracts import CONTRACTS, contract_type, shipped_dict
 
 
+def _without_metadata(data: dict) -> dict:
+    """The type with Vyper's CBOR metadata trailer cut off the deployment bytecode: it ends in a source
+    integrity hash that also covers the path of the checkout (a clone in another folder compiles
+    the same code with another trailer), and the EVM never executes it."""
+    out = dict(data)
+    for key in ("deploymentBytecode",):  # the runtime code carries no trailer
+        code = (out.get(key) or {}).get("bytecode")
+        if code:
+            raw = bytes.fromhex(code.removeprefix("0x"))
+            raw = raw[: -(int.from_bytes(raw[-2:], "big") + 2)]
+            out[key] = {**out[key], "bytecode": "0x" + raw.hex()}
+    return out
+
+
 @pytest.mark.parametrize("name", CONTRACTS)
 def test_shipped_type__equals_a_fresh_compile(project, name):
-    fresh = shipped_dict(getattr(project, name).contract_type)
-    shipped = shipped_dict(contract_type(name))
+    fresh = _without_metadata(shipped_dict(getattr(project, name).contract_type))
+    shipped = _without_metadata(shipped_dict(contract_type(name)))
     assert shipped == fresh, f"{name}: shipped type is stale; regenerate with `make contracts`"
 
 

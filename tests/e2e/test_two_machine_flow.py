@@ -106,7 +106,9 @@ def test_two_machines__paid_cancelled_and_abandoned_bounties__with_cli_commands_
     assert "gets 1 ETH: prize" in out
     (line,) = [line for line in out.splitlines() if "gets 1 ETH: prize" in line]
     winner = alice if line.startswith(ACCOUNTS[alice.account]) else bob
-    assert "withdrew 1 ETH" in winner.ok("withdraw", b1, "--account", winner.account)
+    # the prize and the winner's own commit deposit, back on reveal
+    out = winner.ok("withdraw", b1, "--account", winner.account)
+    assert "withdrew 1.01 ETH" in out and "gets 1 ETH: prize" in out
 
     # ---- a second bounty, cancelled before any commit (the factory is found, not redeployed)
     out = org.run("create", "--account", "TEST::0", *SMALL)
