@@ -334,7 +334,7 @@ class Organizer:
         spec = BountySpec.from_dict({**probe.to_dict(), "data_files": [f.to_dict() for f in data_files]})
         spec_cid = self.store.add(spec.to_bytes())
         return PreparedBounty(spec=spec, spec_cid=spec_cid, test_cid="", test_salt=b"", test_commitment=bytes(32),
-                              summary=_public_summary(dataset), start=t0)
+                              summary=_public_summary(dataset), start=t0, train_windows=len(dataset.x_train))
 
     # -------------------------------------------------------- initialization
     def create(self, prepared: PreparedBounty, terms: "BountyTerms | None" = None, *, start: "int | None" = None,

@@ -236,9 +236,9 @@ def metric_bps(metric: str, y_true: np.ndarray, y_pred: np.ndarray) -> int:
 def _epoch_callback(trial: "optuna.trial.Trial | None", x_val: np.ndarray, y_val: np.ndarray, loss: str,
                     metric: str, first_step: int) -> Any:
     """A Keras callback: score the validation windows after each epoch, report, stop on prune or divergence."""
-    import keras
+    from .model import _import_tf, _infer, predict_classes
 
-    from .model import _infer, predict_classes
+    _, keras = _import_tf()  # through bounty_client.quiet: no TensorFlow start-up noise
 
     class EpochScore(keras.callbacks.Callback):
         pruned = False

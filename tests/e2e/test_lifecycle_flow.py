@@ -106,3 +106,9 @@ def test_ape_run_lifecycle__cli_ends_with_a_json_summary(home):
     summary = json.loads(out.stdout.strip().splitlines()[-1])
     assert set(summary) >= KEYS and summary["test_mode"] == "future" and len(summary["seeds"]) == 2
     assert summary["submissions"] == 2 and summary["verify"] == "ok" and summary["reward_paid_eth"] == 10.0
+    # what `make demo` prints is ours: no TensorFlow/absl/oneDNN/cuda, pydantic or Ray start-up noise,
+    # neither from the participants' search in this process nor from the evaluation workers
+    from bounty_client.quiet import is_noise
+
+    noise = [line for line in (out.stdout + out.stderr).splitlines() if is_noise(line)]
+    assert not noise, noise[:5]
