@@ -12,7 +12,10 @@ ACCOUNTS = {"TEST::0": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
             "TEST::2": "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"}
 HP = {"lstm_layers": 1, "lstm_units": 4, "dense_layers": 0, "activation": "relu", "loss": "binary_crossentropy",
       "dropout": 0.1, "learning_rate": 0.01}
-SMALL = ["--synthetic-rows", "300", "--epochs", "1", "--min-accuracy", "0"]
+# The organizer's price history: one folder of coinpaprika CSVs, used for all three bounties (a
+# replay: the same files give the same CIDs, and the same hidden test set, which create warns about;
+# `--synthetic-rows` would draw fresh prices from a secret seed every time).
+OPTIONS = ["--epochs", "1", "--min-accuracy", "0"]
 
 
 class Machine:
@@ -50,6 +53,11 @@ def created(stdout):
 
 
 def test_two_machines__paid_cancelled_and_abandoned_bounties__with_cli_commands_only(anvil, tmp_path):
+    from bounty_client.data import synthetic_prices, write_prices_dir
+
+    prices = tmp_path / "organizer-prices"
+    write_prices_dir(synthetic_prices(rows=300, seed=5), prices)
+    SMALL = ["--data", str(prices), *OPTIONS]
     org = Machine(anvil, tmp_path / "organizer", "TEST::0")
     alice = Machine(anvil, tmp_path / "alice", "TEST::1")
     bob = Machine(anvil, tmp_path / "bob", "TEST::2")
