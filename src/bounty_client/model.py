@@ -503,6 +503,33 @@ def _reinitialise(keras, model: "keras.Model", hp: Hyperparameters, input_shape:
     model.stop_training = False
 
 
+def _set_random_seed_keeping_kernels(keras, seed: int) -> None:
+    """``keras.utils.set_random_seed(seed)`` (Python, NumPy, TensorFlow's global seed and Keras'
+    global seed generator, exactly as Keras does it) without flushing TensorFlow's kernel cache.
+
+    ``tf.random.set_seed`` also calls ``TFE_ContextClearCaches``, which throws away every
+    instantiated graph function: the next call of a cached model's traced training function
+    then re-optimises and re-instantiates it (about 0.65 s on this CPU for a 3-layer LSTM, most
+    of what re-use is meant to save; measured with a per-batch timer, issue 13).  The flush
+    exists to restart *stateful* random kernels run eagerly; our training has none (Keras 3
+    draws every random number from stateless ops seeded by its ``SeedGenerator`` variables,
+    which :func:`_reinitialise` resets, and tf.data's shuffle seeds are fixed when its
+    pipeline is traced from the global seed set here).  Tests check that histories stay
+    bit-identical to a fresh build and to a plain Keras loop.  TensorFlow offers no public
+    switch for this, hence the private context handle: ``_set_global_seed`` skips the flush
+    while it is ``None`` and touches nothing else that needs it.
+    """
+    from tensorflow.python.eager import context
+
+    ctx = context.context()
+    handle = ctx._context_handle
+    ctx._context_handle = None
+    try:
+        keras.utils.set_random_seed(seed)
+    finally:
+        ctx._context_handle = handle
+
+
 def _model_for(keras, hp: Hyperparameters, input_shape: tuple[int, ...], reuse: bool) -> tuple["keras.Model", bool]:
     """A compiled model for ``hp`` in its initial state for the seed just set, and whether it is
     a cached one (its traced training function kept) or freshly built."""
@@ -578,9 +605,11 @@ def train_and_score(
     threads = configure_threads()  # no-op once the runtime runs; workers fix theirs earlier
     tf.config.experimental.enable_op_determinism()
     input_shape = tuple(arrays["x_train"].shape[1:])
-    if not reuse or architecture_key(hp, input_shape) not in _MODEL_CACHE:
-        keras.backend.clear_session()  # a fresh build starts from a clean Keras state, as before
-    keras.utils.set_random_seed(seed)
+    if reuse:
+        _set_random_seed_keeping_kernels(keras, seed)
+    else:
+        keras.backend.clear_session()  # a fresh build starts from a clean Keras state
+        keras.utils.set_random_seed(seed)
     model, reused = _model_for(keras, hp, input_shape, reuse)
 
     y_train = encode_labels(arrays["y_train"], hp.loss)

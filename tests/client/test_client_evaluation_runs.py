@@ -111,6 +111,35 @@ def test_aggregate__timeout_outranks_crash_and_failure():
         aggregate_runs([])
 
 
+# --------------------------------------------------------------------------- scheduling for model re-use
+def test_next_task__seeds_of_a_submission_stay_in_the_process_that_built_it():
+    """A process's compiled-model cache only helps the runs it receives (issue 13): a free
+    process takes its own architecture first, then one nobody builds, and steals only when
+    nothing else is left (so no process idles)."""
+    from bounty_client.evaluation.backends import _next_task, _Slot
+
+    def task(sub, seed, units, lr=0.01):
+        return {"submission_id": sub, "seed": seed,
+                "hyperparameters": {"lstm_layers": 1, "lstm_units": units, "learning_rate": lr}}
+
+    # Largest first, seeds adjacent; the queue pops from its end.
+    order = [task(1, s, 64) for s in (1, 2, 3)] + [task(2, s, 32) for s in (1, 2, 3)] + [task(3, 1, 64, lr=0.1)]
+    queue = list(reversed(order))
+    a, b = _Slot(None, None, ready=True), _Slot(None, None, ready=True)
+
+    def take(slot):
+        t = _next_task(queue, slot, [a, b])
+        slot.built.add(tuple(sorted((k, str(v)) for k, v in t["hyperparameters"].items() if k != "learning_rate")))
+        return t["submission_id"], t["seed"]
+
+    assert take(a) == (1, 1)
+    assert take(b) == (2, 1)  # not (1, 2): a is building submission 1's architecture
+    assert take(a) == (1, 2) and take(a) == (1, 3)
+    assert take(a) == (3, 1)  # another learning rate, the same architecture: a's cache serves it
+    assert take(a) == (2, 2)  # nothing of a's left: steal rather than idle
+    assert take(b) == (2, 3) and queue == []
+
+
 # --------------------------------------------------------------------------- k seeds, real training
 @pytest.mark.slow
 def test_evaluate__k_seeds__one_run_each_and_same_seed_same_score(arrays):
