@@ -35,10 +35,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=24)
     parser.add_argument("--search-seeds", type=int, default=3)
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--folds", type=int, default=2)
-    parser.add_argument("--seeds", type=int, default=1, help="training seeds per trial")
-    parser.add_argument("--rows", type=int, default=300)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--folds", type=int, default=3, help="walk-forward folds (the client's default)")
+    parser.add_argument("--seeds", type=int, default=3, help="training seeds per trial (the client's default)")
+    parser.add_argument("--rows", type=int, default=600)
+    parser.add_argument("--future-period", type=int, default=1,
+                        help="label horizon in steps (1: the synthetic market's one-step lag is learnable)")
     args = parser.parse_args()
 
     import optuna
@@ -57,7 +59,7 @@ def main() -> None:
     bounds = HyperparameterBounds(lstm_layers=(1, 2), lstm_units=(2, 16), dense_layers=(0, 2),
                                   dropout=(0.0, 0.5), learning_rate=(1e-4, 0.3))
     spec = BountySpec(name="bench-search", data_files=[DataFile("BTC-USD", cid(b"btc")), DataFile("LTC-USD", cid(b"ltc"))],
-                      target="LTC", seq_len=8, future_period=3,
+                      target="LTC", seq_len=8, future_period=args.future_period,
                       protocol=TrainingProtocol(epochs=args.epochs, batch_size=64, seed=0), bounds=bounds)
     dataset = spec.build_dataset(synthetic_prices(coins=("BTC", "LTC"), rows=args.rows, seed=11))
     print(f"data: {len(public_windows(dataset)['y'])} public windows, {args.folds} walk-forward folds, "

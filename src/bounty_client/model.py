@@ -48,13 +48,19 @@ Fixed cost and re-use (issue 13)
     built uncompiled twin under the same seed and zeroes the optimizer's state instead of
     compiling again.  Losses and scores are bit-identical to a fresh build and to a plain
     Keras loop (tested); different architectures are different models and share no
-    variable.  ``bench/training.py`` (``make bench-train``) measures fixed and per-epoch
-    costs before and after.  Callers that want re-use across the ``k`` seeds of a
-    submission run them in the same process.
+    variable.  Seeding a re-used run keeps TensorFlow's instantiated graph functions
+    (:func:`_set_random_seed_keeping_kernels`; ``tf.random.set_seed`` would flush them and
+    cost a re-instantiation of about 0.3-0.7 s at the first batch).  ``bench/training.py``
+    (``make bench-train``) measures fixed and per-epoch costs before and after: reused
+    0.125 s fixed + 0.10 s/epoch against 2.5 s + 0.12 s/epoch for a fresh build (load 1.0).
+    Callers that want re-use across the ``k`` seeds of a submission run them in the same
+    process (the process pool of :mod:`.evaluation` sends a submission's seeds to the
+    process that built it).
 
 Determinism and tolerance
-    Before a model is built the Keras session is cleared, Python/NumPy/TF are seeded
-    with ``protocol.seed`` (``keras.utils.set_random_seed``), TensorFlow op
+    Before a model is built or re-used, Python/NumPy/TF are seeded with the run's seed
+    (as ``keras.utils.set_random_seed`` does; ``reuse=False`` also clears the Keras
+    session first), TensorFlow op
     determinism is enabled and the thread pools have fixed sizes
     (:func:`configure_threads`).  On the same machine and software versions the
     same submission, data and seed therefore give a **bit-identical** score, also
@@ -231,6 +237,11 @@ def _compile(keras, model: "keras.Model", hp: Hyperparameters) -> None:
         metrics=[_accuracy_metric(keras, HEADS[hp.loss])],
         jit_compile=False,
     )
+    # Create Adam's slots now (zeros, as its first update would): otherwise they are created
+    # inside the first traced training step, and tf.function traces that step a second time
+    # without variable creation - about 0.35 s more per new model on this CPU (issue 13).
+    # Losses are unchanged (the plain-Keras test leaves them to fit and compares bit for bit).
+    model.optimizer.build(model.trainable_variables)
 
 
 def _accuracy_metric(keras, head: Head):

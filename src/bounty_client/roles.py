@@ -47,7 +47,7 @@ from .terms import BountyTerms
 from .vault import Vault
 from .wire import MAX_SCORE_BATCH, stored_commitment
 
-__all__ = ["Organizer", "OpenedBounty", "Participant", "PostedScores", "PreparedBounty", "SearchResult",
+__all__ = ["Organizer", "OpenedBounty", "Participant", "PostedScores", "PreparedBounty",
            "TEST_SET_KIND", "MIN_WINDOWS_PER_SPLIT", "check_report", "load_prices", "load_test_set", "search"]
 
 #: Fewest windows ``Organizer.prepare`` accepts in each of train, validation and test: with fewer,
@@ -618,24 +618,6 @@ def _withdraw(bounty: Bounty, account: Any) -> Any:
 
 
 # ======================================================================= participant
-@dataclass
-class SearchResult:
-    """A participant's local search: one row per configuration tried (validation accuracy)."""
-
-    leaderboard: Any
-    results: list[tuple[Hyperparameters, Any]] = field(repr=False)
-
-    @property
-    def best(self) -> Hyperparameters:
-        return self.results[int(self.leaderboard.index[0])][0]
-
-    def _repr_html_(self) -> str:  # notebooks
-        return self.leaderboard._repr_html_()
-
-    def __repr__(self) -> str:
-        return f"SearchResult(best={self.best!r})\n{self.leaderboard.to_string()}"
-
-
 class Participant:
     """Downloads a bounty's data, searches hyperparameters locally, commits and reveals."""
 
@@ -797,35 +779,23 @@ class Participant:
 
 
 def search(bounty: Bounty, store: Any, candidates: Iterable["Hyperparameters | Mapping[str, Any]"], *,
-           epochs: "int | None" = None, progress: bool = False) -> SearchResult:
-    """Anyone: train each candidate under the bounty's protocol and rank them by validation accuracy.
+           epochs: "int | None" = None, progress: bool = False) -> Any:
+    """Anyone (no account): train exactly ``candidates`` under the bounty's protocol and rank them.
 
-    Out-of-bounds candidates raise ``HyperparameterError`` before any training, no candidate
-    ``ArgumentError``.  ``epochs`` shortens the protocol for a cheap search (the organizer always
-    uses the spec's)."""
-    import dataclasses
-
-    import pandas as pd
-
-    from .model import train_and_score
+    The candidate-list form of :meth:`Participant.search`, through the same Optuna objective
+    (``bounty_client.search``): an in-memory study, the spec's own train/validation split, the
+    protocol's seed, the spec's metric on the validation windows, no pruning.  Duplicates are
+    trained once.  Returns a ``bounty_client.search.SearchResult`` (``.leaderboard``,
+    ``.best``).  Out-of-bounds candidates raise ``HyperparameterError`` before any training,
+    no candidate ``ArgumentError``.  ``epochs`` shortens the protocol for a cheap search (the
+    organizer always uses the spec's)."""
+    from . import search as core
 
     record = open_record(bounty, store)
     spec = record.spec
-    hps = [spec.hyperparameters(c) for c in candidates]
+    hps = list(dict.fromkeys(spec.hyperparameters(c) for c in candidates))
     if not hps:
         raise ArgumentError("candidates: give at least one configuration")
-    ds = record.dataset()
-    protocol = spec.protocol if epochs is None else dataclasses.replace(spec.protocol, epochs=int(epochs))
-    # The participant has no test part: validation stands in for it.
-    arrays = {"x_train": ds.x_train, "y_train": ds.y_train, "x_val": ds.x_val, "y_val": ds.y_val,
-              "x_test": ds.x_val, "y_test": ds.y_val}
-    results = []
-    rows = []
-    for i, hp in enumerate(hps):
-        res = train_and_score(hp, arrays, protocol, metric=spec.metric)
-        results.append((hp, res))
-        rows.append({"trial": i, **hp.to_dict(), "val_bps": res.score_bps, "train_s": round(res.train_seconds, 2)})
-        if progress:
-            print(f"  trial {i}: {hp.to_dict()} -> validation {res.score_bps} bps", flush=True)
-    board = pd.DataFrame(rows).set_index("trial").sort_values("val_bps", ascending=False, kind="stable")
-    return SearchResult(board, results)
+    return core.run_search(spec, record.dataset(), study_name=f"{bounty.address}-candidates", storage_path=None,
+                           n_trials=len(hps), sampler="random", pruner="none", seeds=(spec.protocol.seed,),
+                           folds=1, epochs=epochs, candidates=hps, progress=progress)
