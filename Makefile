@@ -31,8 +31,11 @@ $(STAMP_JS): package.json
 demo: setup
 	ape run lifecycle
 
+# The suite on every core (pytest-xdist, one test file per worker at a time; tests/conftest.py
+# starts the longest files first).  `make test TEST_WORKERS=1` runs it in one process.
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 test: setup
-	ape test tests/
+	ape test tests/ -n $(TEST_WORKERS) --dist loadfile
 
 # Regenerate the contract types shipped in src/bounty_client/contracts/ (after any contract change).
 contracts: setup

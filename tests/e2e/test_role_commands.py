@@ -142,12 +142,12 @@ def test_search__runs_a_resumable_optuna_study_and_commits_the_best(anvil, home,
     """`ape run bounty search`: trials on the public data, the study saved under the home, a second
     run continues its numbering, `--commit` seals the preflighted best (vault record first)."""
     args = ("search", created, "--account", "TEST::1", "--epochs", "1", "--seeds", "1", "--folds", "2")
-    out = bounty_cmd(anvil, home, *args, "--trials", "2")
+    out = bounty_cmd(anvil, home, *args, "--trials", "1")
     assert out.returncode == 0, out.stderr[-3000:]
     studies = list((home / "studies").glob("*.log"))
     assert len(studies) == 1
     before = nonce(anvil, 1)
-    out = bounty_cmd(anvil, home, *args, "--trials", "3", "--commit")
+    out = bounty_cmd(anvil, home, *args, "--trials", "1", "--commit")
     assert out.returncode == 0, out.stderr[-3000:]
     assert "committed the best as submission #0" in out.stdout
     assert nonce(anvil, 1) == before + 1
