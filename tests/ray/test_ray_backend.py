@@ -85,6 +85,41 @@ def test_connect__bad_address__raises_before_starting_ray():
     assert not ray.is_initialized()
 
 
+def test_connect__ray_client_init_aborted_once__retried_after_a_shutdown(monkeypatch):
+    """Ray Client's proxier can abort an init when the server it just started is a zombie for an
+    instant (seen under load): one more try; a second abort, or an abort on a non-client
+    address, propagates."""
+    import ray
+
+    from bounty_client.evaluation import ray_backend
+
+    calls = []
+
+    def init(address=None, **kwargs):
+        calls.append(address)
+        if calls.count(address) <= aborts:
+            raise ConnectionAbortedError("Initialization failure from server: psutil.ZombieProcess")
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", init)
+    monkeypatch.setattr(ray, "shutdown", lambda: calls.append("shutdown"))
+    monkeypatch.setattr(ray_backend, "_cluster_info", lambda ray: {"address": "ray://x:1", "nodes": 1, "cpus": 2.0})
+    monkeypatch.setattr(ray_backend.time, "sleep", lambda s: None)
+    aborts = 1
+    assert connect("ray://x:1")["nodes"] == 1
+    assert calls == ["ray://x:1", "shutdown", "ray://x:1"]
+    calls.clear()
+    aborts = 2
+    with pytest.raises(ConnectionAbortedError):
+        connect("ray://x:1")
+    assert calls == ["ray://x:1", "shutdown", "ray://x:1"]
+    calls.clear()
+    aborts = 1
+    with pytest.raises(ConnectionAbortedError):
+        connect("127.0.0.1:6379")
+    assert calls == ["127.0.0.1:6379"]
+
+
 # --------------------------------------------------------------------------- local runtime
 @pytest.mark.slow
 def test_ray__local_runtime__scores_bit_identical_to_sequential(ray_local, arrays, protocol, submissions, reference,

@@ -57,6 +57,8 @@ from .worker import failure
 
 __all__ = ["RayBackend", "connect", "run_ray"]
 
+#: Tries of ``ray.init`` for a Ray Client address (``ray://``); see :func:`connect`.
+CLIENT_INIT_TRIES = 2
 #: Longest a submission may take by default (seconds, dispatch to result, all tries).
 DEFAULT_TIMEOUT_S = 3600.0
 
@@ -74,7 +76,9 @@ def connect(address: "str | None" = None, **init_kwargs: Any) -> dict[str, Any]:
     process (by an earlier call, or by the caller's own ``ray.init``), it is reused
     as it is and ``address``/``init_kwargs`` are ignored.
 
-    Returns ``{"address", "nodes", "cpus"}`` of the cluster in use.
+    Returns ``{"address", "nodes", "cpus"}`` of the cluster in use.  A Ray Client init that
+    fails with ``ConnectionAbortedError`` is tried :data:`CLIENT_INIT_TRIES` times in all (a
+    race inside Ray's client proxier, see the comment below); other errors propagate at once.
     """
     if address is not None and (not isinstance(address, str) or not address.strip()):
         raise ArgumentError(f"address: must be None, 'auto', 'local' or a Ray address such as 'ray://host:10001', "
@@ -91,9 +95,23 @@ def connect(address: "str | None" = None, **init_kwargs: Any) -> dict[str, Any]:
         if address == "local":  # a runtime of our own: size it and keep it quiet
             kwargs.update(num_cpus=os.cpu_count() or 1, include_dashboard=False)
         kwargs.update(init_kwargs)
-        with warnings.catch_warnings():  # Ray 2.52's tip about GPU env vars (we train on CPUs)
-            warnings.filterwarnings("ignore", category=FutureWarning, message=".*accelerator visible devices.*")
-            ray.init(address=address, **kwargs)
+        for attempt in range(1, CLIENT_INIT_TRIES + 1):
+            try:
+                with warnings.catch_warnings():  # Ray 2.52's tip about GPU env vars (we train on CPUs)
+                    warnings.filterwarnings("ignore", category=FutureWarning,
+                                            message=".*accelerator visible devices.*")
+                    ray.init(address=address, **kwargs)
+                break
+            except ConnectionAbortedError:
+                # Ray Client's proxier (Ray 2.52, proxier.py start_specific_server) reads the
+                # command line of the server process it has just started; when that process
+                # is caught between exiting and being reaped, psutil raises ZombieProcess and
+                # the whole init fails with "Initialization failure from server" (seen on a
+                # busy 2-core machine).  A fresh init then succeeds.
+                if attempt == CLIENT_INIT_TRIES or not str(address).startswith("ray://"):
+                    raise
+                ray.shutdown()
+                time.sleep(1.0)
     return _cluster_info(ray)
 
 
