@@ -32,10 +32,13 @@ demo: setup
 	ape run lifecycle
 
 # The suite on every core (pytest-xdist, one test file per worker at a time; tests/conftest.py
-# starts the longest files first).  `make test TEST_WORKERS=1` runs it in one process.
+# starts the longest files first; xdist would otherwise reorder files by test count).  Contracts
+# are compiled once before the workers start, so they never write .build/ at the same time.
+# `make test TEST_WORKERS=1` runs it in one process.
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 test: setup
-	ape test tests/ -n $(TEST_WORKERS) --dist loadfile
+	ape compile
+	ape test tests/ -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # Regenerate the contract types shipped in src/bounty_client/contracts/ (after any contract change).
 contracts: setup

@@ -217,16 +217,19 @@ def _build_layers(keras, hp: Hyperparameters, input_shape: tuple[int, ...]) -> "
     ``keras.utils.set_random_seed``."""
     layers = keras.layers
     head = HEADS[hp.loss]
+    # float32 throughout, whatever global dtype policy a notebook has set (a fresh build clears
+    # the Keras session, a re-used one does not: both must compute alike).
+    f32 = "float32"
     model = keras.Sequential(name="bounty_lstm")
-    model.add(keras.Input(shape=tuple(int(d) for d in input_shape)))
+    model.add(keras.Input(shape=tuple(int(d) for d in input_shape), dtype=f32))
     for i in range(hp.lstm_layers):
         last = i == hp.lstm_layers - 1
-        model.add(layers.LSTM(hp.lstm_units, return_sequences=not last, name=f"lstm_{i}"))
-        model.add(layers.Dropout(hp.dropout, name=f"dropout_{i}"))
-        model.add(layers.BatchNormalization(name=f"batchnorm_{i}"))
+        model.add(layers.LSTM(hp.lstm_units, return_sequences=not last, name=f"lstm_{i}", dtype=f32))
+        model.add(layers.Dropout(hp.dropout, name=f"dropout_{i}", dtype=f32))
+        model.add(layers.BatchNormalization(name=f"batchnorm_{i}", dtype=f32))
     for j in range(hp.dense_layers):
-        model.add(layers.Dense(hp.lstm_units, activation=hp.activation, name=f"dense_{j}"))
-    model.add(layers.Dense(head.units, activation=head.activation, name="head"))
+        model.add(layers.Dense(hp.lstm_units, activation=hp.activation, name=f"dense_{j}", dtype=f32))
+    model.add(layers.Dense(head.units, activation=head.activation, name="head", dtype=f32))
     return model
 
 
@@ -528,14 +531,22 @@ def _set_random_seed_keeping_kernels(keras, seed: int) -> None:
     pipeline is traced from the global seed set here).  Tests check that histories stay
     bit-identical to a fresh build and to a plain Keras loop.  TensorFlow offers no public
     switch for this, hence the private context handle: ``_set_global_seed`` skips the flush
-    while it is ``None`` and touches nothing else that needs it.
+    while it is ``None`` and touches nothing else that needs it.  Not for a thread that runs
+    TensorFlow ops at the same moment (neither is Keras' global seeding, see
+    :func:`train_and_score`).
     """
     from tensorflow.python.eager import context
 
     ctx = context.context()
+    if not hasattr(ctx, "_context_handle"):  # another TensorFlow: the full call (correct, slower)
+        keras.utils.set_random_seed(seed)
+        return
     handle = ctx._context_handle
     ctx._context_handle = None
     try:
+        keras.utils.set_random_seed(seed)
+    except Exception:  # e.g. a Keras that runs an op while seeding: restore, then the full call
+        ctx._context_handle = handle
         keras.utils.set_random_seed(seed)
     finally:
         ctx._context_handle = handle

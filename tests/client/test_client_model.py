@@ -56,6 +56,21 @@ def test_build_model__architecture_follows_submission(loss):
     assert type(model.optimizer).__name__ == "Adam"
 
 
+def test_build_model__float32_whatever_global_dtype_policy_a_notebook_set():
+    """A re-used model is built without clearing the Keras session, a fresh one after it: both
+    must compute in float32 even when the caller changed Keras' global dtype policy."""
+    import keras
+
+    before = keras.config.dtype_policy().name
+    keras.config.set_dtype_policy("float64")
+    try:
+        model = build_model(Hyperparameters(2, 3, 1, "relu", "hinge"), (4, 2))
+    finally:
+        keras.config.set_dtype_policy(before)
+    assert {v.dtype for v in model.trainable_variables} == {"float32"}
+    assert {layer.compute_dtype for layer in model.layers} == {"float32"}
+
+
 def test_build_model__bad_input_shape__raises():
     hp = Hyperparameters(1, 4, 0, "relu", "hinge")
     with pytest.raises(ValueError, match=r"input_shape must be \(seq_len, n_features\)"):
