@@ -52,7 +52,7 @@ Fixed cost and re-use (issue 13)
     (:func:`_set_random_seed_keeping_kernels`; ``tf.random.set_seed`` would flush them and
     cost a re-instantiation of about 0.3-0.7 s at the first batch).  ``bench/training.py``
     (``make bench-train``) measures fixed and per-epoch costs before and after: reused
-    0.125 s fixed + 0.10 s/epoch against 2.5 s + 0.12 s/epoch for a fresh build (load 1.0).
+    0.115 s fixed + 0.124 s/epoch against 2.4 s + 0.122 s/epoch before issue 13 (load 0.5-1).
     Callers that want re-use across the ``k`` seeds of a submission run them in the same
     process (the process pool of :mod:`.evaluation` sends a submission's seeds to the
     process that built it).

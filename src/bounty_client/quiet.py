@@ -35,7 +35,7 @@ import tempfile
 import warnings
 from typing import Any
 
-__all__ = ["NOISE_PATTERNS", "import_tensorflow", "is_noise", "quiet"]
+__all__ = ["NOISE_PATTERNS", "import_tensorflow", "in_notebook", "is_noise", "quiet"]
 
 #: Environment defaults set by :func:`quiet` (never overriding a value the user set).
 ENV_DEFAULTS: dict[str, str] = {
@@ -133,3 +133,19 @@ def import_tensorflow() -> Any:
                 os.write(2, "".join(kept).encode("utf-8", "replace"))
     tf.get_logger().setLevel("ERROR")
     return tf
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (progress bars and plots go to the notebook).
+
+    Not merely "ipykernel was imported": a test run or a script can import it (nbclient does)
+    without running in a kernel.  Never imports IPython itself.
+    """
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    try:
+        shell = ipython.get_ipython()
+        return shell is not None and "IPKernelApp" in shell.config
+    except Exception:  # an IPython without a usable shell
+        return False

@@ -722,12 +722,9 @@ class SearchResult:
 
 
 def _in_notebook() -> bool:
-    try:
-        from IPython import get_ipython
+    from .quiet import in_notebook
 
-        return get_ipython() is not None and "IPKernelApp" in get_ipython().config
-    except Exception:
-        return False
+    return in_notebook()
 
 
 # ============================================================================ the whole search

@@ -183,6 +183,10 @@ def test_plot__bars_and_curves(sequential, tmp_path):
 
 
 def test_progress__plain_line_per_submission_when_not_a_tty(dataset, eval_spec, capsys):
+    """Also when ipykernel was imported without a kernel running (nbclient, an earlier test in the
+    same worker process): that is not a notebook."""
+    import ipykernel  # noqa: F401
+
     subs = [_submissions()[3], _submissions()[4]]  # invalid and skipped: no training needed
     evaluate(subs, dataset, eval_spec, backend="sequential", progress=True)
     lines = capsys.readouterr().err.strip().splitlines()

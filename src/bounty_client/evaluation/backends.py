@@ -390,7 +390,10 @@ def _run_pool(
     except BaseException:
         pool.close(kill=True)
         raise
-    pool.close()
+    # Every task is done and the workers are idle: end them at once.  A polite stop waits for
+    # each interpreter to tear TensorFlow down (about 1.5-3.5 s on 2 cores, measured), which the
+    # caller would wait for with nothing left to gain.
+    pool.close(kill=True)
 
 
 register_backend("sequential", run_sequential)

@@ -70,7 +70,9 @@ class _Progress:
         self.plain = False
         if not self.enabled:
             return
-        in_notebook = "ipykernel" in sys.modules
+        from ..quiet import in_notebook as _in_notebook
+
+        in_notebook = _in_notebook()
         if in_notebook or sys.stderr.isatty():
             if in_notebook:
                 from tqdm.auto import tqdm
