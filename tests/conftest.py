@@ -6,7 +6,11 @@ Files are handed out in collection order, so starting the few long end-to-end an
 first keeps the workers busy until the end instead of leaving one long file running alone
 (measured: 13 min 16 s sequential, 8 min 5 s on 2 workers before this ordering).  The order
 inside each file is unchanged.
+
+Also the ``home`` fixture that the search and end-to-end tests share.
 """
+
+import pytest
 
 # Longest first (seconds measured with --durations on the 2-core machine, whole file).
 LONG_FILES = (
@@ -27,3 +31,12 @@ LONG_FILES = (
 def pytest_collection_modifyitems(session, config, items):
     rank = {name: i for i, name in enumerate(LONG_FILES)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """A private BOUNTY_HOME (vault, local IPFS store, search studies) for one test."""
+    h = tmp_path / "home"
+    monkeypatch.setenv("BOUNTY_HOME", str(h))
+    monkeypatch.setenv("BOUNTY_STORE_DIR", str(h / "ipfs"))
+    return h

@@ -37,13 +37,15 @@ class Tampered:
         return self.result.report()
 
 
-def test_verify__reports_a_tampered_score_per_submission(home):
+def _open_and_reveal(home, min_accuracy_bps=0, seeds=1):
+    """An organizer and two participants up to the posted test set and the evaluation, with ``seeds``
+    evaluation seeds (None: the protocol's default); returns (org, bounty, store, result)."""
     store, vault = open_store(f"local:{home}/ipfs"), Vault(home)
     org_acct, alice, bob = accounts.test_accounts[:3]
     org = Organizer(org_acct, store, vault=vault, factory=deploy_factory(org_acct))
     prepared = org.prepare(synthetic_prices(rows=300, seed=5), name="t", target="LTC", seq_len=6, future_period=2,
-                           protocol=TrainingProtocol(epochs=1, seed=2),
-                           bounds=HyperparameterBounds(lstm_units=(2, 8)), min_accuracy_bps=0)
+                           protocol=TrainingProtocol(epochs=1, seed=2, **({} if seeds is None else {"seeds": seeds})),
+                           bounds=HyperparameterBounds(lstm_units=(2, 8)), min_accuracy_bps=min_accuracy_bps)
     bounty = org.create(prepared, reward="1 ether")
     for acct, hp in zip((alice, bob), CANDIDATES):
         Participant(acct, store, vault=vault).commit(bounty, hp)
@@ -52,7 +54,11 @@ def test_verify__reports_a_tampered_score_per_submission(home):
         Participant(acct, store, vault=vault).reveal(bounty)
     chain.mine(timestamp=bounty.status().reveal_deadline)
     org.reveal_test(bounty)  # test data only after the reveal deadline
-    result = org.evaluate(bounty, workers=1, progress=False)
+    return org, bounty, store, org.evaluate(bounty, workers=1, progress=False)
+
+
+def test_verify__reports_a_tampered_score_per_submission(home):
+    org, bounty, store, result = _open_and_reveal(home, seeds=None)
     honest = result.scores()
     org.post_scores(bounty, Tampered(result, 1, +700 if honest[1] < 9000 else -700))
 
@@ -76,23 +82,6 @@ def test_verify__reports_a_tampered_score_per_submission(home):
 
 
 # ------------------------------------------------------------------ what the scores pay
-def _open_and_reveal(home, min_accuracy_bps=0):
-    """An organizer and two participants up to the posted test set; returns (org, bounty, store, result)."""
-    store, vault = open_store(f"local:{home}/ipfs"), Vault(home)
-    org_acct, alice, bob = accounts.test_accounts[:3]
-    org = Organizer(org_acct, store, vault=vault, factory=deploy_factory(org_acct))
-    prepared = org.prepare(synthetic_prices(rows=300, seed=5), name="t", target="LTC", seq_len=6, future_period=2,
-                           protocol=TrainingProtocol(epochs=1, seed=2, seeds=1),
-                           bounds=HyperparameterBounds(lstm_units=(2, 8)), min_accuracy_bps=min_accuracy_bps)
-    bounty = org.create(prepared, reward="1 ether")
-    for acct, hp in zip((alice, bob), CANDIDATES):
-        Participant(acct, store, vault=vault).commit(bounty, hp)
-    chain.mine(timestamp=bounty.status().submission_deadline)
-    for acct in (alice, bob):
-        Participant(acct, store, vault=vault).reveal(bounty)
-    chain.mine(timestamp=bounty.status().reveal_deadline)
-    org.reveal_test(bounty)
-    return org, bounty, store, org.evaluate(bounty, workers=1, progress=False)
 
 
 class Consistent(Tampered):

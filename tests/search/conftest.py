@@ -3,13 +3,4 @@
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-import pytest
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    h = tmp_path / "home"
-    monkeypatch.setenv("BOUNTY_HOME", str(h))
-    monkeypatch.setenv("BOUNTY_STORE_DIR", str(h / "ipfs"))
-    return h
+# The ``home`` fixture (a private BOUNTY_HOME) comes from tests/conftest.py.
