@@ -155,21 +155,29 @@ def test_sock_withholding(make_bounty, chain, accounts, organizer, socks, honest
 
 # ------------------------------------------------------------------------------ spam
 
+def _flood_then_score(b, honest_sender, flooder, junk, deposit):
+    """``honest_sender`` commits once; ``flooder`` fills the other ``junk`` slots (the cap) with
+    commitments nobody can open (``deposit`` wei each), so a second honest commit reverts at the
+    cap; then the honest submission is revealed and scored 8000 bps.  Returns its entry."""
+    honest = b.commit(honest_sender)
+    for _ in range(junk):
+        b.contract.commit(os.urandom(32), sender=flooder, value=deposit)
+    with ape.reverts("bounty: submission cap reached"):
+        b.commit(honest_sender)
+    b.to_reveal()
+    b.reveal(honest)
+    b.open_test()
+    b.score({honest.id: 8_000})
+    return honest
+
+
 
 def test_spam(make_bounty, accounts, organizer, alice, mallory):
     """Mallory fills the submission cap with junk commitments nobody can open, locking Alice out of a
     second commit. Each junk commit costs a deposit that ends with the organizer (the party the lock-out
     hurts), never with Mallory or the winner."""
     b = make_bounty(commit_deposit=DEPOSIT // 10, max_submissions=5)
-    honest = b.commit(alice)
-    for i in range(4):
-        b.contract.commit(os.urandom(32), sender=mallory, value=DEPOSIT // 10)
-    with ape.reverts("bounty: submission cap reached"):
-        b.commit(alice)
-    b.to_reveal()
-    b.reveal(honest)
-    b.open_test()
-    b.score({honest.id: 8_000})
+    _flood_then_score(b, alice, mallory, 4, DEPOSIT // 10)
     receipt = b.contract.finalize(sender=organizer)
     forfeit = [e.amount for e in receipt.decode_logs(b.contract.Credited) if e.reason == CreditReason.FORFEIT]
     assert forfeit == [4 * DEPOSIT // 10]
@@ -344,15 +352,7 @@ def test_spam_default_deposit(make_bounty, organizer, alice, mallory):
     terms = BountyTerms(reward=REWARD, max_submissions=20)
     assert terms.commit_deposit == REWARD // 100 > 0
     b = make_bounty(commit_deposit=terms.commit_deposit, max_submissions=terms.max_submissions)
-    honest = b.commit(alice)
-    for _ in range(terms.max_submissions - 1):
-        b.contract.commit(os.urandom(32), sender=mallory, value=terms.commit_deposit)
-    with ape.reverts("bounty: submission cap reached"):
-        b.commit(alice)
-    b.to_reveal()
-    b.reveal(honest)
-    b.open_test()
-    b.score({honest.id: 8_000})
+    _flood_then_score(b, alice, mallory, terms.max_submissions - 1, terms.commit_deposit)
     b.contract.finalize(sender=organizer)
     received = _settle_and_withdraw(b, [organizer, alice, mallory])
     spent = (terms.max_submissions - 1) * terms.commit_deposit
