@@ -679,7 +679,9 @@ class SearchResult:
     def _plots(self) -> dict[str, bytes]:
         import matplotlib
 
-        matplotlib.use("Agg", force=False) if not _in_notebook() else None
+        from .quiet import in_notebook
+
+        matplotlib.use("Agg", force=False) if not in_notebook() else None
         import matplotlib.pyplot as plt
         import optuna
         from optuna.visualization import matplotlib as ovm
@@ -719,12 +721,6 @@ class SearchResult:
         from html import escape
 
         return f"<p>{escape(self._summary())}</p>{self.leaderboard.head(10)._repr_html_()}<div>{images}</div>"
-
-
-def _in_notebook() -> bool:
-    from .quiet import in_notebook
-
-    return in_notebook()
 
 
 # ============================================================================ the whole search

@@ -70,11 +70,11 @@ class _Progress:
         self.plain = False
         if not self.enabled:
             return
-        from ..quiet import in_notebook as _in_notebook
+        from ..quiet import in_notebook
 
-        in_notebook = _in_notebook()
-        if in_notebook or sys.stderr.isatty():
-            if in_notebook:
+        notebook = in_notebook()
+        if notebook or sys.stderr.isatty():
+            if notebook:
                 from tqdm.auto import tqdm
             else:
                 from tqdm import tqdm
