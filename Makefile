@@ -34,7 +34,7 @@ demo: setup
 # The suite on every core (pytest-xdist, one test file per worker at a time; tests/conftest.py
 # starts the longest files first; xdist would otherwise reorder files by test count).  Contracts
 # are compiled once before the workers start, so they never write .build/ at the same time.
-# `make test TEST_WORKERS=1` runs it in one process.
+# `make test TEST_WORKERS=0` runs it in this one process (no worker processes).
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 test: setup
 	ape compile

@@ -22,8 +22,8 @@ from typing import Any
 
 from .errors import ArgumentError, ChainError, NotABountyError, StageError
 from .hyperparams import Hyperparameters
-from .wire import (MAX_SCORE_BATCH, CreditReason, Outcome, Stage, decode_revealed, decode_score_entry,
-                   stored_commitment)
+from .wire import (MAX_SCORE_BATCH, CreditReason, Outcome, Stage, checksum_address, decode_revealed,
+                   decode_score_entry, stored_commitment)
 
 __all__ = [
     "Stage",
@@ -162,10 +162,7 @@ def find_factory(explicit: "Any | None" = None) -> "Any | None":
     if explicit is not None and not isinstance(explicit, str):
         return explicit
     if isinstance(explicit, str):
-        from eth_utils import is_address
-
-        if not is_address(explicit):
-            raise ArgumentError(f"factory: {explicit!r} is not an Ethereum address (0x and 40 hex digits)")
+        explicit = checksum_address(explicit, "factory")
     project = contracts_project()
     address = explicit or os.environ.get("BOUNTY_FACTORY")
     if not address and project is not None:
@@ -442,10 +439,10 @@ class Bounty:
         :class:`~bounty_client.errors.ChainError` when no contract is deployed there,
         :class:`~bounty_client.errors.NotABountyError` when the code there is not a genuine bounty."""
         from ape import chain
-        from eth_utils import is_address
 
-        if not isinstance(address, str) or not is_address(address):
+        if not isinstance(address, str):
             raise ArgumentError(f"bounty: {address!r} is not an Ethereum address (0x and 40 hex digits)")
+        address = checksum_address(address, "bounty")  # any case the user typed
         if not chain.provider.get_code(address):
             raise ChainError(f"no contract at {address} on this network")
         factory_address = authenticate(address, factory)  # before Ape caches a Bounty type for the address

@@ -39,19 +39,14 @@ from numbers import Integral
 from typing import Any, Mapping, Sequence
 
 from .errors import ArgumentError
-from .wire import BPS, MAX_PRIZE_SHARES, MAX_REWARD, CreditReason, Outcome
+from .wire import BPS, MAX_PRIZE_SHARES, MAX_REWARD, CreditReason, Outcome, checksum_address
 
 __all__ = ["Credit", "Settlement", "rank", "settle", "settle_cancel", "read_settlement", "differences"]
 
 
 def _address(value: Any) -> str:
     """One spelling per address (EIP-55 checksum), so credits keyed by address compare."""
-    from eth_utils import is_address, to_checksum_address
-
-    text = str(getattr(value, "address", value))
-    if not is_address(text):
-        raise ArgumentError(f"address: {value!r} is not an Ethereum address (0x and 40 hex digits)")
-    return to_checksum_address(text)
+    return checksum_address(value)
 
 
 @dataclass(frozen=True)

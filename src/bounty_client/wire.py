@@ -37,6 +37,7 @@ __all__ = [
     "encode_revealed",
     "decode_revealed",
     "stored_commitment",
+    "checksum_address",
 ]
 
 
@@ -162,3 +163,17 @@ def stored_commitment(commitment: "bytes | str") -> str:
     """A commitment (32 bytes or 0x-hex) as ``Bounty.commitment_of`` returns it: top bit cleared."""
     value = bytes.fromhex(commitment[2:]) if isinstance(commitment, str) else bytes(commitment)
     return "0x" + (int.from_bytes(value, "big") & COMMITMENT_MASK).to_bytes(32, "big").hex()
+
+
+def checksum_address(value: object, name: str = "address") -> str:
+    """The EIP-55 checksummed spelling of ``value`` (a hex string or anything with ``.address``):
+    one spelling per address, in any case the user typed it, so that web3 accepts it and
+    addresses compare.  Raises ``ArgumentError`` naming ``name`` when it is not an address."""
+    from eth_utils import is_address, to_checksum_address
+
+    from .errors import ArgumentError
+
+    text = str(getattr(value, "address", value))
+    if not is_address(text):
+        raise ArgumentError(f"{name}: {value!r} is not an Ethereum address (0x and 40 hex digits)")
+    return to_checksum_address(text)

@@ -22,6 +22,9 @@ def test_bounty_at__a_genuine_bounty__passes_with_and_without_a_configured_facto
     assert client_chain.authenticate(bounty.address, factory) == factory.address
     b = client_chain.Bounty.at(bounty.address, factory=factory.address)
     assert b.factory.address == factory.address and b.creation().spec_cid == SPEC_CID
+    # typed in lower case (no EIP-55 checksum): the same bounty, not a web3 traceback
+    lower = client_chain.Bounty.at(bounty.address.lower(), factory=factory.address.lower())
+    assert lower.address == bounty.address and lower.creation().spec_cid == SPEC_CID
 
 
 def test_bounty_at__a_lookalike_whose_factory_is_itself__is_refused(lookalike, factory):
