@@ -11,7 +11,7 @@ export PYTHONWARNINGS := ignore::UserWarning:pydantic._internal._fields
 STAMP_PY := $(VENV)/.installed
 STAMP_JS := node_modules/.installed
 
-.PHONY: setup demo test gas contracts bench-eval bench-train bench-search bench-storage bench clean
+.PHONY: setup demo test gas contracts bench-eval bench-train bench-search bench-pruning bench-storage bench clean
 
 setup: $(STAMP_PY) $(STAMP_JS)
 
@@ -62,6 +62,9 @@ bench-storage: setup
 
 bench-search: setup
 	$(VENV)/bin/python bench/search.py
+
+bench-pruning: setup
+	$(VENV)/bin/python bench/pruning.py
 
 bench: gas bench-eval bench-storage
 

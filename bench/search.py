@@ -35,6 +35,34 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "src"))
 
 
+def bench_setup(*, rows: int = 600, epochs: int = 3, future_period: int = 1):
+    """bench-search's spec and dataset (synthetic BTC/LTC, ``rows`` rows), TensorFlow warmed up.
+
+    Small models so that the benchmark ends in minutes on 2 shared cores; every activation and loss.
+    Also used by bench/pruning.py, so that both measure the same search.
+    """
+    from multiformats import CID, multihash
+
+    from bounty_client.data import synthetic_prices
+    from bounty_client.hyperparams import HyperparameterBounds, Hyperparameters
+    from bounty_client.model import train_and_score
+    from bounty_client.spec import BountySpec, DataFile, TrainingProtocol
+
+    def cid(b: bytes) -> str:
+        return str(CID("base32", 1, "raw", multihash.digest(b, "sha2-256")))
+
+    bounds = HyperparameterBounds(lstm_layers=(1, 2), lstm_units=(2, 16), dense_layers=(0, 2),
+                                  dropout=(0.0, 0.5), learning_rate=(1e-4, 0.3))
+    spec = BountySpec(name="bench-search", data_files=[DataFile("BTC-USD", cid(b"btc")), DataFile("LTC-USD", cid(b"ltc"))],
+                      target="LTC", seq_len=8, future_period=future_period,
+                      protocol=TrainingProtocol(epochs=epochs, batch_size=64, seed=0), bounds=bounds)
+    dataset = spec.build_dataset(synthetic_prices(coins=("BTC", "LTC"), rows=rows, seed=11))
+    warm = {"x_train": dataset.x_train[:64], "y_train": dataset.y_train[:64], "x_val": dataset.x_val[:16],
+            "y_val": dataset.y_val[:16], "x_test": dataset.x_val[:16], "y_test": dataset.y_val[:16]}
+    train_and_score(Hyperparameters(1, 2, 0, "tanh", "binary_crossentropy"), warm, TrainingProtocol(epochs=1))
+    return spec, dataset
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=24)
@@ -51,32 +79,12 @@ def main() -> None:
     args = parser.parse_args()
 
     import optuna
-    from multiformats import CID, multihash
 
-    from bounty_client.data import synthetic_prices
-    from bounty_client.hyperparams import HyperparameterBounds
-    from bounty_client.model import train_and_score
-    from bounty_client.search import run_search, public_windows
-    from bounty_client.spec import BountySpec, DataFile, TrainingProtocol
+    from bounty_client.search import public_windows, run_search
 
-    def cid(b: bytes) -> str:
-        return str(CID("base32", 1, "raw", multihash.digest(b, "sha2-256")))
-
-    # Small models so that the benchmark ends in minutes on 2 shared cores; every activation and loss.
-    bounds = HyperparameterBounds(lstm_layers=(1, 2), lstm_units=(2, 16), dense_layers=(0, 2),
-                                  dropout=(0.0, 0.5), learning_rate=(1e-4, 0.3))
-    spec = BountySpec(name="bench-search", data_files=[DataFile("BTC-USD", cid(b"btc")), DataFile("LTC-USD", cid(b"ltc"))],
-                      target="LTC", seq_len=8, future_period=args.future_period,
-                      protocol=TrainingProtocol(epochs=args.epochs, batch_size=64, seed=0), bounds=bounds)
-    dataset = spec.build_dataset(synthetic_prices(coins=("BTC", "LTC"), rows=args.rows, seed=11))
+    spec, dataset = bench_setup(rows=args.rows, epochs=args.epochs, future_period=args.future_period)
     print(f"data: {len(public_windows(dataset)['y'])} public windows, {args.folds} walk-forward folds, "
           f"{args.seeds} training seed(s), {args.epochs} epochs; {args.trials} trials x {args.search_seeds} search seeds")
-
-    from bounty_client.hyperparams import Hyperparameters
-
-    warm = {"x_train": dataset.x_train[:64], "y_train": dataset.y_train[:64], "x_val": dataset.x_val[:16],
-            "y_val": dataset.y_val[:16], "x_test": dataset.x_val[:16], "y_test": dataset.y_val[:16]}
-    train_and_score(Hyperparameters(1, 2, 0, "tanh", "binary_crossentropy"), warm, TrainingProtocol(epochs=1))
 
     load_before = os.getloadavg()[0]
     methods = [("tpe", "tpe", "median"), ("random", "random", "none")]

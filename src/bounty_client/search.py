@@ -19,9 +19,17 @@ Objective (:class:`Objective`)
     non-finite scores 0, as the organizer scores a diverged run.
 
 Pruning
-    After every epoch the spec's metric on the fold's validation windows is reported to
-    the trial at a global step (``(fold * n_seeds + seed) * epochs + epoch``) and the
-    pruner decides.  optuna-integration's ``KerasPruningCallback`` does import under
+    A trial trains the newest fold first (the one that trains on the most windows and
+    validates on those nearest the test period), all its seeds, then the next older
+    fold.  After every epoch the spec's metric on the fold's validation windows is
+    reported to the trial at a global step (``run * epochs + epoch``, ``run`` counting
+    in that order; ``user_attrs["runs"]`` lists each run's fold and seed) and the pruner
+    decides: by default Optuna's ``MedianPruner`` with its own defaults (once 5 trials
+    have completed, from the first epoch on).  The newest fold comes first because its
+    score is the best single-run predictor of the trial's mean, so the pruner's first,
+    cheapest decisions are its best ones: ``bench/pruning.py`` trains random
+    configurations in full and replays them through the pruner in either order (figures
+    in the README).  optuna-integration's ``KerasPruningCallback`` does import under
     Keras 3, but it reports ``step=epoch`` (repeated for every fold and seed, and Optuna
     ignores a repeated step) and only a Keras log such as ``val_accuracy`` (plain
     accuracy, not the spec's metric), hence our own small callback.
@@ -295,6 +303,11 @@ class Objective:
     bounds: HyperparameterBounds = CHAIN_LIMITS
     clock: Callable[[], float] = time.time
 
+    def run_order(self) -> list[int]:
+        """Fold indices in the order a trial trains them: the newest (largest) fold first, see
+        the module docstring's *Pruning*; each fold's seeds follow one another."""
+        return list(reversed(range(len(self.folds))))
+
     def __call__(self, trial: "optuna.trial.Trial") -> float:
         import optuna
 
@@ -304,19 +317,24 @@ class Objective:
         hp = suggest(trial, self.bounds)
         trial.set_user_attr("pid", os.getpid())
         scores: list[int] = []
+        runs: list[list[int]] = []
+        run_seconds: list[float] = []  # the first includes building and tracing the model
         diverged = 0
         try:
-            for f, fold in enumerate(self.folds):
-                arrays = _fold_arrays(self.windows, fold)
+            for f in self.run_order():
+                arrays = _fold_arrays(self.windows, self.folds[f])
                 if self.protocol.early_stopping_patience is None:
                     # Nothing in the protocol reads Keras' own validation pass; our callback scores the
                     # fold's validation windows itself, so skip Keras' (about 13 % of a tiny run).
                     arrays["x_val"], arrays["y_val"] = arrays["x_val"][:0], arrays["y_val"][:0]
-                for s, seed in enumerate(self.seeds):
-                    step = (f * len(self.seeds) + s) * self.protocol.epochs
+                for seed in self.seeds:
+                    step = len(runs) * self.protocol.epochs
+                    runs.append([f, int(seed)])
                     callback = _epoch_callback(trial, arrays["x_test"], arrays["y_test"], hp.loss, self.metric, step)
+                    run_started = self.clock()
                     train_and_score(hp, arrays, dataclasses.replace(self.protocol, seed=int(seed)),
                                     callbacks=[callback])
+                    run_seconds.append(round(float(self.clock() - run_started), 4))
                     if callback.pruned:
                         raise optuna.TrialPruned(f"pruned in fold {f}, seed {seed}")
                     diverged += callback.diverged
@@ -324,6 +342,8 @@ class Objective:
         finally:
             trial.set_user_attr("seconds", float(self.clock() - started))
             trial.set_user_attr("scores_bps", scores)
+            trial.set_user_attr("runs", runs[:len(scores)])  # [fold, seed] of each score, in run order
+            trial.set_user_attr("run_seconds", run_seconds[:len(scores)])
             trial.set_user_attr("diverged_runs", diverged)
         mean = float(np.mean(scores))
         sem = float(np.std(scores, ddof=1) / math.sqrt(len(scores))) if len(scores) > 1 else 0.0
@@ -345,15 +365,15 @@ def make_sampler(sampler: "str | optuna.samplers.BaseSampler", seed: int | None 
     raise SearchError(f"sampler: {sampler!r} is not supported; give 'tpe', 'random' or an optuna sampler")
 
 
-def make_pruner(pruner: "str | None | optuna.pruners.BasePruner", epochs: int) -> "optuna.pruners.BasePruner":
-    """``"median"`` (Optuna's ``MedianPruner`` after 5 trials, from the end of a trial's first
-    training run, since a first epoch's score is mostly noise), ``"none"``/``None``, or a pruner."""
+def make_pruner(pruner: "str | None | optuna.pruners.BasePruner") -> "optuna.pruners.BasePruner":
+    """``"median"`` (Optuna's ``MedianPruner`` with its defaults: from the first reported epoch,
+    once 5 trials have completed), ``"none"``/``None``, or any Optuna pruner object as is."""
     import optuna
 
     if isinstance(pruner, optuna.pruners.BasePruner):
         return pruner
     if pruner == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=max(0, epochs - 1))
+        return optuna.pruners.MedianPruner()
     if pruner in (None, "none"):
         return optuna.pruners.NopPruner()
     raise SearchError(f"pruner: {pruner!r} is not supported; give 'median', 'none' or an optuna pruner")
@@ -801,7 +821,7 @@ def run_search(
     settings = {"folds": folds, "seeds": list(seed_list), "epochs": search_protocol.epochs, "metric": metric,
                 "protocol": search_protocol.to_dict(), "bounds": spec.bounds.to_dict()}
     settings["protocol"].pop("seed")
-    pruner_obj = make_pruner(pruner, search_protocol.epochs)
+    pruner_obj = make_pruner(pruner)
     if study is None:
         study = open_study(study_name, storage_path, settings, sampler=make_sampler(sampler, sampler_seed),
                            pruner=pruner_obj)

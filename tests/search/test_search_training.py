@@ -59,15 +59,33 @@ def test_run_search__pruner_stops_a_trial_at_its_first_report(home):
     assert trial.user_attrs["scores_bps"] == []
 
 
-def test_run_search__reports_every_epoch_of_every_fold_and_seed_at_its_own_step(home):
+def test_run_search__reports_every_epoch_of_every_fold_and_seed_at_its_own_step__newest_fold_first(home):
     spec = tiny_spec(epochs=2)
-    result = run_search(spec, tiny_dataset(spec), study_name="r", storage_path=None, n_trials=1, seeds=2, folds=2,
-                        pruner="none", candidates=[hp()], progress=False, metric="balanced_accuracy")
+    result = run_search(spec, tiny_dataset(spec), study_name="r", storage_path=None, n_trials=1, seeds=[5, 9],
+                        folds=2, pruner="none", candidates=[hp()], progress=False, metric="balanced_accuracy")
     (trial,) = result.study.trials
     assert list(trial.intermediate_values) == list(range(8))  # 2 folds x 2 seeds x 2 epochs
     scores = trial.user_attrs["scores_bps"]
     assert len(scores) == 4 and trial.value == pytest.approx(sum(scores) / 4)
     assert trial.user_attrs["score_sem_bps"] >= 0
+    # the newest fold (most training windows, validation nearest the test period) runs first,
+    # so the pruner's first decisions rest on the most informative run
+    assert trial.user_attrs["runs"] == [[1, 5], [1, 9], [0, 5], [0, 9]]
+    assert len(trial.user_attrs["run_seconds"]) == 4 and all(s > 0 for s in trial.user_attrs["run_seconds"])
+
+
+def test_run_search__pruned_trial__keeps_the_runs_it_finished(home):
+    class PruneAtThirdRun(optuna.pruners.BasePruner):
+        def prune(self, study, trial):
+            return trial.last_step == 2  # the first epoch of the third run (1 epoch per run)
+
+    spec = tiny_spec(epochs=1)
+    result = run_search(spec, tiny_dataset(spec), study_name="q", storage_path=None, n_trials=1, seeds=2, folds=2,
+                        pruner=PruneAtThirdRun(), candidates=[hp()], progress=False)
+    (trial,) = result.study.trials
+    assert trial.state == optuna.trial.TrialState.PRUNED
+    assert trial.user_attrs["runs"] == [[1, 0], [1, 1]]  # the newest fold's two seeds, not the pruned run
+    assert len(trial.user_attrs["scores_bps"]) == len(trial.user_attrs["run_seconds"]) == 2
 
 
 def test_preflight__refuses_a_diverging_best_and_takes_the_next():
