@@ -11,15 +11,19 @@ and seconds.  ``--save F`` writes the record as JSON, ``--load F`` replays one w
 
 Replay: the recorded trials are fed, run by run and epoch by epoch, to a fresh Optuna study with
 the pruner under test (``trial.report`` / ``trial.should_prune``, as the search does), in either
-run order.  A trial costs its first build (its first recorded run less that fold's re-used runs)
-plus every run it started, counted whole even when pruned after its first epoch (so savings are
-understated).  A random sampler's draws do not depend on results, so every variant sees the same
+run order.  A trial costs its first build (its first recorded run less that fold's re-used runs),
+its overhead outside training (suggesting, fold arrays, storage) and every run it started, counted
+whole even when pruned after its first epoch (so savings are understated).  Sequential and with a
+random sampler: it shows neither parallel workers nor how TPE uses pruned trials (bench/search.py
+measures TPE with pruning end to end).  A random sampler's draws do not depend on results, so every variant sees the same
 configurations: the saving is the pruner's alone, not mixed with a sampler choosing other models.
 
 Prints a table and ends with one JSON line: ``trials``, ``search_seeds``, ``record_seconds``
 (training time of the record), then per variant (``<order>__<pruner>``) the fraction of time
 saved (``saved``), the studies whose best configuration survived pruning (``best_kept``, out of
-``search_seeds``) and ``pruned`` trials.  Never a pass/fail test.
+``search_seeds``), the mean shortfall of the replay's best from the best full mean
+(``regret_bps``) and ``pruned`` trials; and ``first_run_spearman``: per fold, how well one run of
+it ranks trials as the mean of their other runs does.  Never a pass/fail test.
 """
 
 from __future__ import annotations
@@ -51,25 +55,50 @@ def record(args: argparse.Namespace) -> tuple[list[dict], float]:
                             n_trials=args.trials, sampler="random", pruner="none", seeds=3, folds=3,
                             sampler_seed=search_seed, progress=False)
         for t in result.study.get_trials(states=(optuna.trial.TrialState.COMPLETE,)):
-            values = [t.intermediate_values[k] for k in sorted(t.intermediate_values)]
+            # by step: a run that diverged or stopped early reported fewer than `epochs` values
+            epoch_scores: list[list[float]] = [[] for _ in t.user_attrs["runs"]]
+            for step in sorted(t.intermediate_values):
+                epoch_scores[step // args.epochs].append(t.intermediate_values[step])
             trials.append({"search_seed": search_seed, "number": t.number, "params": t.params,
                            "runs": t.user_attrs["runs"], "run_seconds": t.user_attrs["run_seconds"],
+                           # what pruning cannot save: suggesting, fold arrays, storage, the pruner
+                           "overhead_seconds": t.user_attrs["seconds"] - sum(t.user_attrs["run_seconds"]),
                            "scores_bps": t.user_attrs["scores_bps"], "epochs": args.epochs,
-                           "epoch_scores": [values[i:i + args.epochs] for i in range(0, len(values), args.epochs)]})
+                           "epoch_scores": epoch_scores})
         print(f"  recorded search seed {search_seed}: {args.trials} trials, "
               f"{time.perf_counter() - started:.0f} s so far", flush=True)
     return trials, time.perf_counter() - started
 
 
+def first_run_spearman(trials: list[dict]) -> dict[str, float]:
+    """Per fold: Spearman's rank correlation, over all recorded trials, between the fold's
+    first-seed run and the mean of the trial's other runs (how well one run of that fold,
+    the pruner's first evidence, predicts the rest)."""
+    import numpy as np
+    from scipy.stats import spearmanr
+
+    out = {}
+    for fold in sorted({r[0] for r in trials[0]["runs"]}, reverse=True):
+        first, rest = [], []
+        for t in trials:
+            scores = {tuple(r): s for r, s in zip(t["runs"], t["scores_bps"])}
+            run = next(r for r in scores if r[0] == fold)
+            first.append(scores[run])
+            rest.append(float(np.mean([s for r, s in scores.items() if r != run])))
+        out[f"fold {fold}"] = round(float(spearmanr(first, rest).statistic), 3)
+    return out
+
+
 def replay(trials: list[dict], order: str, make_pruner) -> dict:
-    """Saved fraction, best kept and pruned count of ``make_pruner()`` on the recorded ``trials``."""
+    """Saved fraction, best kept (and the mean regret in bps: best full mean less the replay's
+    best) and pruned count of ``make_pruner()`` on the recorded ``trials``."""
     import numpy as np
     import optuna
 
     by_seed: dict[int, list[dict]] = {}
     for t in trials:
         by_seed.setdefault(t["search_seed"], []).append(t)
-    spent = full = 0.0
+    spent = full = regret = 0.0
     kept = pruned = 0
     for search_seed, group in sorted(by_seed.items()):
         study = optuna.create_study(direction="maximize", pruner=make_pruner())
@@ -84,7 +113,8 @@ def replay(trials: list[dict], order: str, make_pruner) -> dict:
             finals = dict(zip(runs, t["scores_bps"]))
             folds = sorted({f for f, _ in runs}, reverse=(order == "newest_first"))
             seeds = [s for f, s in runs if f == runs[0][0]]
-            trial, cost, done, stopped = study.ask(), build, [], False
+            overhead = t.get("overhead_seconds", 0.0)
+            trial, cost, done, stopped = study.ask(), build + overhead, [], False
             for k, run in enumerate((f, s) for f in folds for s in seeds):
                 cost += seconds[run]
                 for e, value in enumerate(epoch_scores[run]):
@@ -96,7 +126,7 @@ def replay(trials: list[dict], order: str, make_pruner) -> dict:
                     break
                 done.append(finals[run])
             spent += cost
-            full += build + sum(seconds.values())
+            full += build + overhead + sum(seconds.values())
             if stopped:
                 study.tell(trial, state=optuna.trial.TrialState.PRUNED)
                 pruned += 1
@@ -104,7 +134,9 @@ def replay(trials: list[dict], order: str, make_pruner) -> dict:
                 study.tell(trial, float(np.mean(done)))
         best_full = max(float(np.mean(t["scores_bps"])) for t in group)
         kept += abs(study.best_value - best_full) < 1e-9
-    return {"saved": round(1 - spent / full, 3), "best_kept": kept, "pruned": pruned}
+        regret += best_full - study.best_value
+    return {"saved": round(1 - spent / full, 3), "best_kept": kept, "regret_bps": round(regret / len(by_seed), 1),
+            "pruned": pruned}
 
 
 def main() -> None:
@@ -140,12 +172,15 @@ def main() -> None:
     n_seeds = len({t["search_seed"] for t in trials})
     out: dict[str, object] = {"trials": len(trials) // n_seeds, "search_seeds": n_seeds,
                               "record_seconds": round(record_seconds, 1)}
-    print(f"{'run order':14s} {'pruner':24s} {'time saved':>10s} {'best kept':>10s} {'pruned':>7s}")
+    out["first_run_spearman"] = first_run_spearman(trials)
+    print("one run of each fold against the mean of the trial's other runs (Spearman):",
+          ", ".join(f"{k} {v:.3f}" for k, v in out["first_run_spearman"].items()), "(the highest fold is the newest)")
+    print(f"{'run order':14s} {'pruner':24s} {'time saved':>10s} {'best kept':>10s} {'regret bps':>10s} {'pruned':>7s}")
     for order in ("newest_first", "oldest_first"):
         for name, make in pruners.items():
             figures = replay(trials, order, make)
             print(f"{order:14s} {name:24s} {figures['saved']:10.1%} {figures['best_kept']:>6d}/{n_seeds:<3d} "
-                  f"{figures['pruned']:7d}", flush=True)
+                  f"{figures['regret_bps']:10.1f} {figures['pruned']:7d}", flush=True)
             out[f"{order}__{name}"] = figures
     print(json.dumps(out))
 

@@ -7,7 +7,7 @@ import pytest
 from search_helpers import hp, tiny_dataset, tiny_spec
 
 from bounty_client.hyperparams import Hyperparameters
-from bounty_client.search import SearchError, SearchResult, preflight, run_search
+from bounty_client.search import SearchError, SearchResult, preflight, public_windows, run_search, walk_forward_folds
 from bounty_client.spec import TrainingProtocol
 
 pytestmark = pytest.mark.slow
@@ -69,9 +69,26 @@ def test_run_search__reports_every_epoch_of_every_fold_and_seed_at_its_own_step_
     assert len(scores) == 4 and trial.value == pytest.approx(sum(scores) / 4)
     assert trial.user_attrs["score_sem_bps"] >= 0
     # the newest fold (most training windows, validation nearest the test period) runs first,
-    # so the pruner's first decisions rest on the most informative run
+    # all its seeds, then the older one: the pruner's first decisions rest on it
     assert trial.user_attrs["runs"] == [[1, 5], [1, 9], [0, 5], [0, 9]]
+    folds = walk_forward_folds(len(public_windows(tiny_dataset(spec))["y"]), 2, spec.future_period)
+    assert len(folds[1].train) > len(folds[0].train) and folds[1].val[0] > folds[0].val[-1]
     assert len(trial.user_attrs["run_seconds"]) == 4 and all(s > 0 for s in trial.user_attrs["run_seconds"])
+
+
+def test_run_search__resuming_a_study_whose_steps_meant_another_run_order__is_refused(home):
+    spec = tiny_spec(epochs=1)
+    ds = tiny_dataset(spec)
+    kwargs = dict(study_name="old", storage_path=home / "studies" / "old.log", n_trials=1, seeds=1, folds=2,
+                  pruner="none", progress=False)
+    study = run_search(spec, ds, **kwargs).study
+    # a study from before the newest-fold-first order stored no run_order: its step k was another fold
+    settings = dict(study.user_attrs["settings"])
+    assert settings.pop("run_order") == "newest_fold_first"
+    study.set_user_attr("settings", settings)
+    with pytest.raises(SearchError, match="run_order: the study 'old' was run with run_order=None"):
+        run_search(spec, ds, **kwargs)
+    assert len(study.trials) == 1  # nothing trained, nothing lost
 
 
 def test_run_search__pruned_trial__keeps_the_runs_it_finished(home):
