@@ -18,7 +18,7 @@ import time
 
 
 def main(argv: "list[str] | None" = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--windows", type=int, default=1_000)
     parser.add_argument("--seq-len", type=int, default=10)
     parser.add_argument("--features", type=int, default=4)

@@ -188,7 +188,7 @@ def _factory():
 
 
 def main(argv: "list[str] | None" = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--compare", metavar="SNAPSHOT", help="print deltas against SNAPSHOT; exit 1 on a regression")
     parser.add_argument("--update", metavar="SNAPSHOT", help="write the JSON summary to SNAPSHOT")
     args = parser.parse_args(argv)

@@ -140,7 +140,7 @@ def replay(trials: list[dict], order: str, make_pruner) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--trials", type=int, default=24)
     parser.add_argument("--search-seeds", type=int, default=6)
     parser.add_argument("--epochs", type=int, default=3)

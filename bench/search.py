@@ -64,7 +64,7 @@ def bench_setup(*, rows: int = 600, epochs: int = 3, future_period: int = 1):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--trials", type=int, default=24)
     parser.add_argument("--search-seeds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=3)

@@ -316,7 +316,8 @@ def train(bounty, hps, epochs, save_best, store):
 @click.option("--sampler", type=click.Choice(["tpe", "random"]), default="tpe", show_default=True,
               help="Optuna sampler: TPE learns from earlier trials; random is the baseline.")
 @click.option("--pruner", type=click.Choice(["median", "none"]), default="median", show_default=True,
-              help="Stop a trial early when its validation score is below the median of earlier trials.")
+              help="Optuna's MedianPruner: stop a trial after an epoch when its best validation score so far "
+                   "is below the median of completed trials at that epoch (newest fold first).")
 @click.option("--epochs", type=int, default=None, help="Epochs per search run  [default: the spec's]")
 @click.option("--plots", type=click.Path(file_okay=False), default=None,
               help="Folder for the optimisation-history and parameter-importance PNGs  [default: none]")
@@ -332,8 +333,9 @@ def search(bounty, account, store, home, trials, timeout, workers, seeds, folds,
                                    is not ParameterSource.DEFAULT)
     if trials is None and timeout is None and not commit_best:
         raise click.UsageError("give --trials N and/or --timeout DURATION")
+    timeout_s = cs.parse_duration(timeout)  # a malformed duration fails before the chain is asked
     participant = roles.Participant(account, open_store(store), vault=Vault(home))
-    result = participant.search(Bounty.at(bounty), n_trials=trials, timeout=cs.parse_duration(timeout),
+    result = participant.search(Bounty.at(bounty), n_trials=trials, timeout=timeout_s,
                                 sampler=sampler, pruner=pruner, seeds=seeds,
                                 folds=folds, workers=workers, epochs=epochs, commit=commit_best, plots_dir=plots)
     click.echo(repr(result))

@@ -154,3 +154,6 @@ def test_search__runs_a_resumable_optuna_study_and_commits_the_best(anvil, home,
     assert len(list((home / "vault").rglob("*.json"))) == 2  # test-set secret + the committed submission
     bad = bounty_cmd(anvil, home, "search", created, "--account", "TEST::1")
     assert bad.returncode != 0 and "--trials" in bad.stderr
+    # a malformed duration is named before the bounty is looked up on chain (there is none here)
+    bad = bounty_cmd(anvil, home, "search", "0x" + "12" * 20, "--account", "TEST::1", "--timeout", "soon")
+    assert_one_line_error(bad, "duration 'soon': use a number of seconds or 90s, 30m, 2h, 1d")
