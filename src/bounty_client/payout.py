@@ -44,11 +44,6 @@ from .wire import BPS, MAX_PRIZE_SHARES, MAX_REWARD, CreditReason, Outcome, chec
 __all__ = ["Credit", "Settlement", "rank", "settle", "settle_cancel", "read_settlement", "differences"]
 
 
-def _address(value: Any) -> str:
-    """One spelling per address (EIP-55 checksum), so credits keyed by address compare."""
-    return checksum_address(value)
-
-
 @dataclass(frozen=True)
 class Credit:
     """One ``Credited`` event: ``amount`` wei credited to ``account`` for ``reason``."""
@@ -171,8 +166,8 @@ def settle(
     if isinstance(commit_deposit, bool) or not isinstance(commit_deposit, int) or commit_deposit < 0:
         raise ArgumentError(f"commit_deposit: must be a non-negative integer of wei, got {commit_deposit!r}")
     shares = _prize_shares(prize_shares)
-    organizer = _address(organizer)
-    submitters = {int(i): _address(a) for i, a in revealed.items()}
+    organizer = checksum_address(organizer)
+    submitters = {int(i): checksum_address(a) for i, a in revealed.items()}
     count = len(submitters) if submission_count is None else int(submission_count)
     if count < len(submitters) or any(i < 0 or i >= count for i in submitters):
         raise ArgumentError(f"submission_count: {count} commitments cannot hold revealed ids {sorted(submitters)}")
@@ -213,7 +208,7 @@ def settle(
 
 def settle_cancel(*, organizer: Any, reward: int, bond: int) -> Settlement:
     """What ``cancel()`` credits (before any commit): the reward (REFUND) and the bond (BOND)."""
-    organizer = _address(organizer)
+    organizer = checksum_address(organizer)
     return Settlement(Outcome.CANCELLED, credits=(Credit(organizer, reward, CreditReason.REFUND),
                                                   Credit(organizer, bond, CreditReason.BOND)))
 
@@ -233,13 +228,13 @@ def read_settlement(bounty: Any) -> Settlement:
     posted, _ = bounty.posted_scores()
     min_accuracy = int(c.min_accuracy())
     qualified = tuple(sorted(i for i, s in posted.items() if s >= min_accuracy))
-    credits = [Credit(_address(e.account), int(e.amount), CreditReason(int(e.reason)))
+    credits = [Credit(checksum_address(e.account), int(e.amount), CreditReason(int(e.reason)))
                for e in bounty._events("Credited")]
     share = int(c.abandon_share())
     if outcome is Outcome.SHARED and share:
         for s in bounty.revealed_submissions():
             if not c.submission(s.id).share_claimed:
-                credits.append(Credit(_address(s.submitter), share, CreditReason.SHARE))
+                credits.append(Credit(checksum_address(s.submitter), share, CreditReason.SHARE))
     return Settlement(outcome, qualified, ranking, tuple(credits), share, int(c.burned()))
 
 
