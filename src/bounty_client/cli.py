@@ -304,25 +304,31 @@ def train(bounty, hps, epochs, save_best, store):
 
 @command(short_help="Search hyperparameters on Optuna (resumable; --commit seals the best)")
 @signed
-@click.option("--trials", type=int, default=None,
-              help="Trials in the study in total (a resumed study keeps earlier ones); the submission deadline "
-                   "always stops the search in time to commit  [default: none; give --trials and/or --timeout]")
-@click.option("--timeout", default=None, help="Start no trial after this long: 90s, 30m, 2h or seconds  "
+@click.option("--trials", type=click.IntRange(min=1), default=None,
+              help="Trials to run now, added to a resumed study's earlier ones (as Optuna's n_trials); the "
+                   "submission deadline always stops the search in time to commit  [default: none; give "
+                   "--trials and/or --timeout]")
+@click.option("--timeout", default=None, help="Start no trial after this long: 90s, 30m, 2h, 1d or seconds  "
                                              "[default: none]")
-@click.option("--workers", type=int, default=1, show_default=True, help="Trial processes sharing the study.")
-@click.option("--seeds", type=int, default=3, show_default=True, help="Training seeds averaged per trial.")
-@click.option("--folds", type=int, default=3, show_default=True,
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Trial processes sharing the study.")
+@click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Training seeds averaged per trial.")
+@click.option("--folds", type=click.IntRange(min=1), default=3, show_default=True,
               help="Walk-forward validation folds (a future_period gap before each).")
 @click.option("--sampler", type=click.Choice(["tpe", "random"]), default="tpe", show_default=True,
               help="Optuna sampler: TPE learns from earlier trials; random is the baseline.")
 @click.option("--pruner", type=click.Choice(["median", "none"]), default="median", show_default=True,
-              help="Optuna's MedianPruner: stop a trial after an epoch when its best validation score so far "
-                   "is below the median of completed trials at that epoch (newest fold first).")
-@click.option("--epochs", type=int, default=None, help="Epochs per search run  [default: the spec's]")
+              help="Optuna's MedianPruner: once 5 trials have completed, stop a trial after an epoch when its best "
+                   "validation score so far is below the median of completed trials at that epoch (newest "
+                   "fold first).")
+@click.option("--epochs", type=click.IntRange(min=1), default=None,
+              help="Epochs per search run  [default: the spec's]")
 @click.option("--plots", type=click.Path(file_okay=False), default=None,
               help="Folder for the optimisation-history and parameter-importance PNGs  [default: none]")
 @click.option("--commit", "commit_best", is_flag=True,
-              help="Re-train the best under the full protocol (finite loss), then commit it.")
+              help="Re-train the best under the full protocol (finite loss), then commit it; without --trials "
+                   "or --timeout the search runs until the deadline margin.")
 def search(bounty, account, store, home, trials, timeout, workers, seeds, folds, sampler, pruner, epochs, plots,
            commit_best):
     """Search the spec's hyperparameter space with Optuna (TPE and median pruning by default) on

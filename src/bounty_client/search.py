@@ -68,6 +68,7 @@ import os
 import time
 import warnings
 from dataclasses import dataclass, field
+from numbers import Real
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
@@ -637,7 +638,8 @@ class SearchResult:
     """A finished (or stopped) search: the Optuna ``study``, the best ``Hyperparameters``, plots.
 
     ``trials`` is ``study.trials_dataframe()``; ``leaderboard`` one row per finished trial
-    (configuration, ``val_bps`` mean score, ``sem_bps``, state), best first.
+    (configuration, ``val_bps`` mean score, ``sem_bps``, state), completed trials best first,
+    then pruned ones (whose ``val_bps`` is only their last epoch's score).
     """
 
     study: "optuna.Study"
@@ -682,8 +684,12 @@ class SearchResult:
                          "sem_bps": t.user_attrs.get("score_sem_bps"), "state": t.state.name.lower(),
                          "seconds": round(t.user_attrs.get("seconds", float("nan")), 1)})
         board = pd.DataFrame(rows, columns=["trial", *PARAM_NAMES, "val_bps", "sem_bps", "state", "seconds"])
-        board = board.set_index("trial")
-        return board.sort_values("val_bps", ascending=False, kind="stable", na_position="last")
+        # Completed trials first: a pruned trial's value is only its last reported epoch score
+        # (Optuna's rule), not the mean over folds and seeds its rivals are ranked by.
+        board["_pruned"] = board["state"] != "complete"
+        board = board.set_index("trial").sort_values(["_pruned", "val_bps"], ascending=[True, False], kind="stable",
+                                                     na_position="last")
+        return board.drop(columns="_pruned")
 
     def save_plots(self, directory: "str | os.PathLike[str]") -> dict[str, Path]:
         """Optuna's optimisation history and parameter importances (matplotlib) as PNGs in ``directory``.
@@ -805,9 +811,9 @@ def run_search(
         raise SearchError(f"workers: must be an integer >= 1, got {workers!r}")
     if workers > 1 and storage_path is None:
         raise SearchError("workers: parallel workers share the study through its journal file; give a storage path")
-    for name, value in (("n_trials", n_trials), ("timeout", timeout)):
-        if value is not None and (isinstance(value, bool) or value <= 0):
-            raise SearchError(f"{name}: must be > 0, got {value!r}")
+    for name, value, unit in (("n_trials", n_trials, "trials"), ("timeout", timeout, "seconds")):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, Real) or value <= 0):
+            raise SearchError(f"{name}: must be a number of {unit} > 0, got {value!r}")
     seed_list = _seeds(seeds)
     candidates = [spec.hyperparameters(c) for c in candidates]
     windows = public_windows(dataset)

@@ -157,3 +157,5 @@ def test_search__runs_a_resumable_optuna_study_and_commits_the_best(anvil, home,
     # a malformed duration is named before the bounty is looked up on chain (there is none here)
     bad = bounty_cmd(anvil, home, "search", "0x" + "12" * 20, "--account", "TEST::1", "--timeout", "soon")
     assert_one_line_error(bad, "duration 'soon': use a number of seconds or 90s, 30m, 2h, 1d")
+    bad = bounty_cmd(anvil, home, "search", "0x" + "12" * 20, "--account", "TEST::1", "--trials", "0")
+    assert bad.returncode == 2 and "Invalid value for '--trials': 0 is not in the range x>=1" in bad.stderr

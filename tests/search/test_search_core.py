@@ -20,6 +20,7 @@ from bounty_client.search import (
     Deadline,
     Objective,
     SearchError,
+    SearchResult,
     _run_workers,
     metric_bps,
     open_study,
@@ -144,6 +145,19 @@ def test_resumed_study__with_other_settings__is_refused(tmp_path):
     open_study("s", path, SETTINGS)
     with pytest.raises(SearchError, match=r"seeds: the study 's' was run with seeds=\[0\], not \[0, 1\]"):
         open_study("s", path, dict(SETTINGS, seeds=[0, 1]))
+
+
+def test_leaderboard__ranks_completed_trials_before_pruned_ones():
+    # a pruned trial's value is its last epoch's score (Optuna's rule), not a mean over folds and seeds
+    study = optuna.create_study(direction="maximize")
+    space = search_space(TINY_BOUNDS)
+    params = {k: (d.choices[0] if isinstance(d, CategoricalDistribution) else d.low) for k, d in space.items()}
+    for value, state in [(5100.0, "COMPLETE"), (7000.0, "PRUNED"), (5300.0, "COMPLETE")]:
+        study.add_trial(optuna.trial.create_trial(params=params, distributions=space, value=value,
+                                                  state=optuna.trial.TrialState[state], intermediate_values={0: value}))
+    board = SearchResult(study, TINY_BOUNDS).leaderboard
+    assert list(board.index) == [2, 0, 1]
+    assert list(board["state"]) == ["complete", "complete", "pruned"]
 
 
 def test_run_trials__without_any_limit__is_refused():

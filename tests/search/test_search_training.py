@@ -130,6 +130,7 @@ def test_run_search__bad_settings__raise_before_training(home):
         (dict(workers=2), "workers: parallel workers share the study through its journal file"),
         (dict(metric="f1"), "metric: 'f1' is not supported"),
         (dict(folds=40), "folds: 248 public windows are too few for 40"),
+        (dict(timeout="30m"), r"timeout: must be a number of seconds > 0, got '30m'"),
     ]:
         with pytest.raises(SearchError, match=message):
             run_search(spec, ds, study_name="x", storage_path=None, n_trials=1, progress=False, **kwargs)
