@@ -15,6 +15,7 @@ message before anything is sent or written:
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
@@ -338,8 +339,8 @@ def parse_duration(text: "str | int | float | None") -> "float | None":
         seconds = float(number) * _DURATION_UNITS[unit]
     except ValueError:
         raise ArgumentError(f"duration {text!r}: use a number of seconds or 90s, 30m, 2h, 1d") from None
-    if seconds <= 0:
-        raise ArgumentError(f"duration {text!r}: must be positive")
+    if not 0 < seconds < math.inf:  # also refuses "nan" and "inf", which float() accepts
+        raise ArgumentError(f"duration {text!r}: must be positive and finite")
     return seconds
 
 

@@ -42,7 +42,7 @@ Storage, resuming and workers
     One study per chain, bounty and account in Optuna's journal storage
     (``$BOUNTY_HOME/studies/<chain>-<bounty>-<account>.log``): after Ctrl-C, a crash or
     in a new process the same study continues (trial numbers continue).  The search
-    settings (folds, seeds, epochs, metric, run order) are stored with the study; resuming with
+    settings (folds, seeds, epochs, metric, run order, a digest of the windows) are stored with the study; resuming with
     different ones is refused, since their scores are not comparable.  ``workers=N``
     spawns N processes on the same journal, each with ``cores // N`` TensorFlow threads
     (the evaluation backends' rule).
@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
 import io
 import math
 import multiprocessing
@@ -68,7 +69,7 @@ import os
 import time
 import warnings
 from dataclasses import dataclass, field
-from numbers import Real
+from numbers import Integral, Real
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
@@ -209,6 +210,16 @@ def public_windows(dataset: Any) -> dict[str, np.ndarray]:
     if mean is not None and std is not None:
         out["scaler_mean"], out["scaler_std"] = np.asarray(mean, np.float64), np.asarray(std, np.float64)
     return out
+
+
+def _windows_digest(windows: Mapping[str, np.ndarray]) -> str:
+    """SHA-256 (hex) of the windows a study scores on: inputs, labels and their shapes."""
+    digest = hashlib.sha256()
+    for key in ("x", "y"):
+        array = np.ascontiguousarray(windows[key])
+        digest.update(f"{key}{array.dtype.str}{array.shape}".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
 
 
 def _fold_arrays(windows: Mapping[str, np.ndarray], fold: Fold) -> dict[str, np.ndarray]:
@@ -418,16 +429,20 @@ def open_study(name: str, path: "str | os.PathLike[str] | None", settings: Mappi
 
 
 def check_settings(study: "optuna.Study", settings: Mapping[str, Any]) -> None:
-    """Store ``settings`` with a new study; raise :class:`SearchError` if a used one has others."""
+    """Store ``settings`` with a new study; raise :class:`SearchError` if a used one has others,
+    or has trials but no settings (made elsewhere: what its scores mean is unknown)."""
     stored = study.user_attrs.get("settings")
     if stored is None:
+        if study.get_trials(deepcopy=False):
+            raise SearchError(f"settings: the study {study.study_name!r} has trials but no search settings (not "
+                              f"made by this search), so its scores are not comparable; use another study")
         study.set_user_attr("settings", dict(settings))
         return
     for key in sorted(set(stored) | set(settings)):
         if stored.get(key) != settings.get(key):
             raise SearchError(f"{key}: the study {study.study_name!r} was run with {key}={stored.get(key)!r}, "
-                              f"not {settings.get(key)!r}; its scores are not comparable (use those settings "
-                              f"or another study)")
+                              f"not {settings.get(key)!r}; its scores are not comparable (use those settings, "
+                              f"or another study: another name, or move its journal file aside)")
 
 
 def _quiet_optuna() -> None:
@@ -802,6 +817,10 @@ def run_search(
     """
     import dataclasses as dc
 
+    for name, value, kind in (("n_trials", n_trials, Integral), ("timeout", timeout, Real), ("epochs", epochs, Integral)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, kind) or not 0 < value < math.inf):
+            what = "a number of seconds" if name == "timeout" else "a whole number"
+            raise SearchError(f"{name}: must be {what} > 0 (finite), got {value!r}")
     protocol = spec.protocol
     search_protocol = protocol if epochs is None else dc.replace(protocol, epochs=int(epochs))
     metric = metric or getattr(spec, "metric", "accuracy")
@@ -811,9 +830,6 @@ def run_search(
         raise SearchError(f"workers: must be an integer >= 1, got {workers!r}")
     if workers > 1 and storage_path is None:
         raise SearchError("workers: parallel workers share the study through its journal file; give a storage path")
-    for name, value, unit in (("n_trials", n_trials, "trials"), ("timeout", timeout, "seconds")):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, Real) or value <= 0):
-            raise SearchError(f"{name}: must be a number of {unit} > 0, got {value!r}")
     seed_list = _seeds(seeds)
     candidates = [spec.hyperparameters(c) for c in candidates]
     windows = public_windows(dataset)
@@ -829,10 +845,11 @@ def run_search(
         fold_list = walk_forward_folds(len(windows["y"]), folds, spec.future_period)
     deadline = deadline or Deadline()
     # run_order: what each reported step means (Objective.run_order); a study whose steps meant
-    # something else would have the pruner compare other folds' scores
+    # something else would have the pruner compare other folds' scores.  windows_sha256: the data
+    # scored on (another bounty's, or other seq_len/future_period/target, is another problem).
     settings = {"folds": folds, "seeds": list(seed_list), "epochs": search_protocol.epochs, "metric": metric,
                 "protocol": search_protocol.to_dict(), "bounds": spec.bounds.to_dict(),
-                "run_order": "newest_fold_first"}
+                "run_order": "newest_fold_first", "windows_sha256": _windows_digest(windows)}
     settings["protocol"].pop("seed")
     pruner_obj = make_pruner(pruner)
     if study is None:
@@ -882,9 +899,11 @@ class _ProgressBar:
         self.update(study)
 
     def update(self, study: "optuna.Study") -> None:
-        trials = study.get_trials(deepcopy=False)
+        from optuna.trial import TrialState
+
         self.bar.update(self._finished(study) - self.start - self.bar.n)
-        values = [t.value for t in trials if t.value is not None]
+        # completed trials only: a pruned one's value is a single epoch's score (Optuna's rule)
+        values = [t.value for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))]
         left = self.deadline.seconds_left()
         self.bar.set_postfix_str(
             (f"best {max(values):.0f} bps" if values else "best -")

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from bounty_client.chain import BountyStatus
-from bounty_client.cli_support import check_output, error_line, relative_time
+from bounty_client.cli_support import check_output, error_line, parse_duration, relative_time
 from bounty_client.errors import ArgumentError
 from bounty_client.storage.errors import CIDNotFoundError
 from bounty_client.terms import read_candidate, read_candidates
@@ -80,3 +80,15 @@ def test_explain_credits__has_a_phrase_for_every_credit_reason_the_contract_emit
     from bounty_client.wire import CreditReason
 
     assert set(_WHY) == set(CreditReason)
+
+
+@pytest.mark.parametrize("text, seconds", [("90s", 90.0), ("30m", 1800.0), ("2h", 7200.0), ("1d", 86400.0), ("45", 45.0)])
+def test_parse_duration__units(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["0", "-5m", "nan", "inf", "soon"])
+def test_parse_duration__not_a_positive_finite_duration__is_named(text):
+    # "nan" would never time out a search; float() accepts it, so it is refused explicitly
+    with pytest.raises(ArgumentError, match=f"duration {text!r}"):
+        parse_duration(text)

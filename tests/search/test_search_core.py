@@ -21,6 +21,7 @@ from bounty_client.search import (
     Objective,
     SearchError,
     SearchResult,
+    _ProgressBar,
     _run_workers,
     metric_bps,
     open_study,
@@ -158,6 +159,32 @@ def test_leaderboard__ranks_completed_trials_before_pruned_ones():
     board = SearchResult(study, TINY_BOUNDS).leaderboard
     assert list(board.index) == [2, 0, 1]
     assert list(board["state"]) == ["complete", "complete", "pruned"]
+
+
+def test_open_study__with_trials_but_no_settings__is_refused_and_keeps_them(tmp_path):
+    # a study made elsewhere (plain Optuna on the same journal): what its scores mean is unknown
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    path = tmp_path / "s.log"
+    foreign = optuna.create_study(study_name="s", storage=JournalStorage(JournalFileBackend(str(path))),
+                                  direction="maximize")
+    foreign.optimize(_quadratic, n_trials=1)
+    with pytest.raises(SearchError, match="settings: the study 's' has trials but no search settings"):
+        open_study("s", path, SETTINGS)
+    assert len(foreign.trials) == 1 and "settings" not in foreign.user_attrs
+
+
+def test_progress_bar__best_so_far__counts_completed_trials_only():
+    study = optuna.create_study(direction="maximize")
+    study.add_trial(optuna.trial.create_trial(value=5300.0))
+    study.add_trial(optuna.trial.create_trial(value=7000.0, state=optuna.trial.TrialState.PRUNED,
+                                              intermediate_values={0: 7000.0}))
+    bar = _ProgressBar(study, None, Deadline())
+    try:
+        assert "best 5300 bps" in bar.bar.postfix
+    finally:
+        bar.close()
 
 
 def test_run_trials__without_any_limit__is_refused():

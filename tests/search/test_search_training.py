@@ -91,6 +91,18 @@ def test_run_search__resuming_a_study_whose_steps_meant_another_run_order__is_re
     assert len(study.trials) == 1  # nothing trained, nothing lost
 
 
+def test_run_search__resuming_a_study_on_other_data__is_refused(home):
+    # e.g. a named study reused for another bounty: its scores were measured on other windows
+    spec = tiny_spec(epochs=1)
+    kwargs = dict(study_name="mine", storage_path=home / "studies" / "mine.log", n_trials=1, seeds=1, folds=2,
+                  pruner="none", progress=False)
+    study = run_search(spec, tiny_dataset(spec), **kwargs).study
+    other = tiny_spec(epochs=1, future_period=spec.future_period + 1)
+    with pytest.raises(SearchError, match="windows_sha256: the study 'mine' was run with windows_sha256="):
+        run_search(other, tiny_dataset(other), **kwargs)
+    assert len(study.trials) == 1
+
+
 def test_run_search__pruned_trial__keeps_the_runs_it_finished(home):
     class PruneAtThirdRun(optuna.pruners.BasePruner):
         def prune(self, study, trial):
@@ -130,8 +142,12 @@ def test_run_search__bad_settings__raise_before_training(home):
         (dict(workers=2), "workers: parallel workers share the study through its journal file"),
         (dict(metric="f1"), "metric: 'f1' is not supported"),
         (dict(folds=40), "folds: 248 public windows are too few for 40"),
-        (dict(timeout="30m"), r"timeout: must be a number of seconds > 0, got '30m'"),
+        (dict(timeout="30m"), r"timeout: must be a number of seconds > 0 \(finite\), got '30m'"),
+        (dict(timeout=float("nan")), r"timeout: must be a number of seconds > 0 \(finite\), got nan"),
+        (dict(n_trials=1.5), r"n_trials: must be a whole number > 0 \(finite\), got 1.5"),
+        (dict(epochs=float("inf")), r"epochs: must be a whole number > 0 \(finite\), got inf"),
     ]:
         with pytest.raises(SearchError, match=message):
-            run_search(spec, ds, study_name="x", storage_path=None, n_trials=1, progress=False, **kwargs)
+            run_search(spec, ds, **{"study_name": "x", "storage_path": None, "n_trials": 1, "progress": False,
+                                    **kwargs})
     assert isinstance(SearchResult, type)
