@@ -105,10 +105,10 @@
      share <= 10000), so `math._mul_div` would add nothing.
 """
 
+from . import constants
 from .interfaces import IBounty
 
 implements: IBounty
-
 
 # CONSTANTS #
 
@@ -154,11 +154,11 @@ TWO_UNIT_HEADS: constant(uint256) = (1 << 0) | (1 << 2)
 # Basis points: accuracies and prize shares.
 BPS: constant(uint256) = 10_000
 # Most prize shares (ranked winners) a bounty can have.
-MAX_PRIZE_SHARES: constant(uint256) = 5
+MAX_PRIZE_SHARES: constant(uint256) = constants.MAX_PRIZE_SHARES
 # Most ids per `post_scores` / `claim_shares` call.
-MAX_BATCH: constant(uint256) = 128
+MAX_BATCH: constant(uint256) = constants.MAX_BATCH
 # Longest CID string.
-MAX_CID_LENGTH: constant(uint256) = 128
+MAX_CID_LENGTH: constant(uint256) = constants.MAX_CID_LENGTH
 
 MASK_3: constant(uint256) = (1 << 3) - 1
 MASK_16: constant(uint256) = (1 << 16) - 1

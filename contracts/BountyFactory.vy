@@ -16,8 +16,8 @@
      `BountyCreated` event comes from this factory.
 """
 
+from . import constants
 from .interfaces import IBounty
-
 
 # EVENTS #
 
@@ -50,11 +50,11 @@ event BountyCreated:
 
 
 # Longest CID string.
-MAX_CID_LENGTH: constant(uint256) = 128
+MAX_CID_LENGTH: constant(uint256) = constants.MAX_CID_LENGTH
 # Most training-data CIDs per bounty.
-MAX_DATA_CIDS: constant(uint256) = 16
+MAX_DATA_CIDS: constant(uint256) = constants.MAX_DATA_CIDS
 # Most prize shares (ranked winners).
-MAX_PRIZE_SHARES: constant(uint256) = 5
+MAX_PRIZE_SHARES: constant(uint256) = constants.MAX_PRIZE_SHARES
 
 
 # IMMUTABLES #

@@ -9,7 +9,6 @@ reverts the chain to a snapshot after every test). Shared helpers live in
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -90,18 +89,10 @@ def bounty(make_bounty) -> BountyHarness:
 
 
 # ------------------------------------------------------------------ look-alikes (tests only, never shipped)
-LOOKALIKES = Path(__file__).parent / "lookalikes"
-
-
 @pytest.fixture(scope="session")
-def lookalike_types():
-    """Ape container per look-alike source in tests/contracts/lookalikes, compiled by Ape's Vyper compiler."""
-    import ape
-
-    return {
-        name: ape.compilers.compile_source("vyper", (LOOKALIKES / f"{name}.vy").read_text(), contractName=name)
-        for name in ("LookAlike", "FakeFactory", "CloneOf")
-    }
+def lookalike_types(project):
+    """Ape container per look-alike contract in contracts/test/ (every test-only contract lives there)."""
+    return {name: getattr(project, name) for name in ("LookAlike", "FakeFactory", "CloneOf")}
 
 
 @pytest.fixture

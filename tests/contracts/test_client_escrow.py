@@ -1,8 +1,8 @@
 """The escrow client's side of issue 10, on real contracts on Anvil: authentic bounties only, the
 stage guard at the mined timestamp, share claims, and the client's mirror of every creation limit.
 
-Look-alike contracts are small Vyper sources under ``tests/contracts/lookalikes`` compiled by Ape's
-Vyper compiler (``ape.compilers.compile_source``, fixtures in conftest.py), never shipped.
+Look-alike contracts are small Vyper sources in ``contracts/test/`` (with every other test-only
+contract), compiled with the project (fixtures in conftest.py) and never shipped.
 """
 
 from __future__ import annotations
