@@ -1,4 +1,4 @@
-"""Measure the two constants of the evaluation budget (``bounty_client.budget``) on this machine.
+"""Measure the two constants of the evaluation budget (``bounty_client.ml.budget``) on this machine.
 
 ``python bench/budget.py`` (venv on PATH; ``PYTHONPATH=src``) trains a few LSTM sizes for 1 and
 3 epochs on random windows shaped like a bounty's (``--windows`` x ``--seq-len`` x ``--features``)
@@ -29,10 +29,10 @@ def main(argv: "list[str] | None" = None) -> int:
     quiet()
     import numpy as np
 
-    from bounty_client.budget import RUN_OVERHEAD_S, THROUGHPUT
-    from bounty_client.hyperparams import Hyperparameters, parameter_count
-    from bounty_client.model import train_and_score
-    from bounty_client.spec import TrainingProtocol
+    from bounty_client.ml.budget import RUN_OVERHEAD_S, THROUGHPUT
+    from bounty_client.protocol.hyperparams import Hyperparameters, parameter_count
+    from bounty_client.ml.model import train_and_score
+    from bounty_client.protocol.spec import TrainingProtocol
 
     rng = np.random.default_rng(0)
     n, steps, f = args.windows, args.seq_len, args.features

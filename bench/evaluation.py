@@ -117,10 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     from multiformats import CID, multihash
 
     from bounty_client.data import synthetic_prices
-    from bounty_client.evaluation import Submission, evaluate
-    from bounty_client.hyperparams import Hyperparameters
-    from bounty_client.model import as_arrays
-    from bounty_client.spec import BountySpec, DataFile, TrainingProtocol
+    from bounty_client.ml.evaluation import Submission, evaluate
+    from bounty_client.protocol.hyperparams import Hyperparameters
+    from bounty_client.ml.model import as_arrays
+    from bounty_client.protocol.spec import BountySpec, DataFile, TrainingProtocol
 
     coins = ("BTC", "ETH", "LTC", "BCH")
     prices = synthetic_prices(coins=coins, rows=args.rows, seed=42)
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"data: {dataset!r}", file=sys.stderr)
 
     # Warm up TensorFlow in this process (import, runtime, first trace) before timing anything.
-    from bounty_client.model import train_and_score
+    from bounty_client.ml.model import train_and_score
 
     warm = {k: v[:64] for k, v in arrays.items()}
     train_and_score(subs[-1].hyperparameters, warm, TrainingProtocol(epochs=1, batch_size=32))

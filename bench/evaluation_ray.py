@@ -46,9 +46,9 @@ def build(rows: int, epochs: int, batch_size: int, seq_len: int):
     from multiformats import CID, multihash
 
     from bounty_client.data import synthetic_prices
-    from bounty_client.evaluation import Submission
-    from bounty_client.hyperparams import Hyperparameters
-    from bounty_client.spec import BountySpec, DataFile, TrainingProtocol
+    from bounty_client.ml.evaluation import Submission
+    from bounty_client.protocol.hyperparams import Hyperparameters
+    from bounty_client.protocol.spec import BountySpec, DataFile, TrainingProtocol
 
     coins = ("BTC", "ETH", "LTC", "BCH")
     prices = synthetic_prices(coins=coins, rows=rows, seed=42)
@@ -82,8 +82,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="repeat the processes / warm-Ray pair this many times; best run counts")
     args = parser.parse_args(argv)
 
-    from bounty_client.evaluation import evaluate
-    from bounty_client.evaluation.ray_backend import connect, run_ray
+    from bounty_client.ml.evaluation import evaluate
+    from bounty_client.ml.evaluation.ray_backend import connect, run_ray
 
     dataset, spec, subs = build(args.rows, args.epochs, args.batch_size, args.seq_len)
     print(f"data: {dataset!r}", file=sys.stderr)

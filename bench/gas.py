@@ -65,7 +65,7 @@ def _salt(i: int) -> bytes:
 
 
 def _terms(sub: int, rev: int, ev: int, deposit: int, bond: int = REWARD) -> dict:
-    from bounty_client.hyperparams import test_commitment
+    from bounty_client.protocol.hyperparams import test_commitment
 
     return dict(
         spec_cid=SPEC_CID, data_cids=DATA_CIDS, min_accuracy=5_000, seq_len=60, future_period=3,
@@ -78,7 +78,7 @@ def _terms(sub: int, rev: int, ev: int, deposit: int, bond: int = REWARD) -> dic
 def _measure_level(n: int, deposit: int = 0) -> dict[str, int]:
     from ape import accounts, chain, project
 
-    from bounty_client.hyperparams import Hyperparameters, commitment
+    from bounty_client.protocol.hyperparams import Hyperparameters, commitment
 
     users = accounts.test_accounts
     organizer, participants = users[0], list(users[1:9])
@@ -148,7 +148,7 @@ def _measure_shared(n: int) -> dict[str, int]:
     """An abandoned bounty with n revealed submissions: finalize by a stranger, one claim."""
     from ape import accounts, chain, project
 
-    from bounty_client.hyperparams import Hyperparameters, commitment
+    from bounty_client.protocol.hyperparams import Hyperparameters, commitment
 
     users = accounts.test_accounts
     organizer, participants = users[0], list(users[1:9])

@@ -5,7 +5,7 @@ best configuration, with the search's run order (newest fold first) and the oppo
 
 Record: for each search seed, Optuna's random sampler draws ``--trials`` configurations of
 bench-search's space (bench/search.py: the same spec, data, 3 walk-forward folds x 3 training
-seeds x 3 epochs) and ``bounty_client.search`` trains each in full (pruner ``"none"``).  Every
+seeds x 3 epochs) and ``bounty_client.ml.search`` trains each in full (pruner ``"none"``).  Every
 trial keeps each run's fold and seed, per-epoch scores (its intermediate values), final score
 and seconds.  ``--save F`` writes the record as JSON, ``--load F`` replays one without training.
 
@@ -45,7 +45,7 @@ def record(args: argparse.Namespace) -> tuple[list[dict], float]:
     """Train ``args.trials`` random configurations per search seed in full; one dict per trial."""
     import optuna
 
-    from bounty_client.search import run_search
+    from bounty_client.ml.search import run_search
     from search import bench_setup  # bench/search.py
 
     spec, dataset = bench_setup(epochs=args.epochs)

@@ -4,7 +4,7 @@ equal trial budget, on synthetic data (issue 14).
     make bench-search     # or: python bench/search.py [--trials 24] [--search-seeds 3] [--epochs 3]
 
 For each search seed (the sampler's seed, not a training seed) both methods run ``--trials``
-trials of the same objective (``bounty_client.search``: walk-forward folds of the published
+trials of the same objective (``bounty_client.ml.search``: walk-forward folds of the published
 windows, the spec's protocol with ``--epochs`` epochs, ``--seeds`` training seeds), each in a
 fresh in-memory study.  Prints one line per study and ends with one JSON line:
 ``tpe_best_bps_mean``, ``random_best_bps_mean`` (mean over search seeds of the study's best
@@ -44,9 +44,9 @@ def bench_setup(*, rows: int = 600, epochs: int = 3, future_period: int = 1):
     from multiformats import CID, multihash
 
     from bounty_client.data import synthetic_prices
-    from bounty_client.hyperparams import HyperparameterBounds, Hyperparameters
-    from bounty_client.model import train_and_score
-    from bounty_client.spec import BountySpec, DataFile, TrainingProtocol
+    from bounty_client.protocol.hyperparams import HyperparameterBounds, Hyperparameters
+    from bounty_client.ml.model import train_and_score
+    from bounty_client.protocol.spec import BountySpec, DataFile, TrainingProtocol
 
     def cid(b: bytes) -> str:
         return str(CID("base32", 1, "raw", multihash.digest(b, "sha2-256")))
@@ -80,7 +80,7 @@ def main() -> None:
 
     import optuna
 
-    from bounty_client.search import public_windows, run_search
+    from bounty_client.ml.search import public_windows, run_search
 
     spec, dataset = bench_setup(rows=args.rows, epochs=args.epochs, future_period=args.future_period)
     print(f"data: {len(public_windows(dataset)['y'])} public windows, {args.folds} walk-forward folds, "

@@ -61,9 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     from multiformats import CID, multihash
 
     from bounty_client.data import synthetic_prices
-    from bounty_client.hyperparams import Hyperparameters
-    from bounty_client.model import _import_tf, as_arrays, clear_model_cache, train_and_score
-    from bounty_client.spec import BountySpec, DataFile, TrainingProtocol
+    from bounty_client.protocol.hyperparams import Hyperparameters
+    from bounty_client.ml.model import _import_tf, as_arrays, clear_model_cache, train_and_score
+    from bounty_client.protocol.spec import BountySpec, DataFile, TrainingProtocol
 
     coins = ("BTC", "ETH", "LTC", "BCH")
     prices = synthetic_prices(coins=coins, rows=args.rows, seed=42)
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     warm = {k: v[:64] for k, v in arrays.items()}
     train_and_score(Hyperparameters(*SUBMISSIONS[-1]), warm, protocol[1], reuse=False)
 
-    import bounty_client.model as model_module
+    import bounty_client.ml.model as model_module
 
     compile_now = model_module._compile
 

@@ -1,6 +1,6 @@
 """`ape run lifecycle`: the whole ML Bounty story on a local Anvil chain (or a fork).
 
-Thin wrapper: options are parsed here, the work is `bounty_client.lifecycle.run_lifecycle`.
+Thin wrapper: options are parsed here, the work is `bounty_client.cli.lifecycle.run_lifecycle`.
 The last line printed is one JSON object summarising the run.
 """
 
@@ -46,7 +46,7 @@ from ape.cli import ConnectedProviderCommand
 @click.option("--no-progress", is_flag=True, help="Plain output instead of progress bars.")
 def cli(no_progress, **options):
     from bounty_client.errors import BountyError
-    from bounty_client.lifecycle import LifecycleConfig, run_lifecycle
+    from bounty_client.cli.lifecycle import LifecycleConfig, run_lifecycle
 
     from ape.logging import logger
 

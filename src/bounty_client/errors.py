@@ -67,11 +67,11 @@ class VerificationError(ChainError):
 
 class VaultError(BountyError, RuntimeError):
     """A saved secret (a submission's salt and values, the test set's CID and salt) is
-    missing, unreadable, or would be overwritten (:class:`bounty_client.vault.Vault`)."""
+    missing, unreadable, or would be overwritten (:class:`bounty_client.roles.vault.Vault`)."""
 
 
 class EvaluationError(BountyError, RuntimeError):
     """An evaluation cannot produce postable scores: worker processes died before they
-    started (:class:`bounty_client.evaluation.backends.WorkerStartupError`) or a run kept
-    exceeding its time limit (:class:`bounty_client.evaluation.result.IncompleteEvaluationError`)."""
+    started (:class:`bounty_client.ml.evaluation.backends.WorkerStartupError`) or a run kept
+    exceeding its time limit (:class:`bounty_client.ml.evaluation.result.IncompleteEvaluationError`)."""
 

@@ -11,7 +11,7 @@ What is silenced, and how (each is a known line that says nothing to a bounty's 
   pointed at a temporary file, then writes back every captured line that is *not* one
   of these (a real error still shows).  ``TF_CPP_MIN_LOG_LEVEL=3`` covers the lines
   TensorFlow logs later.  ``TF_ENABLE_ONEDNN_OPTS`` is deliberately left alone: it
-  changes which kernels run, hence float rounding (see :mod:`bounty_client.model`).
+  changes which kernels run, hence float rounding (see :mod:`bounty_client.ml.model`).
 * Python-level TensorFlow/absl logging: the ``tensorflow`` and ``absl`` loggers at ERROR.
 * pydantic-settings' ``IncompleteFieldDefinitionWarning`` (raised while Ape builds its
   config models): a warnings filter on its message.

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from client_helpers import make_cid, tiny_arrays
 
-from bounty_client.hyperparams import Hyperparameters
-from bounty_client.spec import BountySpec, DataFile, TrainingProtocol
+from bounty_client.protocol.hyperparams import Hyperparameters
+from bounty_client.protocol.spec import BountySpec, DataFile, TrainingProtocol
 
 
 @pytest.fixture

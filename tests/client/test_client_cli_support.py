@@ -5,11 +5,11 @@ import json
 import pytest
 
 from bounty_client.chain import BountyStatus
-from bounty_client.cli_support import check_output, error_line, parse_duration, relative_time
+from bounty_client.cli.inputs import check_output, error_line, parse_duration, relative_time
 from bounty_client.errors import ArgumentError
 from bounty_client.storage.errors import CIDNotFoundError
-from bounty_client.terms import read_candidate, read_candidates
-from bounty_client.wire import Outcome, Stage
+from bounty_client.protocol.terms import read_candidate, read_candidates
+from bounty_client.protocol.wire import Outcome, Stage
 
 HP = {"lstm_layers": 1, "lstm_units": 4, "dense_layers": 0, "activation": "relu", "loss": "binary_crossentropy"}
 
@@ -76,8 +76,8 @@ def test_status__deadlines_relative_to_chain_time__and_scores_below_the_minimum_
 def test_explain_credits__has_a_phrase_for_every_credit_reason_the_contract_emits():
     """`finalize`/`withdraw`/`claim` say why each credit was made: a reason without a phrase
     would end the command in a KeyError after the transaction was sent."""
-    from bounty_client.cli_support import _WHY
-    from bounty_client.wire import CreditReason
+    from bounty_client.cli.inputs import _WHY
+    from bounty_client.protocol.wire import CreditReason
 
     assert set(_WHY) == set(CreditReason)
 

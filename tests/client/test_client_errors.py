@@ -6,8 +6,8 @@ import pytest
 
 from bounty_client.data import DataError
 from bounty_client.errors import ArgumentError, BountyError, ChainError, StageError, VaultError, VerificationError
-from bounty_client.hyperparams import HyperparameterError
-from bounty_client.spec import SpecError
+from bounty_client.protocol.hyperparams import HyperparameterError
+from bounty_client.protocol.spec import SpecError
 from bounty_client.storage import errors as storage_errors
 
 
@@ -29,7 +29,7 @@ def test_every_storage_error__is_a_bounty_error():
 
 
 def test_vault__missing_secret__is_a_bounty_error_naming_the_path(tmp_path):
-    from bounty_client.vault import Vault
+    from bounty_client.roles.vault import Vault
 
     with pytest.raises(BountyError, match="no saved secret at"):
         Vault(tmp_path).test_set(31337, "0x" + "ab" * 32)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from bounty_client.budget import RUN_OVERHEAD_S, THROUGHPUT, evaluation_budget
+from bounty_client.ml.budget import RUN_OVERHEAD_S, THROUGHPUT, evaluation_budget
 from bounty_client.errors import ArgumentError
-from bounty_client.terms import MIN_DEFAULT_DEPOSIT, BountyTerms, default_commit_deposit
-from bounty_client.wire import MAX_COMMIT_DEPOSIT
+from bounty_client.protocol.terms import MIN_DEFAULT_DEPOSIT, BountyTerms, default_commit_deposit
+from bounty_client.protocol.wire import MAX_COMMIT_DEPOSIT
 
 ETHER = 10**18
 
@@ -111,11 +111,11 @@ def test_budget__non_positive_figures__refused_by_name(field):
 def test_create__window_too_short_for_the_worst_case__refused_before_anything_is_sent(accounts, tmp_path, capsys):
     from bounty_client.chain import deploy_factory
     from bounty_client.data import synthetic_prices
-    from bounty_client.hyperparams import HyperparameterBounds
+    from bounty_client.protocol.hyperparams import HyperparameterBounds
     from bounty_client.roles import Organizer
-    from bounty_client.spec import TrainingProtocol
+    from bounty_client.protocol.spec import TrainingProtocol
     from bounty_client.storage import open_store
-    from bounty_client.vault import Vault
+    from bounty_client.roles.vault import Vault
 
     org = Organizer(accounts[0], open_store(f"local:{tmp_path / 'ipfs'}"), factory=deploy_factory(accounts[0]),
                     vault=Vault(tmp_path / "home"))
@@ -136,8 +136,8 @@ def test_create__window_too_short_for_the_worst_case__refused_before_anything_is
 
 
 def test_revealed_word__round_trips_the_chain_values_and_refuses_what_does_not_fit():
-    from bounty_client.hyperparams import Hyperparameters
-    from bounty_client.wire import decode_revealed, encode_revealed
+    from bounty_client.protocol.hyperparams import Hyperparameters
+    from bounty_client.protocol.wire import decode_revealed, encode_revealed
 
     hp = Hyperparameters(8, 1024, 8, "linear", "mean_squared_error", 0.9, 1.0)
     word = encode_revealed(hp.to_chain())
@@ -155,9 +155,9 @@ def test_open__window_too_short__refused_before_any_file_is_stored_or_factory_de
     adversarial review: they used to be stored first)."""
     from bounty_client.data import synthetic_prices
     from bounty_client.roles import Organizer
-    from bounty_client.spec import TrainingProtocol
+    from bounty_client.protocol.spec import TrainingProtocol
     from bounty_client.storage import LocalStore, open_store
-    from bounty_client.vault import Vault
+    from bounty_client.roles.vault import Vault
 
     store, private = open_store(f"local:{tmp_path / 'ipfs'}"), LocalStore(tmp_path / "private", private=True)
     org = Organizer(accounts[0], store, private_store=private, vault=Vault(tmp_path / "home"))

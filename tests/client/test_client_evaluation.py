@@ -12,8 +12,8 @@ import os
 import numpy as np
 import pytest
 
-from bounty_client import model as model_module
-from bounty_client.evaluation import (
+from bounty_client.ml import model as model_module
+from bounty_client.ml.evaluation import (
     EvaluationResult,
     Submission,
     SubmissionResult,
@@ -23,8 +23,8 @@ from bounty_client.evaluation import (
     score_submission,
     threads_per_worker,
 )
-from bounty_client.hyperparams import HyperparameterBounds, Hyperparameters
-from bounty_client.spec import BountySpec, DataFile, TrainingProtocol
+from bounty_client.protocol.hyperparams import HyperparameterBounds, Hyperparameters
+from bounty_client.protocol.spec import BountySpec, DataFile, TrainingProtocol
 
 from client_helpers import make_cid
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from bounty_client.evaluation import (
+from bounty_client.ml.evaluation import (
     EvaluationResult,
     IncompleteEvaluationError,
     Submission,
@@ -33,9 +33,9 @@ from bounty_client.evaluation import (
     score_submission,
     sampling_error_bps,
 )
-from bounty_client.hyperparams import Hyperparameters
+from bounty_client.protocol.hyperparams import Hyperparameters
 from bounty_client.quiet import NOISE_PATTERNS, is_noise
-from bounty_client.spec import TrainingProtocol
+from bounty_client.protocol.spec import TrainingProtocol
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 HANG_ID = 2
@@ -116,7 +116,7 @@ def test_next_task__seeds_of_a_submission_stay_in_the_process_that_built_it():
     """A process's compiled-model cache only helps the runs it receives (issue 13): a free
     process takes its own architecture first, then one nobody builds, and steals only when
     nothing else is left (so no process idles)."""
-    from bounty_client.evaluation.backends import _next_task, _Slot
+    from bounty_client.ml.evaluation.backends import _next_task, _Slot
 
     def task(sub, seed, units, lr=0.01):
         return {"submission_id": sub, "seed": seed,
@@ -264,9 +264,9 @@ def test_evaluate__run_well_inside_its_time_limit__scored(tmp_path, monkeypatch)
 SCRIPT = """\
 import warnings
 import numpy as np
-from bounty_client.evaluation import Submission, evaluate
-from bounty_client.hyperparams import Hyperparameters
-from bounty_client.spec import TrainingProtocol
+from bounty_client.ml.evaluation import Submission, evaluate
+from bounty_client.protocol.hyperparams import Hyperparameters
+from bounty_client.protocol.spec import TrainingProtocol
 
 def arrays():
     rng = np.random.default_rng(0)

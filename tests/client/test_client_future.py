@@ -14,14 +14,14 @@ from eth_utils import keccak
 from bounty_client.chain import deploy_factory
 from bounty_client.data import LocalMarket, NotYetAvailableError, parse_prices_csv
 from bounty_client.errors import ArgumentError, StageError
-from bounty_client.lifecycle import LifecycleConfig, load_lifecycle_prices
+from bounty_client.cli.lifecycle import LifecycleConfig, load_lifecycle_prices
 from bounty_client.record import open_record, test_set_files
 from bounty_client.roles import Organizer
-from bounty_client.seeds import evaluation_seeds
-from bounty_client.spec import TrainingProtocol
+from bounty_client.protocol.seeds import evaluation_seeds
+from bounty_client.protocol.spec import TrainingProtocol
 from bounty_client.storage import LocalStore, open_store
-from bounty_client.terms import BountyTerms
-from bounty_client.vault import Vault
+from bounty_client.protocol.terms import BountyTerms
+from bounty_client.roles.vault import Vault
 
 COINS = ["BTC", "LTC"]
 HOUR = 3600
@@ -47,7 +47,7 @@ def test_evaluation_seeds__bad_input__names_it(randomness, k, message):
 
 
 def test_evaluation_seeds__unknown_rule__is_refused_by_the_spec_and_the_function():
-    from bounty_client.spec import SpecError
+    from bounty_client.protocol.spec import SpecError
 
     with pytest.raises(SpecError, match="seed_rule"):
         TrainingProtocol(seed_rule="sha256-v0")
@@ -183,7 +183,7 @@ def test_evaluate__protocol_only__one_seed__and_the_lr1_8_dense_submission_canno
     accuracy by predicting one class.  Under balanced accuracy it ends ``diverged`` with 0 (non-finite
     loss) or, as with today's model (BatchNorm keeps the outputs finite), a constant prediction
     scoring at most 5000: never above a working model."""
-    from bounty_client.evaluation import evaluate
+    from bounty_client.ml.evaluation import evaluate
 
     submitter = "0x" + "00" * 19 + "01"
     subs = [{"id": 0, "submitter": submitter, "hyperparameters": {

@@ -11,8 +11,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from bounty_client.hyperparams import LOSSES, Hyperparameters
-from bounty_client.model import (
+from bounty_client.protocol.hyperparams import LOSSES, Hyperparameters
+from bounty_client.ml.model import (
     HEADS,
     as_arrays,
     build_model,
@@ -23,7 +23,7 @@ from bounty_client.model import (
     score_tolerance_bps,
     train_and_score,
 )
-from bounty_client.spec import TrainingProtocol
+from bounty_client.protocol.spec import TrainingProtocol
 
 EXPECTED_HEADS = {
     "sparse_categorical_crossentropy": (2, "softmax"),
@@ -261,9 +261,9 @@ SCRIPT = textwrap.dedent(
     import json, sys
     sys.path.insert(0, {tests!r})
     from client_helpers import tiny_arrays
-    from bounty_client.hyperparams import Hyperparameters
-    from bounty_client.model import train_and_score
-    from bounty_client.spec import TrainingProtocol
+    from bounty_client.protocol.hyperparams import Hyperparameters
+    from bounty_client.ml.model import train_and_score
+    from bounty_client.protocol.spec import TrainingProtocol
     hp = Hyperparameters(2, 8, 1, "tanh", "binary_crossentropy", dropout=0.2, learning_rate=0.005)
     r = train_and_score(hp, tiny_arrays(), TrainingProtocol(epochs=2, batch_size=16, seed=11))
     print(json.dumps({{"score": r.score_bps, "loss": [v.hex() for v in r.history["loss"]],

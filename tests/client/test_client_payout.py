@@ -1,4 +1,4 @@
-"""The payout mirror (``bounty_client.payout``) pays exactly what ``Bounty.vy`` pays.
+"""The payout mirror (``bounty_client.protocol.settlement``) pays exactly what ``Bounty.vy`` pays.
 
 Directed tests pin each rule (ties, the minimum, dust, abandonment, forfeits, bad input);
 the Hypothesis test drives real bounties on Anvil through random score sets and compares
@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from bounty_client.chain import Bounty, create_bounty, deploy_factory
 from bounty_client.errors import ArgumentError
-from bounty_client.hyperparams import Hyperparameters, commitment, test_commitment
-from bounty_client.payout import Credit, differences, rank, read_settlement, settle, settle_cancel
-from bounty_client.wire import CreditReason, Outcome
+from bounty_client.protocol.hyperparams import Hyperparameters, commitment, test_commitment
+from bounty_client.protocol.settlement import Credit, differences, rank, read_settlement, settle, settle_cancel
+from bounty_client.protocol.wire import CreditReason, Outcome
 
 ORG = "0x" + "0a" * 20
 A, B, C = ("0x" + c * 40 for c in "abc")

@@ -11,10 +11,10 @@ from bounty_client.data import synthetic_prices
 from bounty_client.errors import StageError, VerificationError
 from bounty_client.record import TEST_SET_KIND, open_record, test_set_files, test_set_manifest
 from bounty_client.roles import Organizer, Participant
-from bounty_client.spec import DataFile, TrainingProtocol
+from bounty_client.protocol.spec import DataFile, TrainingProtocol
 from bounty_client.storage import open_store
-from bounty_client.terms import BountyTerms
-from bounty_client.vault import Vault
+from bounty_client.protocol.terms import BountyTerms
+from bounty_client.roles.vault import Vault
 
 HP = {"lstm_layers": 1, "lstm_units": 4, "dense_layers": 0, "activation": "relu", "loss": "binary_crossentropy"}
 

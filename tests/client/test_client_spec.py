@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from bounty_client.hyperparams import HyperparameterBounds, HyperparameterError, Hyperparameters
-from bounty_client.spec import BountySpec, DataFile, SpecError, TrainingProtocol, load_spec
+from bounty_client.protocol.hyperparams import HyperparameterBounds, HyperparameterError, Hyperparameters
+from bounty_client.protocol.spec import BountySpec, DataFile, SpecError, TrainingProtocol, load_spec
 
 
 def test_spec__json_round_trip__is_equal(spec):
@@ -188,7 +188,7 @@ def test_import__client_modules__do_not_import_tensorflow():
     import sys
 
     code = (
-        "import sys, bounty_client.spec, bounty_client.model, bounty_client.evaluation; "
+        "import sys, bounty_client.protocol.spec, bounty_client.ml.model, bounty_client.ml.evaluation; "
         "heavy = [m for m in ('tensorflow', 'keras', 'matplotlib', 'ray', 'ape') if m in sys.modules]; "
         "print(heavy); sys.exit(1 if heavy else 0)"
     )

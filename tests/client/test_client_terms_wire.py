@@ -7,8 +7,8 @@ import json
 import pytest
 
 from bounty_client.errors import ArgumentError, BountyError
-from bounty_client.terms import BountyTerms, parse_prize_shares, read_candidates, spec_options
-from bounty_client.wire import (BPS, MAX_PRIZE_SHARES, MAX_SUBMISSIONS, decode_score_entry, encode_score_entry,
+from bounty_client.protocol.terms import BountyTerms, parse_prize_shares, read_candidates, spec_options
+from bounty_client.protocol.wire import (BPS, MAX_PRIZE_SHARES, MAX_SUBMISSIONS, decode_score_entry, encode_score_entry,
                                 stored_commitment)
 
 
@@ -52,7 +52,7 @@ def test_terms__limits_at_their_maximum__are_accepted():
 def test_factory_arguments__name_every_field_of_the_factory_terms_struct():
     from bounty_client.contracts import contract_type
     from bounty_client.roles import PreparedBounty
-    from bounty_client.spec import BountySpec, DataFile
+    from bounty_client.protocol.spec import BountySpec, DataFile
     from client_helpers import make_cid
 
     data_cid = make_cid(b"ltc")
@@ -70,7 +70,7 @@ def test_factory_arguments__name_every_field_of_the_factory_terms_struct():
 
 def test_factory_arguments__future_window__empty_commitment_and_test_data_after_is_the_window_end():
     from bounty_client.roles import PreparedBounty
-    from bounty_client.spec import BountySpec, DataFile, TestRule, TestSource
+    from bounty_client.protocol.spec import BountySpec, DataFile, TestRule, TestSource
     from client_helpers import make_cid
 
     terms = BountyTerms(submission_period=3600, reveal_period=3600, evaluation_period=7200)  # d2 = 7300 from 100

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from client_helpers import tiny_arrays
 
-from bounty_client import model as model_module
-from bounty_client.hyperparams import Hyperparameters
-from bounty_client.model import architecture_key, clear_model_cache, train_and_score
-from bounty_client.spec import TrainingProtocol
+from bounty_client.ml import model as model_module
+from bounty_client.protocol.hyperparams import Hyperparameters
+from bounty_client.ml.model import architecture_key, clear_model_cache, train_and_score
+from bounty_client.protocol.spec import TrainingProtocol
 
 A = Hyperparameters(2, 6, 1, "tanh", "binary_crossentropy", dropout=0.2, learning_rate=0.01)
 B = Hyperparameters(1, 5, 0, "relu", "sparse_categorical_crossentropy", dropout=0.1, learning_rate=0.02)

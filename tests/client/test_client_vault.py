@@ -8,8 +8,8 @@ import stat
 
 import pytest
 
-from bounty_client.hyperparams import HyperparameterBounds, Hyperparameters
-from bounty_client.vault import Vault, VaultError, VaultWarning
+from bounty_client.protocol.hyperparams import HyperparameterBounds, Hyperparameters
+from bounty_client.roles.vault import Vault, VaultError, VaultWarning
 
 HP = {"lstm_layers": 1, "lstm_units": 4, "dense_layers": 0, "activation": "tanh", "loss": "binary_crossentropy"}
 BOUNTY_A = "0x" + "a" * 40
@@ -110,7 +110,7 @@ def test_reveal__works_for_one_bounty_while_another_record_on_the_chain_is_torn(
     from bounty_client.chain import deploy_factory
     from bounty_client.data import synthetic_prices
     from bounty_client.roles import Organizer, Participant
-    from bounty_client.spec import TrainingProtocol
+    from bounty_client.protocol.spec import TrainingProtocol
     from bounty_client.storage import open_store
 
     monkeypatch.setenv("BOUNTY_HOME", str(tmp_path))

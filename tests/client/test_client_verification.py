@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from bounty_client.data import LocalMarket, fetch_window, window_grid
-from bounty_client.spec import TestRule
-from bounty_client.verification import check_future_rows
+from bounty_client.protocol.spec import TestRule
+from bounty_client.record.verify import check_future_rows
 
 STEP = 300
 ORIGIN = 1_700_000_100 // STEP * STEP
@@ -89,28 +89,28 @@ def factory(accounts):
 
 
 def _seeds_module(monkeypatch):
-    """``bounty_client.seeds`` with the agreed signature ``evaluation_seeds(randomness: bytes, k: int)``
+    """``bounty_client.protocol.seeds`` with the agreed signature ``evaluation_seeds(randomness: bytes, k: int)``
     (the rule itself belongs to that module; this one reads 4 bytes per seed)."""
     import sys
     import types
 
-    module = types.ModuleType("bounty_client.seeds")
+    module = types.ModuleType("bounty_client.protocol.seeds")
     module.evaluation_seeds = lambda randomness, k, *rule: [int.from_bytes(randomness[4 * i:4 * i + 4], "big")
                                                              for i in range(k)]
-    monkeypatch.setitem(sys.modules, "bounty_client.seeds", module)
+    monkeypatch.setitem(sys.modules, "bounty_client.protocol.seeds", module)
     return module
 
 
 def test_check_seeds__reports_must_use_the_seeds_of_the_on_chain_randomness(accounts, chain, factory, tmp_path,
                                                                               monkeypatch):
     from bounty_client.data import synthetic_prices
-    from bounty_client.evaluation import EvaluationResult
+    from bounty_client.ml.evaluation import EvaluationResult
     from bounty_client.record import open_record
     from bounty_client.roles import Organizer
-    from bounty_client.spec import TrainingProtocol
+    from bounty_client.protocol.spec import TrainingProtocol
     from bounty_client.storage import open_store
-    from bounty_client.vault import Vault
-    from bounty_client.verification import _check_seeds
+    from bounty_client.roles.vault import Vault
+    from bounty_client.record.verify import _check_seeds
 
     store = open_store(f"local:{tmp_path / 'ipfs'}")
     org = Organizer(accounts[0], store, factory=factory, vault=Vault(tmp_path / "vault"))
@@ -121,10 +121,10 @@ def test_check_seeds__reports_must_use_the_seeds_of_the_on_chain_randomness(acco
     report = EvaluationResult(results=[], protocol=prepared.spec.protocol, seeds=[1, 2])
 
     try:
-        import bounty_client.seeds  # noqa: F401
+        import bounty_client.protocol.seeds  # noqa: F401
     except ImportError:  # a client without the seeds rule: a note, not a pass and not a failure
         assert _check_seeds(record, [("cid", report)], None) == (
-            [], ["seeds not checkable: this client has no bounty_client.seeds.evaluation_seeds"])
+            [], ["seeds not checkable: this client has no bounty_client.protocol.seeds.evaluation_seeds"])
     seeds = _seeds_module(monkeypatch)
     assert _check_seeds(record, [], None) == (["seeds: the evaluation randomness was never drawn on-chain"], [])
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# The client's mirror of the contract's enums (bounty_client.wire): the contract tests check them too.
-from bounty_client.wire import CreditReason, Outcome, Stage  # noqa: F401 (re-exported to the tests)
-from bounty_client.hyperparams import Hyperparameters, commitment, test_commitment
+# The client's mirror of the contract's enums (bounty_client.protocol.wire): the contract tests check them too.
+from bounty_client.protocol.wire import CreditReason, Outcome, Stage  # noqa: F401 (re-exported to the tests)
+from bounty_client.protocol.hyperparams import Hyperparameters, commitment, test_commitment
 
 ETHER = 10**18
 REWARD = 10 * ETHER

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from web3.exceptions import ContractLogicError
 
-from bounty_client.hyperparams import Hyperparameters, commitment, parameter_count
+from bounty_client.protocol.hyperparams import Hyperparameters, commitment, parameter_count
 
 CHAIN_HP = st.tuples(
     st.integers(1, 8),

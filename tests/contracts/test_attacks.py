@@ -14,7 +14,7 @@ import ape
 import pytest
 from bounty_harness import HP, N_FEATURES, REWARD, CreditReason, Outcome, Stage, salt_for
 
-from bounty_client.hyperparams import Hyperparameters, parameter_count
+from bounty_client.protocol.hyperparams import Hyperparameters, parameter_count
 
 DEPOSIT = 10**18  # 1 ETH, as in the issue's selective-reveal sequence
 
@@ -260,7 +260,7 @@ def test_lookalike(lookalike, alice, chain, tmp_path):
     from bounty_client.chain import Bounty, contract_container
     from bounty_client.errors import NotABountyError
     from bounty_client.roles import Participant
-    from bounty_client.vault import Vault
+    from bounty_client.roles.vault import Vault
 
     nonce, balance, held = alice.nonce, alice.balance, chain.provider.get_balance(lookalike.address)
     with pytest.raises(NotABountyError):
@@ -315,9 +315,9 @@ def test_stage_guard_boundaries(make_bounty, chain, alice, mallory, tmp_path):
     refused too."""
     from bounty_client.chain import Bounty
     from bounty_client.errors import StageError
-    from bounty_client.hyperparams import commitment
+    from bounty_client.protocol.hyperparams import commitment
     from bounty_client.roles import Participant
-    from bounty_client.vault import Vault
+    from bounty_client.roles.vault import Vault
 
     b = make_bounty(commit_deposit=DEPOSIT)
     vault = Vault(tmp_path)
@@ -347,7 +347,7 @@ def test_spam_default_deposit(make_bounty, organizer, alice, mallory):
     """With the client's default terms the deposit is 1% of the reward, never 0: Mallory filling the cap
     with junk pays max_submissions % of the reward, all of it to the organizer; Alice's one commit costs her
     nothing in the end."""
-    from bounty_client.terms import BountyTerms
+    from bounty_client.protocol.terms import BountyTerms
 
     terms = BountyTerms(reward=REWARD, max_submissions=20)
     assert terms.commit_deposit == REWARD // 100 > 0

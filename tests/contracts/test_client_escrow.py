@@ -11,7 +11,7 @@ import ape
 import pytest
 from bounty_harness import DATA_CIDS, HP, REWARD, SPEC_CID, Outcome, Stage
 
-from bounty_client import chain as client_chain
+from bounty_client.chain import bounty as client_chain
 from bounty_client.errors import NotABountyError, StageError
 
 # ------------------------------------------------------------------ authentic bounties only
@@ -180,7 +180,7 @@ def test_stage_guard__post_scores_at_the_evaluation_deadline__agrees_with_the_co
 
 def _organizer_role(account, tmp_path):
     from bounty_client.roles import Organizer
-    from bounty_client.vault import Vault
+    from bounty_client.roles.vault import Vault
 
     return Organizer(account, None, vault=Vault(tmp_path / "home"))
 
@@ -255,7 +255,7 @@ def _shares(n: int) -> list[int]:
 
 
 def _smallest_cost(n_features: int) -> int:
-    from bounty_client.hyperparams import Hyperparameters, parameter_count
+    from bounty_client.protocol.hyperparams import Hyperparameters, parameter_count
 
     return parameter_count(Hyperparameters(1, 1, 0, "relu", "binary_crossentropy"), n_features)
 
@@ -328,7 +328,7 @@ def test_limits__the_client_refuses_exactly_what_the_contract_refuses(factory, o
     from bounty_harness import create_call
 
     from bounty_client.errors import ArgumentError
-    from bounty_client.terms import check_factory_arguments
+    from bounty_client.protocol.terms import check_factory_arguments
 
     chain.set_balance(organizer.address, 2**100)
     # One past the limit: the client refuses (nothing sent), and so would the contract.

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from bounty_client.hyperparams import (
+from bounty_client.protocol.hyperparams import (
     ACTIVATIONS,
     CHAIN_LIMITS,
     LOSSES,
@@ -28,7 +28,7 @@ def _random_hp(rng: random.Random, layers: int, units: int, dense: int) -> Hyper
 def test_parameter_count__equals_keras_and_the_contract_for_random_configurations(make_bounty):
     """Tiny random models are built (not trained) with the client's build_model; the same configurations
     are priced by the contract's view on a bounty with the same feature count."""
-    from bounty_client.model import build_model
+    from bounty_client.ml.model import build_model
 
     rng = random.Random(10)
     for _ in range(8):

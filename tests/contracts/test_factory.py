@@ -6,8 +6,8 @@ import ape
 import pytest
 from bounty_harness import N_FEATURES, REWARD, create_call, creation_args, initialize_args
 
-from bounty_client.hyperparams import test_commitment
-from bounty_client.wire import BPS, MAX_CID_LENGTH, MAX_COMMIT_DEPOSIT, MAX_PRIZE_SHARES, MAX_SUBMISSIONS
+from bounty_client.protocol.hyperparams import test_commitment
+from bounty_client.protocol.wire import BPS, MAX_CID_LENGTH, MAX_COMMIT_DEPOSIT, MAX_PRIZE_SHARES, MAX_SUBMISSIONS
 
 
 def test_create__costs_one_clone_and_holds_the_reward(factory, make_bounty, implementation):
@@ -63,7 +63,7 @@ def test_create__bond_equal_to_the_reward__is_the_least_accepted(make_bounty):
 
 def test_create__max_cost_exactly_the_smallest_model__is_accepted(make_bounty, factory, organizer, chain):
     """The smallest model (1 LSTM unit, no Dense, 1-unit head) for n features has 4(n + 2) + 4 + 2 parameters."""
-    from bounty_client.hyperparams import Hyperparameters, parameter_count
+    from bounty_client.protocol.hyperparams import Hyperparameters, parameter_count
 
     smallest = parameter_count(Hyperparameters(1, 1, 0, "relu", "hinge"), N_FEATURES)
     assert smallest == 4 * (N_FEATURES + 2) + 4 + 2

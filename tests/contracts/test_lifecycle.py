@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bounty_harness import DATA_CIDS, MAX_COST_ANY, N_FEATURES, REWARD, SPEC_CID, TEST_CID, TEST_SALT, CreditReason, Outcome, Stage
 
-from bounty_client.hyperparams import Hyperparameters, test_commitment
-from bounty_client.wire import decode_revealed
+from bounty_client.protocol.hyperparams import Hyperparameters, test_commitment
+from bounty_client.protocol.wire import decode_revealed
 
 
 def test_create__emits_every_parameter_and_cid(factory, organizer, make_bounty, chain):

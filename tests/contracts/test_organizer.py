@@ -6,7 +6,7 @@ import ape
 import pytest
 from bounty_harness import REWARD, TEST_CID, TEST_SALT, CreditReason, Outcome, Stage
 
-from bounty_client.wire import decode_score_entry, encode_score_entry
+from bounty_client.protocol.wire import decode_score_entry, encode_score_entry
 # ------------------------------------------------------------------ draw_randomness
 
 

@@ -6,8 +6,8 @@ import ape
 import pytest
 from bounty_harness import HP, N_FEATURES, CreditReason, Stage, salt_for
 
-from bounty_client.hyperparams import LOSSES, Hyperparameters, commitment, parameter_count
-from bounty_client.wire import decode_revealed, encode_revealed, stored_commitment
+from bounty_client.protocol.hyperparams import LOSSES, Hyperparameters, commitment, parameter_count
+from bounty_client.protocol.wire import decode_revealed, encode_revealed, stored_commitment
 
 # ---------------------------------------------------------------------------- commit
 

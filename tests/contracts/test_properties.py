@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
-from bounty_client.hyperparams import Hyperparameters, commitment, test_commitment
-from bounty_client.wire import decode_revealed
+from bounty_client.protocol.hyperparams import Hyperparameters, commitment, test_commitment
+from bounty_client.protocol.wire import decode_revealed
 
 SALTS = st.binary(min_size=32, max_size=32)
 CIDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz234567", min_size=1, max_size=128)
@@ -27,7 +27,7 @@ CIDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz234567", min_size=1, max_size
 def test_commitment__python_equals_contract_for_random_inputs(
     make_bounty, accounts, chain, hp, salt, sender_index, test_cid, test_salt
 ):
-    """A real commit + reveal succeeds only if ``bounty_client.hyperparams.commitment`` hashes exactly as
+    """A real commit + reveal succeeds only if ``bounty_client.protocol.hyperparams.commitment`` hashes exactly as
     ``Bounty.reveal`` does; likewise ``test_commitment`` for ``reveal_test_data``."""
     snapshot = chain.snapshot()
     try:

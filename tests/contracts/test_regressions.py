@@ -12,7 +12,7 @@ import pytest
 from bounty_machine import MAX_COST, BountyMachine
 from bounty_harness import N_FEATURES
 
-from bounty_client.hyperparams import Hyperparameters, parameter_count
+from bounty_client.protocol.hyperparams import Hyperparameters, parameter_count
 
 SMALL = Hyperparameters(1, 8, 0, "relu", "sparse_categorical_crossentropy")
 HUGE = Hyperparameters(8, 1024, 8, "relu", "sparse_categorical_crossentropy")

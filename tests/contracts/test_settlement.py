@@ -252,7 +252,7 @@ def test_withdraw__pays_exactly_once(bounty, organizer):
 
 
 def _contract_winner(project, b, owner, mode):
-    from bounty_client.hyperparams import commitment
+    from bounty_client.protocol.hyperparams import commitment
     from bounty_harness import HP, salt_for
 
     player = owner.deploy(project.ContractParticipant, b.address, mode)

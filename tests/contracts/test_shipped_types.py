@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bounty_client import chain as client_chain
+from bounty_client.chain import bounty as client_chain
 from bounty_client.contracts import CONTRACTS, contract_type, shipped_dict
 
 

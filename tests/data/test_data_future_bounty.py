@@ -12,10 +12,10 @@ from bounty_client.data import LocalMarket
 from bounty_client.errors import StageError
 from bounty_client.record import open_record
 from bounty_client.roles import Organizer
-from bounty_client.spec import TrainingProtocol
+from bounty_client.protocol.spec import TrainingProtocol
 from bounty_client.storage import LocalStore, open_store
-from bounty_client.terms import BountyTerms
-from bounty_client.vault import Vault
+from bounty_client.protocol.terms import BountyTerms
+from bounty_client.roles.vault import Vault
 
 from coinpaprika_double import FakeCoinpaprika, serve
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from multiformats import CID, multihash
 
-from bounty_client.spec import BountySpec, DataFile, SpecError, TestRule, TestSource, load_spec
+from bounty_client.protocol.spec import BountySpec, DataFile, SpecError, TestRule, TestSource, load_spec
 
 START, END = 1_800_000_000, 1_800_036_000  # multiples of 300 and 3600
 

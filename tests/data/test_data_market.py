@@ -33,7 +33,7 @@ from bounty_client.data import (
     window_grid,
     window_span,
 )
-from bounty_client.spec import TestRule
+from bounty_client.protocol.spec import TestRule
 
 STEP = 300
 ORIGIN = 1_700_000_100 // STEP * STEP  # the market's first row (on the 5-minute grid)

@@ -8,8 +8,8 @@ from ape import accounts, chain
 
 from bounty_client.chain import Bounty, Outcome, Stage
 from bounty_client.data import DataError, synthetic_prices, write_prices_dir
-from bounty_client.lifecycle import LifecycleConfig, run_lifecycle
-from bounty_client.seeds import evaluation_seeds
+from bounty_client.cli.lifecycle import LifecycleConfig, run_lifecycle
+from bounty_client.protocol.seeds import evaluation_seeds
 
 from e2e_support import run_ape
 

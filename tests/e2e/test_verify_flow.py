@@ -6,12 +6,12 @@ from ape import accounts, chain
 
 from bounty_client.chain import deploy_factory
 from bounty_client.data import synthetic_prices
-from bounty_client.hyperparams import HyperparameterBounds
+from bounty_client.protocol.hyperparams import HyperparameterBounds
 from bounty_client.roles import Organizer, Participant
-from bounty_client.spec import TrainingProtocol
+from bounty_client.protocol.spec import TrainingProtocol
 from bounty_client.storage import open_store
-from bounty_client.vault import Vault
-from bounty_client.verification import verify
+from bounty_client.roles.vault import Vault
+from bounty_client.record.verify import verify
 
 from e2e_support import run_ape
 
@@ -153,7 +153,7 @@ def test_verify__a_shift_within_the_tolerance_that_changes_the_winner_fails(home
 def test_verify__min_accuracy_in_the_spec_differs_from_the_chain__fails_without_re_running(home):
     """The spec promises a minimum of 0 bps; the bounty is created with 9000 (so nobody would qualify)."""
     from bounty_client.chain import create_bounty
-    from bounty_client.terms import BountyTerms
+    from bounty_client.protocol.terms import BountyTerms
 
     store, vault = open_store(f"local:{home}/ipfs"), Vault(home)
     org_acct = accounts.test_accounts[0]

@@ -4,7 +4,7 @@ import pytest
 from eth_abi import encode
 from eth_utils import keccak
 
-from bounty_client.hyperparams import (
+from bounty_client.protocol.hyperparams import (
     ACTIVATIONS,
     CHAIN_LIMITS,
     LOSSES,

@@ -24,8 +24,8 @@ import numpy as np
 import psutil
 import pytest
 
-from bounty_client.evaluation import Submission, evaluate, register_backend
-from bounty_client.spec import TrainingProtocol
+from bounty_client.ml.evaluation import Submission, evaluate, register_backend
+from bounty_client.protocol.spec import TrainingProtocol
 from ray_support import make_submissions, tiny_arrays
 
 #: Object store per node: the arrays are tiny; keep Ray's shared-memory footprint small.
@@ -73,7 +73,7 @@ def ray_local() -> Iterator[Any]:
     """A fresh local Ray runtime with 2 CPUs, started through ``connect``; shut down after."""
     import ray
 
-    from bounty_client.evaluation.ray_backend import connect
+    from bounty_client.ml.evaluation.ray_backend import connect
 
     assert not ray.is_initialized(), "a previous test left Ray initialized"
     before = {p.pid for p in psutil.Process().children(recursive=True)}
@@ -131,7 +131,7 @@ class Recorder:
 @pytest.fixture
 def recording() -> Iterator[Callable[[Any], Recorder]]:
     """``recording(backend)`` registers ``backend`` under a fresh name that records raw results."""
-    from bounty_client.evaluation import BACKENDS
+    from bounty_client.ml.evaluation import BACKENDS
 
     counter = iter(range(1_000_000))
     made: list[str] = []

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from bounty_client.evaluation import Submission
-from bounty_client.hyperparams import Hyperparameters
+from bounty_client.ml.evaluation import Submission
+from bounty_client.protocol.hyperparams import Hyperparameters
 
 
 def tiny_arrays(n_train: int = 96, n_val: int = 32, n_test: int = 40, seq_len: int = 4, n_features: int = 3,

@@ -19,8 +19,8 @@ import psutil
 import pytest
 from ray_support import make_submissions
 
-from bounty_client.evaluation import IncompleteEvaluationError, evaluate, get_backend, score_submission
-from bounty_client.evaluation.ray_backend import RayBackend, connect, run_ray
+from bounty_client.ml.evaluation import IncompleteEvaluationError, evaluate, get_backend, score_submission
+from bounty_client.ml.evaluation.ray_backend import RayBackend, connect, run_ray
 
 
 def assert_same_as_reference(result, reference, ids=None):
@@ -55,7 +55,7 @@ def wait_gone(pid: int, timeout: float = 30.0) -> bool:
 
 # --------------------------------------------------------------------------- no Ray needed
 def test_import__bounty_client_does_not_import_ray():
-    code = ("import sys, bounty_client, bounty_client.evaluation; "
+    code = ("import sys, bounty_client, bounty_client.ml.evaluation; "
             "assert 'ray' not in sys.modules, 'ray imported'; print('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
@@ -91,7 +91,7 @@ def test_connect__ray_client_init_aborted_once__retried_after_a_shutdown(monkeyp
     address, propagates."""
     import ray
 
-    from bounty_client.evaluation import ray_backend
+    from bounty_client.ml.evaluation import ray_backend
 
     calls = []
 
@@ -265,9 +265,9 @@ def test_ray__task_past_its_timeout__cancelled_retried_once_then_unpostable_and_
 
 # --------------------------------------------------------------------------- quiet output
 RAY_SCRIPT = """\
-from bounty_client.evaluation import evaluate
-from bounty_client.evaluation.ray_backend import connect
-from bounty_client.spec import TrainingProtocol
+from bounty_client.ml.evaluation import evaluate
+from bounty_client.ml.evaluation.ray_backend import connect
+from bounty_client.protocol.spec import TrainingProtocol
 from ray_support import make_submissions, tiny_arrays
 
 if __name__ == "__main__":

@@ -7,8 +7,8 @@ import time
 from multiformats import CID, multihash
 
 from bounty_client.data import synthetic_prices
-from bounty_client.hyperparams import HyperparameterBounds, Hyperparameters
-from bounty_client.spec import BountySpec, DataFile, TrainingProtocol
+from bounty_client.protocol.hyperparams import HyperparameterBounds, Hyperparameters
+from bounty_client.protocol.spec import BountySpec, DataFile, TrainingProtocol
 
 
 def make_cid(content: bytes) -> str:

@@ -8,11 +8,11 @@ from ape import accounts, chain
 
 from bounty_client.chain import deploy_factory
 from bounty_client.data import synthetic_prices
-from bounty_client.hyperparams import HyperparameterBounds, Hyperparameters
+from bounty_client.protocol.hyperparams import HyperparameterBounds, Hyperparameters
 from bounty_client.roles import Organizer, Participant
-from bounty_client.spec import TrainingProtocol
+from bounty_client.protocol.spec import TrainingProtocol
 from bounty_client.storage import open_store
-from bounty_client.vault import Vault
+from bounty_client.roles.vault import Vault
 
 pytestmark = pytest.mark.slow
 

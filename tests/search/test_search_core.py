@@ -14,9 +14,9 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution, Int
 from search_helpers import FakeClock, TINY_BOUNDS, tiny_dataset, tiny_spec, wait_for_two_trials
 from sklearn.metrics import balanced_accuracy_score
 
-from bounty_client.evaluation.backends import threads_per_worker
-from bounty_client.hyperparams import CHAIN_LIMITS, HyperparameterBounds
-from bounty_client.search import (
+from bounty_client.ml.evaluation.backends import threads_per_worker
+from bounty_client.protocol.hyperparams import CHAIN_LIMITS, HyperparameterBounds
+from bounty_client.ml.search.run import (
     Deadline,
     Objective,
     SearchError,

@@ -6,9 +6,9 @@ import optuna
 import pytest
 from search_helpers import hp, tiny_dataset, tiny_spec
 
-from bounty_client.hyperparams import Hyperparameters
-from bounty_client.search import SearchError, SearchResult, preflight, public_windows, run_search, walk_forward_folds
-from bounty_client.spec import TrainingProtocol
+from bounty_client.protocol.hyperparams import Hyperparameters
+from bounty_client.ml.search import SearchError, SearchResult, preflight, public_windows, run_search, walk_forward_folds
+from bounty_client.protocol.spec import TrainingProtocol
 
 pytestmark = pytest.mark.slow
 

@@ -13,9 +13,9 @@ from bounty_client.chain import deploy_factory
 from bounty_client.data import format_prices_csv, synthetic_prices
 from bounty_client.record import test_set_files
 from bounty_client.roles import Organizer
-from bounty_client.spec import TrainingProtocol
-from bounty_client.terms import BountyTerms
-from bounty_client.vault import Vault
+from bounty_client.protocol.spec import TrainingProtocol
+from bounty_client.protocol.terms import BountyTerms
+from bounty_client.roles.vault import Vault
 
 
 def test_create_with_a_kubo_store__sends_nothing_hidden_to_it(accounts, fake_kubo, kubo_fake_store, tmp_path,

@@ -188,8 +188,8 @@ def fetch_window(
 
 
 def default_market_path() -> Path:
-    """``$BOUNTY_HOME/market.json`` (the same folder as the vault: ``bounty_client.vault.default_home``)."""
-    from ..vault import default_home
+    """``$BOUNTY_HOME/market.json`` (the same folder as the vault: ``bounty_client.roles.vault.default_home``)."""
+    from ..roles.vault import default_home
 
     return default_home() / "market.json"
 
@@ -451,7 +451,7 @@ class LocalMarket:
 
 def market_for(rule: Any, *, market_file: "str | os.PathLike[str] | None" = None, client: Any = None,
                create: bool = False) -> Market:
-    """The :class:`Market` a spec's future test rule names (``bounty_client.spec.TestRule``).
+    """The :class:`Market` a spec's future test rule names (``bounty_client.protocol.spec.TestRule``).
 
     ``source.kind == "coinpaprika"``: a :class:`CoinpaprikaMarket` on ``source.base_url`` (or
     ``client``) at ``rule.interval``; ``"local"``: the :class:`LocalMarket` in ``market_file``

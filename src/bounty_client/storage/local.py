@@ -99,7 +99,7 @@ def _too_large(what: str, size: int, cap: int) -> FileTooLargeError:
 
 def default_store_root() -> Path:
     """``$BOUNTY_STORE_DIR``, else ``$BOUNTY_HOME/ipfs``, else ``$XDG_DATA_HOME/ml-bounty/ipfs``,
-    else ``~/.local/share/ml-bounty/ipfs`` (beside the secret vault of :mod:`bounty_client.vault`)."""
+    else ``~/.local/share/ml-bounty/ipfs`` (beside the secret vault of :mod:`bounty_client.roles.vault`)."""
     env = os.environ.get(_ENV_ROOT)
     if env:
         return Path(env).expanduser()

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .errors import ArgumentError
+from ..errors import ArgumentError
 
 __all__ = ["THROUGHPUT", "RUN_OVERHEAD_S", "EvaluationBudget", "evaluation_budget"]
 

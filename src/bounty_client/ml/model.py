@@ -90,13 +90,13 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
-from .hyperparams import Hyperparameters
-from .spec import METRICS
+from ..protocol.hyperparams import Hyperparameters
+from ..protocol.spec import METRICS
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
 
-    from .spec import TrainingProtocol
+    from ..protocol.spec import TrainingProtocol
 
 __all__ = [
     "HEADS",
@@ -159,7 +159,7 @@ HEADS: dict[str, Head] = {
 
 def _import_tf():
     """Import TensorFlow and Keras quietly (only when a model is really needed)."""
-    from .quiet import import_tensorflow
+    from ..quiet import import_tensorflow
 
     tf = import_tensorflow()
     import keras

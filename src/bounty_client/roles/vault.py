@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from .errors import VaultError
-from .hyperparams import Hyperparameters, HyperparameterBounds, CHAIN_LIMITS
+from ..errors import VaultError
+from ..protocol.hyperparams import Hyperparameters, HyperparameterBounds, CHAIN_LIMITS
 
 __all__ = ["Vault", "VaultError", "VaultWarning", "SubmissionSecret", "TestSetSecret", "default_home"]
 
@@ -119,7 +119,7 @@ class Vault:
 
     # ------------------------------------------------------------------ writing
     def _write_once(self, path: Path, record: dict[str, Any]) -> Path:
-        from .storage.atomic import PRIVATE_FILE_MODE, write_atomic  # no heavy imports
+        from ..storage.atomic import PRIVATE_FILE_MODE, write_atomic  # no heavy imports
 
         for folder in (self.root, path.parent.parent, path.parent):
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from .errors import ArgumentError
+from ..errors import ArgumentError
 from .wire import (BPS, MAX_BOND, MAX_CID_LENGTH, MAX_COMMIT_DEPOSIT, MAX_COST, MAX_DATA_CIDS, MAX_PRIZE_SHARES,
                    MAX_REWARD, MAX_SUBMISSIONS, MAX_TIMESTAMP, MAX_UINT16)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .roles import PreparedBounty
+    from ..roles.organizer import PreparedBounty
 
 __all__ = ["BountyTerms", "DEFAULT_DEPOSIT_BPS", "MIN_DEFAULT_DEPOSIT", "check_factory_arguments",
            "default_commit_deposit", "parse_prize_shares", "read_candidate", "read_candidates",
@@ -120,7 +120,7 @@ class BountyTerms:
     bond: "int | None" = None
 
     def __post_init__(self) -> None:
-        from .chain import parse_ether
+        from ..chain.bounty import parse_ether
 
         set_ = object.__setattr__  # frozen: normalize once, here
         set_(self, "reward", parse_ether(self.reward))

@@ -13,8 +13,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from ..errors import ArgumentError
-from ..hyperparams import CHAIN_LIMITS, HyperparameterBounds, Hyperparameters
+from ...errors import ArgumentError
+from ...protocol.hyperparams import CHAIN_LIMITS, HyperparameterBounds, Hyperparameters
 from .backends import get_backend
 from .result import EvaluationResult, SubmissionResult
 from .status import SEVERITY, SubmissionStatus
@@ -70,7 +70,7 @@ class _Progress:
         self.plain = False
         if not self.enabled:
             return
-        from ..quiet import in_notebook
+        from ...quiet import in_notebook
 
         notebook = in_notebook()
         if notebook or sys.stderr.isatty():
@@ -227,8 +227,8 @@ def evaluate(
     do so under ``if __name__ == "__main__":`` (notebooks need nothing).
     """
     from ..model import as_arrays, majority_baseline_bps
-    from ..quiet import quiet
-    from ..spec import BountySpec, TrainingProtocol
+    from ...quiet import quiet
+    from ...protocol.spec import BountySpec, TrainingProtocol
 
     quiet()
     if isinstance(protocol, BountySpec):

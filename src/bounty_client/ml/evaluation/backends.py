@@ -13,7 +13,7 @@ A backend is a function ``backend(tasks, dataset, *, workers, worker, on_result)
 
 A backend should call ``on_result`` for every task; ``evaluate`` marks any task it
 never reported as ``crashed``.  Register more with :func:`register_backend`; an
-unknown name ``X`` is looked up by importing ``bounty_client.evaluation.X_backend``
+unknown name ``X`` is looked up by importing ``bounty_client.ml.evaluation.X_backend``
 (which registers itself), so a Ray backend can live in its own module.
 """
 
@@ -31,7 +31,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from ..errors import ArgumentError, EvaluationError
+from ...errors import ArgumentError, EvaluationError
 from .status import SubmissionStatus
 from .worker import failure, init_worker
 

@@ -27,7 +27,7 @@ anything is stored or sent.  What each role reads (spec, data, test set, reveale
 submissions) comes from :mod:`bounty_client.record`, checked against the chain;
 the read-only operations are functions there and here (:func:`search`).  Secrets a later reveal needs
 (salts, committed values, the test-set CID) are written to the
-:class:`~bounty_client.vault.Vault` before the transaction that commits them.
+:class:`~bounty_client.roles.vault.Vault` before the transaction that commits them.
 """
 
 from __future__ import annotations
@@ -37,15 +37,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from .chain import NO_FACTORY, Bounty, Stage, _fmt_time, create_bounty, find_factory
-from .chain import deploy_factory as _deploy_factory
-from .errors import ArgumentError, ChainError, StageError
-from .hyperparams import Hyperparameters, new_salt, test_commitment
-from .record import (TEST_SET_KIND, evaluate_record, load_prices, load_test_set, open_record, test_set_files,
+from ..chain.bounty import NO_FACTORY, Bounty, Stage, _fmt_time, create_bounty, find_factory
+from ..chain.bounty import deploy_factory as _deploy_factory
+from ..errors import ArgumentError, ChainError, StageError
+from ..protocol.hyperparams import Hyperparameters, new_salt, test_commitment
+from ..record.record import (TEST_SET_KIND, evaluate_record, load_prices, load_test_set, open_record, test_set_files,
                      test_set_manifest)
-from .terms import BountyTerms
+from ..protocol.terms import BountyTerms
 from .vault import Vault
-from .wire import MAX_SCORE_BATCH, stored_commitment
+from ..protocol.wire import MAX_SCORE_BATCH, stored_commitment
 
 __all__ = ["Organizer", "OpenedBounty", "Participant", "PostedScores", "PreparedBounty",
            "TEST_SET_KIND", "MIN_WINDOWS_PER_SPLIT", "check_report", "load_prices", "load_test_set", "search"]
@@ -56,7 +56,7 @@ MIN_WINDOWS_PER_SPLIT = 20
 
 
 def _csv_bytes(frame: Any, source: str) -> bytes:
-    from .data import format_prices_csv
+    from ..data import format_prices_csv
 
     return format_prices_csv(frame, source=source).encode()
 
@@ -114,9 +114,9 @@ def _probe_spec(symbols: Iterable[str], *, split: Any = None, protocol: Any = No
                 **fields: Any) -> Any:
     """The spec to validate and build the dataset with before anything is stored: its data CIDs
     are placeholders until the files are added (see ``terms._PLACEHOLDER_CID``)."""
-    from .hyperparams import CHAIN_LIMITS
-    from .spec import BountySpec, DataFile, SplitRule, TrainingProtocol
-    from .terms import _PLACEHOLDER_CID
+    from ..protocol.hyperparams import CHAIN_LIMITS
+    from ..protocol.spec import BountySpec, DataFile, SplitRule, TrainingProtocol
+    from ..protocol.terms import _PLACEHOLDER_CID
 
     return BountySpec(data_files=tuple(DataFile(label=f"{s}-USD", cid=_PLACEHOLDER_CID) for s in symbols),
                       split=split or SplitRule(), protocol=protocol or TrainingProtocol(),
@@ -126,7 +126,7 @@ def _probe_spec(symbols: Iterable[str], *, split: Any = None, protocol: Any = No
 def _provisional(spec: Any, dataset: Any, *, sealed: bool, start: "int | None" = None) -> "PreparedBounty":
     """A ``PreparedBounty`` with the real spec figures and training windows but placeholder CIDs and
     commitment, for the checks that must run before anything is stored."""
-    from .terms import _PLACEHOLDER_CID
+    from ..protocol.terms import _PLACEHOLDER_CID
 
     return PreparedBounty(spec=spec, spec_cid=_PLACEHOLDER_CID, test_cid="", test_salt=b"",
                           test_commitment=b"\x01" * 32 if sealed else bytes(32), start=start,
@@ -186,7 +186,7 @@ class Organizer:
         self.factory = factory
         self.vault = vault or Vault()
         if private_store is None:
-            from .storage import LocalStore
+            from ..storage import LocalStore
 
             private_store = LocalStore(self.vault.root.parent / "private-ipfs", private=True)
         self.private_store = private_store
@@ -221,8 +221,8 @@ class Organizer:
         The whole dataset (public + hidden) is built once first, so data that is
         too short or malformed fails here, before anything is written.
         """
-        from .data import split_hidden
-        from .spec import BountySpec, DataFile, SplitRule
+        from ..data import split_hidden
+        from ..protocol.spec import BountySpec, DataFile, SplitRule
 
         split = split or SplitRule()
         probe = _probe_spec(prices, name=name, description=description, target=target, seq_len=seq_len,
@@ -233,7 +233,7 @@ class Organizer:
         windows = {name: int(len(dataset.split(name)[1])) for name in ("train", "val", "test")}
         if min(windows.values()) < MIN_WINDOWS_PER_SPLIT:
             per_coin = min(len(f) for f in prices.values())
-            from .data import DataError
+            from ..data import DataError
 
             raise DataError(
                 f"{per_coin} rows per coin give {windows['train']} train, {windows['val']} validation and "
@@ -245,7 +245,7 @@ class Organizer:
         data_files = tuple(DataFile(label=f"{s}-USD", cid=self.store.add(_csv_bytes(public[s], f"{s}-USD"))) for s in public)
         test_files = [DataFile(label=f"{s}-USD", cid=self.private_store.add(_csv_bytes(hidden[s], f"{s}-USD (hidden)"))) for s in hidden]
         manifest = test_set_manifest(test_files)
-        from .storage import compute_cid
+        from ..storage import compute_cid
 
         reused = any(st.has(compute_cid(manifest)) for st in (self.store, self.private_store))
         test_cid = self.private_store.add(manifest)
@@ -293,13 +293,13 @@ class Organizer:
         the evaluation deadline must come after the window's end (``ArgumentError`` naming
         ``evaluation_period`` otherwise).  ``market``: a :class:`bounty_client.data.Market`
         (``LocalMarket`` offline, ``CoinpaprikaMarket``); ``source`` the spec's
-        :class:`~bounty_client.spec.TestSource` (default: derived from ``market``).
+        :class:`~bounty_client.protocol.spec.TestSource` (default: derived from ``market``).
 
         Raises ``ArgumentError``/``DataError``/``SpecError`` before anything is stored."""
         from ape import chain
 
-        from .data import LocalMarket, window_grid
-        from .spec import BountySpec, DataFile, TestRule, TestSource
+        from ..data import LocalMarket, window_grid
+        from ..protocol.spec import BountySpec, DataFile, TestRule, TestSource
 
         symbols = list(symbols)
         for label, value, low in (("history_rows", history_rows, 2), ("window_rows", window_rows, future_period + 1)):
@@ -344,7 +344,7 @@ class Organizer:
         ``terms`` (or ``BountyTerms(**terms_kwargs)``: ``reward=``, ``submission_period=``, ...) are
         checked with :meth:`check_create_args`.  Deadlines are ``start`` (default: the next block's
         timestamp) plus the periods.  Before anything is sent: every argument is checked against the
-        contract's limits (:func:`~bounty_client.terms.check_factory_arguments`) and the evaluation
+        contract's limits (:func:`~bounty_client.protocol.terms.check_factory_arguments`) and the evaluation
         window against the worst case the bounds allow with ``workers`` parallel workers
         (:meth:`check_evaluation_budget`, whose estimate is printed).  The test-set secret is saved
         in the vault before the transaction is sent.  Raises ``ChainError`` without a factory,
@@ -373,8 +373,8 @@ class Organizer:
     def _preflight(self, prepared: PreparedBounty, terms: BountyTerms, start: int, workers: int) -> dict[str, Any]:
         """The factory arguments for a bounty opened at ``start``, after every check that needs no
         transaction: the contract's limits and the evaluation budget.  Raises ``ArgumentError``."""
-        from .chain import mined_timestamp
-        from .terms import check_factory_arguments
+        from ..chain.bounty import mined_timestamp
+        from ..protocol.terms import check_factory_arguments
 
         arguments = terms.factory_arguments(prepared, start)
         check_factory_arguments(arguments, terms.value, now=mined_timestamp())
@@ -383,12 +383,12 @@ class Organizer:
 
     def check_evaluation_budget(self, prepared: PreparedBounty, arguments: "Mapping[str, Any]", *,
                                 workers: int = 1) -> Any:
-        """The worst-case evaluation estimate (:class:`~bounty_client.budget.EvaluationBudget`) of a bounty
+        """The worst-case evaluation estimate (:class:`~bounty_client.ml.budget.EvaluationBudget`) of a bounty
         with these factory ``arguments``: ``max_submissions`` submissions of ``max_cost`` parameters, the
         spec's ``k`` seeds and epochs, ``prepared``'s training windows, ``workers`` workers, against the
         window from the test data (reveal deadline, or ``test_data_after`` in future mode) to the evaluation
         deadline.  Raises ``ArgumentError`` naming what to change when it does not fit."""
-        from .budget import evaluation_budget
+        from ..ml.budget import evaluation_budget
 
         protocol = prepared.spec.protocol
         opens = max(int(arguments["reveal_deadline"]), int(arguments.get("test_data_after") or 0))
@@ -401,10 +401,10 @@ class Organizer:
 
     def check_create_args(self, terms: "BountyTerms | None" = None, **terms_kwargs: Any) -> BountyTerms:
         """Validate :meth:`create`'s terms (call it before :meth:`prepare` stores anything): the
-        :class:`~bounty_client.terms.BountyTerms` checks plus the organizer's balance.
+        :class:`~bounty_client.protocol.terms.BountyTerms` checks plus the organizer's balance.
 
         Returns the validated ``BountyTerms``; raises :class:`~bounty_client.errors.ArgumentError`."""
-        from .chain import mined_timestamp
+        from ..chain.bounty import mined_timestamp
 
         terms = terms if terms is not None else BountyTerms(**terms_kwargs)
         if self.account is not None:
@@ -428,8 +428,8 @@ class Organizer:
         ``ChainError`` when no factory is found and none may be deployed, before anything is stored.
         ``workers``: evaluation workers the budget check assumes (:meth:`check_evaluation_budget`,
         run before a factory is deployed).
-        ``prepare_kwargs`` are that method's (see :func:`bounty_client.terms.spec_options`)."""
-        from .chain import mined_timestamp
+        ``prepare_kwargs`` are that method's (see :func:`bounty_client.protocol.terms.spec_options`)."""
+        from ..chain.bounty import mined_timestamp
 
         terms = self.check_create_args(terms)  # before anything is stored
         if deploy_factory and factory is not None:
@@ -450,7 +450,7 @@ class Organizer:
             prepared = self.prepare_future(prices, terms, before_store=check, **prepare_kwargs)
         deployed = False
         if deploy_factory:
-            from .cli_support import record_factory
+            from ..cli.inputs import record_factory
 
             self.factory, deployed = _deploy_factory(self.account), True
             record_factory(self.factory)
@@ -505,9 +505,9 @@ class Organizer:
         or ``DataError`` before anything is stored or sent.  Returns the receipt."""
         from ape import chain
 
-        from .data import fetch_window, market_for
-        from .errors import StageError
-        from .spec import DataFile
+        from ..data import fetch_window, market_for
+        from ..errors import StageError
+        from ..protocol.spec import DataFile
 
         self._only_organizer(bounty, "post the test data")
         record = open_record(bounty, self.store)
@@ -637,7 +637,7 @@ class Participant:
     def download(self, bounty: Bounty, directory: "str | Path | None" = None) -> dict[str, Any]:
         """The public price tables (verified by CID); with ``directory``, also the CSVs and ``spec.json``
         written there (:func:`bounty_client.record.download`)."""
-        from .record import download
+        from ..record.record import download
 
         return download(bounty, self.store, directory)
 
@@ -651,7 +651,7 @@ class Participant:
                pruner: Any = "median", seeds: "int | Sequence[int] | None" = None, folds: "int | None" = None,
                workers: int = 1, study: Any = None, commit: bool = False, epochs: "int | None" = None,
                margin: float = 300.0, progress: "bool | None" = None, plots_dir: "str | Path | None" = None) -> Any:
-        """Search hyperparameters for ``bounty`` on Optuna; returns a ``bounty_client.search.SearchResult``.
+        """Search hyperparameters for ``bounty`` on Optuna; returns a ``bounty_client.ml.search.SearchResult``.
 
         The space, protocol and metric are the spec's; the data is the published part, in
         walk-forward ``folds`` (default 3) with a ``future_period`` gap, each trial averaged over
@@ -665,13 +665,13 @@ class Participant:
         The candidate-list form ``search(bounty, candidates, epochs=...)`` (no ``n_trials`` or
         ``timeout``) trains exactly those candidates, as before: in memory, on the spec's own
         train/validation split, one seed, unless ``folds``/``seeds``/``study`` say otherwise.
-        See the module docstring of ``bounty_client.search`` for the rules.
+        See the module docstring of ``bounty_client.ml.search`` for the rules.
         """
         import time as _time
 
         from ape import chain
 
-        from . import search as core
+        from ..ml import search as core
 
         record = open_record(bounty, self.store)
         spec = record.spec
@@ -714,7 +714,7 @@ class Participant:
         """Seal ``hyperparameters`` (saved with a fresh salt in the vault first); returns the submission id."""
         from ape import chain
 
-        from .hyperparams import parameter_count
+        from ..protocol.hyperparams import parameter_count
 
         spec = self.spec(bounty)  # checked against the chain, the cost bound included
         hp = spec.hyperparameters(hyperparameters)
@@ -783,13 +783,13 @@ def search(bounty: Bounty, store: Any, candidates: Iterable["Hyperparameters | M
     """Anyone (no account): train exactly ``candidates`` under the bounty's protocol and rank them.
 
     The candidate-list form of :meth:`Participant.search`, through the same Optuna objective
-    (``bounty_client.search``): an in-memory study, the spec's own train/validation split, the
+    (``bounty_client.ml.search``): an in-memory study, the spec's own train/validation split, the
     protocol's seed, the spec's metric on the validation windows, no pruning.  Duplicates are
-    trained once.  Returns a ``bounty_client.search.SearchResult`` (``.leaderboard``,
+    trained once.  Returns a ``bounty_client.ml.search.SearchResult`` (``.leaderboard``,
     ``.best``).  Out-of-bounds candidates raise ``HyperparameterError`` before any training,
     no candidate ``ArgumentError``.  ``epochs`` shortens the protocol for a cheap search (the
     organizer always uses the spec's)."""
-    from . import search as core
+    from ..ml import search as core
 
     record = open_record(bounty, store)
     spec = record.spec

@@ -30,16 +30,18 @@ from ape.cli import ConnectedProviderCommand, account_option
 from click.core import ParameterSource
 
 # All cheap (no TensorFlow, Ray or Ape at import): `ape run bounty --help` stays fast.
-from bounty_client import cli_support as cs, record, roles, terms
+from bounty_client import record, roles
+from bounty_client.cli import inputs as cs
+from bounty_client.protocol import terms
 from bounty_client.chain import Bounty, list_bounties
 from bounty_client.errors import BountyError
-from bounty_client.evaluation.result import load_report
+from bounty_client.ml.evaluation.result import load_report
 from bounty_client.storage import open_store
 from bounty_client.storage.atomic import write_atomic
-from bounty_client.vault import Vault
-from bounty_client.verification import verify as run_verify
+from bounty_client.roles.vault import Vault
+from bounty_client.record.verify import verify as run_verify
 from bounty_client.data import read_prices_dir
-from bounty_client.lifecycle import secret_synthetic_prices
+from bounty_client.cli.lifecycle import secret_synthetic_prices
 
 HP_HELP = cs.hyperparameter_help()
 store_option = click.option("--store", default="local:", show_default=True,

@@ -3,8 +3,8 @@
 Importing this module registers the ``"ray"`` backend (``get_backend("ray")``
 imports it on first use, so ``import bounty_client`` never imports Ray)::
 
-    from bounty_client.evaluation import evaluate
-    from bounty_client.evaluation.ray_backend import connect
+    from bounty_client.ml.evaluation import evaluate
+    from bounty_client.ml.evaluation.ray_backend import connect
 
     connect("ray://head:10001")          # or "auto", or None for a local runtime
     result = evaluate(submissions, dataset, spec, backend="ray")
@@ -37,7 +37,7 @@ How a run works (:class:`RayBackend`):
 
 Scores are bit-identical to the ``sequential`` and ``processes`` backends when
 the Ray workers run on the same CPU model with the same software versions (the
-same conditions as for separate local processes; see :mod:`bounty_client.model`).
+same conditions as for separate local processes; see :mod:`bounty_client.ml.model`).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from ..errors import ArgumentError
+from ...errors import ArgumentError
 from .backends import TIMEOUT_TRIES, register_backend
 from .status import SubmissionStatus
 from .worker import failure
@@ -83,7 +83,7 @@ def connect(address: "str | None" = None, **init_kwargs: Any) -> dict[str, Any]:
     if address is not None and (not isinstance(address, str) or not address.strip()):
         raise ArgumentError(f"address: must be None, 'auto', 'local' or a Ray address such as 'ray://host:10001', "
                          f"got {address!r}")
-    from ..quiet import quiet
+    from ...quiet import quiet
 
     quiet()  # usage stats and metrics collection off for runtimes started here
     import ray
@@ -137,7 +137,7 @@ def _score_in_worker(worker: Callable[[Mapping[str, Any]], dict[str, Any]], task
 
     ``dataset`` arrives resolved from the object store (read-only, zero-copy views).
     """
-    from ..quiet import quiet
+    from ...quiet import quiet
 
     quiet()
     import ray

@@ -3,7 +3,7 @@
 Given what the chain knows at ``finalize`` (the revealed ids and their submitters,
 the posted scores, the terms), :func:`settle` returns what the contract credits:
 the qualified set, the ranking (``Bounty.ranking()``) and every credit with its
-reason (``Credited.reason``, :class:`~bounty_client.wire.CreditReason`).  The rules,
+reason (``Credited.reason``, :class:`~bounty_client.protocol.wire.CreditReason`).  The rules,
 from ``contracts/Bounty.vy`` (``post_scores``, ``finalize``, ``claim_shares``,
 ``cancel``; DESIGN.md "Scores and payout"):
 
@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from numbers import Integral
 from typing import Any, Mapping, Sequence
 
-from .errors import ArgumentError
+from ..errors import ArgumentError
 from .wire import BPS, MAX_PRIZE_SHARES, MAX_REWARD, CreditReason, Outcome, checksum_address
 
 __all__ = ["Credit", "Settlement", "rank", "settle", "settle_cancel", "read_settlement", "differences"]

@@ -34,8 +34,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .chain import find_or_deploy_factory
-from .errors import ArgumentError, ChainError
+from ..chain.bounty import find_or_deploy_factory
+from ..errors import ArgumentError, ChainError
 
 __all__ = ["LifecycleConfig", "run_lifecycle", "demo_candidates", "load_lifecycle_prices"]
 
@@ -128,7 +128,7 @@ def secret_synthetic_prices(rows: int, private_store: Any = None) -> dict[str, A
     import json
     import secrets
 
-    from . import data
+    from .. import data
 
     secret_seed = secrets.randbits(63)
     if private_store is not None:
@@ -142,7 +142,7 @@ def load_lifecycle_prices(cfg: LifecycleConfig, private_store: Any = None) -> tu
     Synthetic prices come from a secret seed (``secrets``, i.e. ``os.urandom``), never from a
     published value (the spec, ``--seed``): the hidden rows it generates would otherwise be
     reproducible by anyone.  The seed is kept in ``private_store`` (when given), never printed."""
-    from . import data
+    from .. import data
 
     if cfg.data_dir:
         prices = data.read_prices_dir(cfg.data_dir)
@@ -190,14 +190,14 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
     """Run the lifecycle on the connected network; returns the summary dict."""
     from ape import accounts, chain, networks
 
-    from .roles import Organizer, Participant
-    from .terms import BountyTerms
-    from .spec import TrainingProtocol
-    from .hyperparams import HyperparameterBounds
-    from .record import open_record
-    from .storage import open_store
-    from .vault import Vault
-    from .verification import verify
+    from ..roles.organizer import Organizer, Participant
+    from ..protocol.terms import BountyTerms
+    from ..protocol.spec import TrainingProtocol
+    from ..protocol.hyperparams import HyperparameterBounds
+    from ..record.record import open_record
+    from ..storage import open_store
+    from ..roles.vault import Vault
+    from ..record.verify import verify
 
     cfg.validate()
     started = time.perf_counter()
@@ -222,7 +222,7 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
                   min_accuracy_bps=cfg.min_accuracy,
                   description="Predict whether the target coin's price is higher future_period steps ahead.")
     if mode == "future":
-        from .data import LocalMarket
+        from ..data import LocalMarket
 
         market = LocalMarket(organizer.market_file)
         # The evaluation period covers the window (it opens at the reveal deadline) plus an hour.
@@ -335,8 +335,8 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
             say(f"   {name} withdrew {_eth(credit)} (gas {receipt.gas_used:,})")
     # The reward paid out: prize (or abandonment) credits only, not the commit deposits that came
     # back on reveal nor the organizer's refund and bond.
-    from .cli_support import credited
-    from .wire import CreditReason
+    from .inputs import credited
+    from ..protocol.wire import CreditReason
 
     paid = sum(amount for _, amount, why in credited(bounty) if why in (CreditReason.PRIZE, CreditReason.SHARE))
     if st.ranking and st.ranking[0][1] >= st.min_accuracy:

@@ -171,7 +171,7 @@ def checksum_address(value: object, name: str = "address") -> str:
     addresses compare.  Raises ``ArgumentError`` naming ``name`` when it is not an address."""
     from eth_utils import is_address, to_checksum_address
 
-    from .errors import ArgumentError
+    from ..errors import ArgumentError
 
     text = str(getattr(value, "address", value))
     if not is_address(text):

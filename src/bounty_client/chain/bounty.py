@@ -8,7 +8,7 @@ The contract types come from this repository's Ape project (``contracts/``) when
 it is found (``$BOUNTY_PROJECT``, the working directory or the package's
 checkout); anywhere else (a notebook outside the checkout, an installed package)
 from the compiled types shipped in :mod:`bounty_client.contracts`, which a test
-keeps equal to a fresh compile.  Enums and encodings are in :mod:`bounty_client.wire`.
+keeps equal to a fresh compile.  Enums and encodings are in :mod:`bounty_client.protocol.wire`.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .errors import ArgumentError, ChainError, NotABountyError, StageError
-from .hyperparams import Hyperparameters
-from .wire import (MAX_SCORE_BATCH, CreditReason, Outcome, Stage, checksum_address, decode_revealed,
+from ..errors import ArgumentError, ChainError, NotABountyError, StageError
+from ..protocol.hyperparams import Hyperparameters
+from ..protocol.wire import (MAX_SCORE_BATCH, CreditReason, Outcome, Stage, checksum_address, decode_revealed,
                    decode_score_entry, stored_commitment)
 
 __all__ = [
@@ -79,7 +79,7 @@ def _fmt_time(ts: int) -> str:
 
 
 def _relative(ts: int, now: int) -> str:
-    from .cli_support import relative_time
+    from ..cli.inputs import relative_time
 
     return relative_time(ts, now)
 
@@ -121,7 +121,7 @@ def contract_container(name: str) -> Any:
         return getattr(project, name)
     from ape.contracts import ContractContainer
 
-    from .contracts import contract_type
+    from ..contracts import contract_type
 
     return ContractContainer(contract_type(name))
 
@@ -176,7 +176,7 @@ def find_factory(explicit: "Any | None" = None) -> "Any | None":
                 address = str(entry.address)
                 break
     if not address:
-        from .cli_support import recorded_factory
+        from ..cli.inputs import recorded_factory
 
         address = recorded_factory()
     if not address:

@@ -11,15 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from ..errors import ArgumentError, EvaluationError
-from ..hyperparams import Hyperparameters
+from ...errors import ArgumentError, EvaluationError
+from ...protocol.hyperparams import Hyperparameters
 from .status import SubmissionStatus
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from matplotlib.figure import Figure
 
-    from ..spec import BountySpec, TrainingProtocol
+    from ...protocol.spec import BountySpec, TrainingProtocol
 
 __all__ = [
     "REPORT_FORMAT",
@@ -391,7 +391,7 @@ class EvaluationResult:
         """The report as canonical JSON (sorted keys, compact); written to ``path`` if given."""
         text = json.dumps(self.report(), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
         if path is not None:
-            from ..storage.atomic import write_atomic  # exclusive temp file, fsync, rename
+            from ...storage.atomic import write_atomic  # exclusive temp file, fsync, rename
 
             write_atomic(path, text.encode("utf-8"))
         return text
@@ -399,7 +399,7 @@ class EvaluationResult:
     @classmethod
     def from_report(cls, report: Mapping[str, Any]) -> "EvaluationResult":
         """Rebuild a result from :meth:`report` output (e.g. to verify a published report)."""
-        from ..spec import BountySpec, TrainingProtocol
+        from ...protocol.spec import BountySpec, TrainingProtocol
 
         if report.get("format") != REPORT_FORMAT:
             raise ArgumentError(f"format: not an evaluation report (expected {REPORT_FORMAT!r}, got {report.get('format')!r})")

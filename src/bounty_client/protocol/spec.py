@@ -26,7 +26,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .errors import BountyError
+from ..errors import BountyError
 from .hyperparams import CHAIN_LIMITS, HyperparameterBounds, HyperparameterError, Hyperparameters
 
 __all__ = [
@@ -60,7 +60,7 @@ FEATURES: tuple[str, ...] = ("price", "volume_24h", "market_cap")
 #: The original project's features: close price and volume of every coin.
 DEFAULT_FEATURES: tuple[str, ...] = ("price", "volume_24h")
 OPTIMIZERS: tuple[str, ...] = ("adam",)
-#: Test-part scores (``bounty_client.model.score_bps``): balanced accuracy (default; a constant
+#: Test-part scores (``bounty_client.ml.model.score_bps``): balanced accuracy (default; a constant
 #: predictor scores exactly 5000) or plain accuracy.
 METRICS: tuple[str, ...] = ("balanced_accuracy", "accuracy")
 #: Keras backends a protocol may pin (the one the scores were computed and verified with).
@@ -251,8 +251,8 @@ class TrainingProtocol:
       (never from this spec); ``seed`` is the seed of a single local run (participants'
       trials, callers that pass no seed).
     * ``seed_rule``: how the ``seeds`` evaluation seeds follow from that randomness
-      (:data:`bounty_client.seeds.SEED_RULES`; ``"keccak256-v1"``: ``seed_i =
-      uint32(keccak256(abi_encode(randomness, i)))``, :func:`bounty_client.seeds.evaluation_seeds`).
+      (:data:`bounty_client.protocol.seeds.SEED_RULES`; ``"keccak256-v1"``: ``seed_i =
+      uint32(keccak256(abi_encode(randomness, i)))``, :func:`bounty_client.protocol.seeds.evaluation_seeds`).
     * ``backend``: the Keras backend scores are computed with (only ``"tensorflow"`` today);
       training refuses to run under another one, so a verifier cannot silently use other
       numerics.
@@ -521,7 +521,7 @@ class BountySpec:
 
     def split_hidden(self, prices: "Mapping[str, Any]") -> tuple[dict, dict]:
         """Organizer: ``(public, hidden)`` price tables by this spec's ``test_fraction``."""
-        from .data import split_hidden
+        from ..data import split_hidden
 
         return split_hidden(prices, self.split.test_fraction)
 
@@ -533,7 +533,7 @@ class BountySpec:
         future mode the posted window rows (then built with ``test_window`` = the rule's
         window and the rule's ``interval``, so every test label reads prices inside it).
         """
-        from .data import build_dataset
+        from ..data import build_dataset
 
         missing = [c for c in self.coins if c not in public]
         extra = [c for c in public if c not in self.coins]

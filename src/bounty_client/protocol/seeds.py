@@ -34,7 +34,7 @@ def evaluation_seeds(randomness: "bytes | str", k: int, rule: str = DEFAULT_SEED
     zeros means "not drawn" and is refused).  ``k``: ``protocol.seeds`` (1 or more).
     Raises :class:`~bounty_client.errors.ArgumentError` naming the bad argument (not 32
     bytes, not drawn, ``k`` < 1, unknown rule)."""
-    from .errors import ArgumentError
+    from ..errors import ArgumentError
 
     if isinstance(randomness, str):
         text = randomness[2:] if randomness.startswith("0x") else randomness

@@ -9,11 +9,11 @@
    future window: every row inside the window and, where the source answers, equal
    to the source's rows);
 3. the seeds: the report's must be the ones derived from the randomness recorded
-   on-chain (``bounty_client.seeds.evaluation_seeds``);
+   on-chain (``bounty_client.protocol.seeds.evaluation_seeds``);
 4. a re-training of every revealed submission under the spec's protocol, compared
    score by score with the ``ScoresPosted`` events;
 5. **the payout**: from its own recomputed scores the verifier re-derives the
-   qualified set, the ranking and every credit (:func:`bounty_client.payout.settle`,
+   qualified set, the ranking and every credit (:func:`bounty_client.protocol.settlement.settle`,
    the contract's rules) and compares them with the chain's (``ranking()``, the
    ``Credited`` events; before ``finalize``: what the posted scores would pay).
 
@@ -22,7 +22,7 @@ inside the tolerance that changes the winner, a prize or the qualified set fails
 The tolerance comes only from the verifier's knowledge: ``tolerance_bps`` if given,
 else 0 when every report says it was produced on this machine's CPU and software,
 else the cross-machine tolerance for the test part's size
-(:func:`bounty_client.model.score_tolerance_bps`).  No number the organizer wrote is
+(:func:`bounty_client.ml.model.score_tolerance_bps`).  No number the organizer wrote is
 used.  Every difference is one line in :attr:`VerificationReport.problems`;
 :attr:`VerificationReport.ok` is True only when there are none.
 """
@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from .chain import Bounty
-from .errors import ArgumentError, VerificationError
+from ..chain.bounty import Bounty
+from ..errors import ArgumentError, VerificationError
 from .record import BountyRecord, check_spec, evaluate_record
 
 __all__ = ["verify", "check_future_rows", "VerificationReport", "VerificationError", "VerificationStatus"]
@@ -80,8 +80,8 @@ class VerificationReport:
     evaluation: Any = field(default=None, repr=False)
     notes: list[str] = field(default_factory=list)
     tolerance_source: str = ""
-    posted: Any = None  # bounty_client.payout.Settlement
-    derived: Any = None  # bounty_client.payout.Settlement
+    posted: Any = None  # bounty_client.protocol.settlement.Settlement
+    derived: Any = None  # bounty_client.protocol.settlement.Settlement
     settled: bool = False
 
     @property
@@ -154,10 +154,10 @@ _SAME_MACHINE_KEYS = ("python", "tensorflow", "keras", "numpy", "machine", "proc
 
 def _auto_tolerance(reports: list[Any], n_test: int) -> tuple[int, str]:
     """``(bps, why)``: 0 when every report was produced on this machine's CPU and software; else the
-    cross-machine tolerance for ``n_test`` windows (``bounty_client.model.score_tolerance_bps``).
+    cross-machine tolerance for ``n_test`` windows (``bounty_client.ml.model.score_tolerance_bps``).
     Only the verifier's own figures: a report can make it stricter (claim this machine), never looser."""
-    from .evaluation.result import environment
-    from .model import score_tolerance_bps
+    from ..ml.evaluation.result import environment
+    from ..ml.model import score_tolerance_bps
 
     here = environment()
     if reports and all(all(r.env.get(k) == here.get(k) for k in _SAME_MACHINE_KEYS) for r in reports):
@@ -174,7 +174,7 @@ def check_future_rows(spec: Any, rows: Any, *, now: int, market: Any = None,
     (:func:`bounty_client.data.check_window_rows`); a row that differs from the source's
     (:func:`bounty_client.data.compare_with_source`).  Notes: the source could not be asked
     (``market`` defaults to ``market_for(spec.test, create=False)``) or cannot confirm yet."""
-    from .data import (DataError, NotYetAvailableError, check_window_rows, compare_with_source, market_for,
+    from ..data import (DataError, NotYetAvailableError, check_window_rows, compare_with_source, market_for,
                        window_span)
 
     rule = spec.test
@@ -207,9 +207,9 @@ def check_future_rows(spec: Any, rows: Any, *, now: int, market: Any = None,
 def _check_seeds(record: Any, reports: list[tuple[str, Any]], result: Any) -> tuple[list[str], list[str]]:
     """The seeds of every report and of the re-run must be those derived from the on-chain randomness."""
     try:
-        from .seeds import evaluation_seeds  # type: ignore[import-not-found]
+        from ..protocol.seeds import evaluation_seeds  # type: ignore[import-not-found]
     except ImportError:
-        return [], ["seeds not checkable: this client has no bounty_client.seeds.evaluation_seeds"]
+        return [], ["seeds not checkable: this client has no bounty_client.protocol.seeds.evaluation_seeds"]
     contract = record.bounty.contract
     if not contract.randomness_drawn():
         return ["seeds: the evaluation randomness was never drawn on-chain"], []
@@ -227,8 +227,8 @@ def _check_seeds(record: Any, reports: list[tuple[str, Any]], result: Any) -> tu
 def _payout(record: Any, posted_scores: dict[int, int], recomputed: dict[int, int]) -> tuple[Any, Any, bool, list[str]]:
     """``(posted, derived, settled, problems)``: the chain's settlement, the recomputed one, and
     the chain checked against its own rules once finalized."""
-    from .payout import differences, read_settlement, settle
-    from .wire import Outcome
+    from ..protocol.settlement import differences, read_settlement, settle
+    from ..protocol.wire import Outcome
 
     bounty, creation = record.bounty, record.creation
     contract = bounty.contract
@@ -253,7 +253,7 @@ def _payout(record: Any, posted_scores: dict[int, int], recomputed: dict[int, in
 
 def _open_unchecked(bounty: "Bounty | str", store: Any) -> BountyRecord:
     """``record.open_record`` without its spec check: verify reports each difference itself."""
-    from .spec import load_spec
+    from ..protocol.spec import load_spec
 
     if isinstance(bounty, str):
         bounty = Bounty.at(bounty)
@@ -326,7 +326,7 @@ def verify(
     reports: list[tuple[str, Any]] = []
     for cid in report_cids:
         try:
-            from .evaluation import EvaluationResult
+            from ..ml.evaluation import EvaluationResult
 
             reports.append((cid, EvaluationResult.from_report(json.loads(store.get(cid)))))
         except Exception as exc:  # noqa: BLE001 - a missing or garbled report is itself a finding
@@ -365,7 +365,7 @@ def verify(
                      "recomputed_bps": r, "diff_bps": None if p is None or r is None else r - p, "status": status,
                      "posted_rank": posted_rank.get(sid), "derived_rank": derived_rank.get(sid)})
 
-    from .payout import differences
+    from ..protocol.settlement import differences
 
     side = "chain" if settled else "chain (as posted)"
     paid = differences(posted_side, derived, posted_name=side, derived_name="recomputed")

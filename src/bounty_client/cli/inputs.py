@@ -20,11 +20,11 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .errors import ArgumentError, ChainError
-from .wire import BPS, CreditReason, Stage
+from ..errors import ArgumentError, ChainError
+from ..protocol.wire import BPS, CreditReason, Stage
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .chain import Bounty
+    from ..chain.bounty import Bounty
 
 __all__ = [
     "ADVANCE_TARGETS",
@@ -130,7 +130,7 @@ def record_factory(factory: Any) -> Path:
 
     Written here rather than by ``project.deployments.track``, which refuses development
     networks and needs a creation-receipt lookup not every node serves."""
-    from .storage.atomic import write_atomic
+    from ..storage.atomic import write_atomic
 
     path = _deployments_file()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -153,7 +153,7 @@ def recorded_factory() -> "str | None":
 def record_cids(bounty: "Bounty", store: Any) -> list[str]:
     """Every public CID of ``bounty``: spec, data files, and once posted the test-set manifest, its
     files and the evaluation reports.  Raises ``StorageError`` when the spec is not in ``store``."""
-    from .record import open_record, test_set_files
+    from ..record.record import open_record, test_set_files
 
     record = open_record(bounty, store)
     cids = [record.creation.spec_cid, *(f.cid for f in record.spec.data_files)]
@@ -170,7 +170,7 @@ def export_record(bounty: "Bounty", store: Any, path: "str | os.PathLike[str]") 
     ``StorageError`` when the record is incomplete in ``store``."""
     import tempfile
 
-    from .storage.car import iter_car, write_car
+    from ..storage.car import iter_car, write_car
 
     target = Path(path)
     if not target.parent.is_dir():
@@ -206,7 +206,7 @@ def import_record(bounty: "Bounty", store: Any, path: "str | os.PathLike[str]") 
     Returns the imported roots.  Raises ``ArgumentError`` (no such file), ``StorageError``
     (corrupt CAR, or a CID of the record still missing) or ``VerificationError`` (the spec
     disagrees with the chain)."""
-    from .record import open_record
+    from ..record.record import open_record
 
     if not Path(path).is_file():
         raise ArgumentError(f"CAR file {path}: no such file")
@@ -254,7 +254,7 @@ def leaderboard(bounty: "Bounty", store: Any) -> Any:
     the majority-class baseline (always predicting the test part's most frequent class)."""
     import pandas as pd
 
-    from .evaluation.result import EvaluationResult
+    from ..ml.evaluation.result import EvaluationResult
 
     st = bounty.status()
     scores, reports = bounty.posted_scores()
@@ -294,7 +294,7 @@ def leaderboard(bounty: "Bounty", store: Any) -> Any:
 # ------------------------------------------------------------------ command-line checks
 def hyperparameter_help() -> str:
     """The allowed hyperparameter fields and the chain's limits, for ``--hp`` help texts."""
-    from .hyperparams import CHAIN_LIMITS as b
+    from ..protocol.hyperparams import CHAIN_LIMITS as b
 
     return (f"fields: lstm_layers {b.lstm_layers[0]}-{b.lstm_layers[1]}, lstm_units {b.lstm_units[0]}-"
             f"{b.lstm_units[1]}, dense_layers {b.dense_layers[0]}-{b.dense_layers[1]}, activation "
@@ -351,7 +351,7 @@ MISSING_DATA_HINT = ("; get the data from a shared kubo node (--store http://HOS
 def error_line(exc: BaseException) -> str:
     """The one line a command prints for a client error (with :data:`MISSING_DATA_HINT` when content
     is missing from the store)."""
-    from .storage.errors import CIDNotFoundError
+    from ..storage.errors import CIDNotFoundError
 
     text = " ".join(str(exc).split())
     return text + MISSING_DATA_HINT if isinstance(exc, CIDNotFoundError) else text

@@ -2,7 +2,7 @@
 
 One place assembles it, with one set of consistency checks, for every reader: the
 organizer's evaluation, a participant's download, dataset and search, and
-:func:`bounty_client.verification.verify`::
+:func:`bounty_client.record.verify.verify`::
 
     record = open_record(bounty, store)     # creation event + spec, checked against the chain
     record.prices()                          # {symbol: price table}, each fetched and verified by CID
@@ -30,11 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from .chain import Bounty, BountyCreation, RevealedSubmission
-from .errors import VerificationError
+from ..chain.bounty import Bounty, BountyCreation, RevealedSubmission
+from ..errors import VerificationError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .spec import BountySpec, DataFile
+    from ..protocol.spec import BountySpec, DataFile
 
 __all__ = [
     "TEST_SET_KIND",
@@ -61,7 +61,7 @@ def load_prices(files: Iterable["DataFile"], store: Any) -> dict[str, Any]:
     """``{symbol: price table}`` from ``DataFile`` records (label, cid), fetched and verified by CID.
 
     Raises ``StorageError`` (unknown or corrupt CID) or ``DataError`` (not a price CSV)."""
-    from .data import parse_prices_csv
+    from ..data import parse_prices_csv
 
     return {f.symbol: parse_prices_csv(store.get(f.cid), source=f"{f.label} ({f.cid})")
             for f in files}
@@ -77,7 +77,7 @@ def test_set_files(test_cid: str, store: Any) -> list["DataFile"]:
     """The ``DataFile`` records listed by the manifest at ``test_cid``.
 
     Raises :class:`VerificationError` when it is not JSON or not a test-set manifest."""
-    from .spec import DataFile, SpecError
+    from ..protocol.spec import DataFile, SpecError
 
     raw = store.get(test_cid)
     try:
@@ -111,7 +111,7 @@ def check_spec(spec: "BountySpec", creation: BountyCreation) -> None:
     is the chain's ``test_data_after`` and it starts at or after the REVEAL deadline, so no price
     in it exists while anyone can still choose what to reveal; sealed: no ``test_data_after``).
     Raises :class:`VerificationError` naming every field that differs."""
-    from .hyperparams import max_parameter_count
+    from ..protocol.hyperparams import max_parameter_count
 
     n_features = len(spec.features) * len(spec.data_files)
     ours = {"data_cids": [f.cid for f in spec.data_files], "seq_len": spec.seq_len,
@@ -176,7 +176,7 @@ class BountyRecord:
         """The posted test set, checked against the commitment made at creation; ``None`` until posted.
 
         Raises :class:`VerificationError` when the posted CID and salt do not open the commitment."""
-        from .hyperparams import test_commitment
+        from ..protocol.hyperparams import test_commitment
 
         posted = self.bounty.revealed_test_data()
         if posted is None:
@@ -190,7 +190,7 @@ class BountyRecord:
 
     def require_test_data(self, action: str) -> TestData:
         """:meth:`test_data`, or :class:`~bounty_client.errors.StageError` naming ``action`` if not posted."""
-        from .errors import StageError
+        from ..errors import StageError
 
         data = self.test_data()
         if data is None:
@@ -205,7 +205,7 @@ class BountyRecord:
         rows = load_test_set(self.require_test_data("load the test set").cid, self.store)
         rule = self.spec.test
         if rule.is_future:
-            from .data import check_window_rows
+            from ..data import check_window_rows
 
             check_window_rows(rows, rule.window, self.spec.seq_len, rule.interval)
         return rows
@@ -220,11 +220,11 @@ class BountyRecord:
 
     def evaluation_seeds(self) -> list[int]:
         """The ``spec.protocol.seeds`` evaluation seeds, derived from :meth:`randomness` by the
-        spec's ``protocol.seed_rule`` (:func:`bounty_client.seeds.evaluation_seeds`).
+        spec's ``protocol.seed_rule`` (:func:`bounty_client.protocol.seeds.evaluation_seeds`).
 
         Raises :class:`~bounty_client.errors.StageError` before the randomness is drawn."""
-        from .errors import StageError
-        from .seeds import evaluation_seeds
+        from ..errors import StageError
+        from ..protocol.seeds import evaluation_seeds
 
         value = self.randomness()
         if value is None:
@@ -242,8 +242,8 @@ class BountyRecord:
         return self.bounty.revealed_submissions()
 
     def submissions(self) -> list[Any]:
-        """Revealed submissions as :class:`bounty_client.evaluation.Submission` (for ``evaluate``)."""
-        from .evaluation import Submission
+        """Revealed submissions as :class:`bounty_client.ml.evaluation.Submission` (for ``evaluate``)."""
+        from ..ml.evaluation import Submission
 
         return [Submission(id=s.id, submitter=s.submitter, hyperparameters=s.hyperparameters.to_dict())
                 for s in self.revealed()]
@@ -259,7 +259,7 @@ def open_record(bounty: "Bounty | str", store: Any) -> BountyRecord:
     Raises ``ChainError`` (no contract or no creation event), ``StorageError`` (spec CID not in
     ``store``), ``SpecError`` (malformed spec) or :class:`VerificationError` (spec disagrees
     with the chain, :func:`check_spec`)."""
-    from .spec import load_spec
+    from ..protocol.spec import load_spec
 
     if isinstance(bounty, str):
         bounty = Bounty.at(bounty)
@@ -273,20 +273,20 @@ def open_record(bounty: "Bounty | str", store: Any) -> BountyRecord:
 def evaluate_record(record: BountyRecord, *, dataset: Any = None, workers: int = 1, backend: str = "auto",
                     progress: bool = True, ray_address: "str | None" = None) -> Any:
     """Re-train every revealed submission under the spec's protocol and score it on the posted test
-    set (what the organizer posts and what :func:`~bounty_client.verification.verify` recomputes).
+    set (what the organizer posts and what :func:`~bounty_client.record.verify.verify` recomputes).
 
     ``dataset`` is ``record.dataset(with_test=True)`` when not given.  Every submission is
     trained once per evaluation seed (:meth:`BountyRecord.evaluation_seeds`, from the on-chain
     randomness) and scored by the spec's metric.  Returns an ``EvaluationResult``.  Raises
     ``StageError`` before the test set is posted or the randomness drawn."""
-    from .evaluation import evaluate
+    from ..ml.evaluation import evaluate
 
     test = record.require_test_data("evaluate")
     seeds = record.evaluation_seeds()
     if dataset is None:
         dataset = record.dataset(with_test=True)
     if backend == "ray":
-        from .evaluation.ray_backend import connect
+        from ..ml.evaluation.ray_backend import connect
 
         connect(ray_address)
     result = evaluate(record.submissions(), dataset, record.spec.protocol, seeds=seeds, spec=record.spec,
@@ -303,9 +303,9 @@ def download(bounty: "Bounty | str", store: Any, directory: "str | Path | None" 
     record = open_record(bounty, store)
     prices = record.prices()
     if directory is not None:
-        from .data import write_prices_dir
+        from ..data import write_prices_dir
 
-        from .storage.atomic import write_atomic
+        from ..storage.atomic import write_atomic
 
         write_prices_dir(prices, directory)
         write_atomic(Path(directory) / "spec.json", record.spec.to_json(indent=2).encode())

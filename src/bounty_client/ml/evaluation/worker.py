@@ -92,7 +92,7 @@ def init_worker(dataset: Any, intra_op: int | None = None, inter_op: int | None 
     oversubscribing the cores).
     """
     global _WORKER_DATASET
-    from ..quiet import quiet
+    from ...quiet import quiet
 
     quiet()
     if intra_op:
@@ -131,8 +131,8 @@ def score_submission(payload: Mapping[str, Any]) -> dict[str, Any]:
     started = time.perf_counter()
     sid = payload.get("submission_id")
     seed = payload.get("seed")
-    from ..hyperparams import CHAIN_LIMITS, HyperparameterBounds, Hyperparameters
-    from ..spec import SpecError, TrainingProtocol
+    from ...protocol.hyperparams import CHAIN_LIMITS, HyperparameterBounds, Hyperparameters
+    from ...protocol.spec import SpecError, TrainingProtocol
 
     try:
         bounds = payload.get("bounds")

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from ..errors import ArgumentError
+from ...errors import ArgumentError
 
 __all__ = ["SubmissionStatus"]
 

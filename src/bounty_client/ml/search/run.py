@@ -75,14 +75,14 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .errors import BountyError
-from .hyperparams import CHAIN_LIMITS, HyperparameterBounds, Hyperparameters
+from ...errors import BountyError
+from ...protocol.hyperparams import CHAIN_LIMITS, HyperparameterBounds, Hyperparameters
 
 if TYPE_CHECKING:  # pragma: no cover
     import optuna
     import pandas as pd
 
-    from .spec import BountySpec, TrainingProtocol
+    from ...protocol.spec import BountySpec, TrainingProtocol
 
 __all__ = [
     "METRICS",
@@ -244,9 +244,9 @@ def _fold_arrays(windows: Mapping[str, np.ndarray], fold: Fold) -> dict[str, np.
 
 
 def metric_bps(metric: str, y_true: np.ndarray, y_pred: np.ndarray) -> int:
-    """``metric`` in integer basis points: the organizer's own rule (:func:`bounty_client.model.score_bps`),
+    """``metric`` in integer basis points: the organizer's own rule (:func:`bounty_client.ml.model.score_bps`),
     so a trial's predictions are scored by the same rule as the evaluation's."""
-    from .model import score_bps
+    from ..model import score_bps
 
     y_true, y_pred = np.asarray(y_true).reshape(-1), np.asarray(y_pred).reshape(-1)
     if y_true.shape != y_pred.shape or y_true.size == 0:
@@ -260,7 +260,7 @@ def metric_bps(metric: str, y_true: np.ndarray, y_pred: np.ndarray) -> int:
 def _epoch_callback(trial: "optuna.trial.Trial | None", x_val: np.ndarray, y_val: np.ndarray, loss: str,
                     metric: str, first_step: int) -> Any:
     """A Keras callback: score the validation windows after each epoch, report, stop on prune or divergence."""
-    from .model import PREDICT_CHUNK, _import_tf, predict_classes
+    from ..model import PREDICT_CHUNK, _import_tf, predict_classes
 
     _, keras = _import_tf()  # through bounty_client.quiet: no TensorFlow start-up noise
 
@@ -327,7 +327,7 @@ class Objective:
     def __call__(self, trial: "optuna.trial.Trial") -> float:
         import optuna
 
-        from .model import train_and_score
+        from ..model import train_and_score
 
         started = self.clock()
         hp = suggest(trial, self.bounds)
@@ -397,7 +397,7 @@ def make_pruner(pruner: "str | None | optuna.pruners.BasePruner") -> "optuna.pru
 
 def study_path(chain_id: int, bounty: str, account: str, home: "str | os.PathLike[str] | None" = None) -> Path:
     """``<home>/studies/<chain_id>-<bounty>-<account>.log`` (``home`` defaults to ``$BOUNTY_HOME``)."""
-    from .vault import default_home
+    from ...roles.vault import default_home
 
     root = Path(home).expanduser() if home is not None else default_home()
     return root / "studies" / f"{int(chain_id)}-{str(bounty).lower()}-{str(account).lower()}.log"
@@ -529,7 +529,7 @@ def _worker_main(path: str, name: str, objective: Callable[[Any], float], sample
                  until_trials: int | None,
                  timeout: float | None, deadline_at: float | None, margin: float, intra_op: int) -> None:
     """One search worker process: fix TF's threads first, then run trials on the shared journal."""
-    from .evaluation.worker import init_worker
+    from ..evaluation.worker import init_worker
 
     init_worker(None, intra_op, 1)
     study = open_study(name, path, _study_settings_from(path, name), sampler=sampler, pruner=pruner)
@@ -550,7 +550,7 @@ def _study_settings_from(path: str, name: str) -> dict[str, Any]:
 def _run_workers(study: "optuna.Study", path: Path, objective: Callable[[Any], float], *, workers: int, sampler: Any,
                  sampler_seed: int | None, pruner: Any, n_trials: int | None, timeout: float | None,
                  deadline: Deadline, on_poll: Callable[["optuna.Study"], None] | None) -> str:
-    from .evaluation.backends import threads_per_worker
+    from ..evaluation.backends import threads_per_worker
 
     intra = threads_per_worker(workers)
     ctx = multiprocessing.get_context("spawn")
@@ -623,7 +623,7 @@ def preflight(candidates: Iterable[Hyperparameters], dataset: Any, protocol: "Tr
     Raises :class:`SearchError` when none does.  Why: the organizer scores a non-finite
     run 0 (issue 11); a search on fewer epochs cannot show a configuration that diverges later.
     """
-    from .model import train_and_score
+    from ..model import train_and_score
 
     arrays = public_windows(dataset)
     n_train = int(arrays["n_train"])
@@ -724,7 +724,7 @@ class SearchResult:
     def _plots(self) -> dict[str, bytes]:
         import matplotlib
 
-        from .quiet import in_notebook
+        from ...quiet import in_notebook
 
         matplotlib.use("Agg", force=False) if not in_notebook() else None
         import matplotlib.pyplot as plt

@@ -31,7 +31,7 @@ import os
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Mapping
 
-from .errors import BountyError
+from ..errors import BountyError
 
 __all__ = [
     "ACTIVATIONS",
@@ -132,7 +132,7 @@ _TWO_UNIT_HEAD_LOSSES = ("sparse_categorical_crossentropy", "categorical_crossen
 
 def parameter_count(hp: "Hyperparameters", n_features: int) -> int:
     """The evaluation cost of a submission: Keras' ``model.count_params()`` of
-    ``bounty_client.model.build_model(hp, (seq_len, n_features))``, exactly as
+    ``bounty_client.ml.model.build_model(hp, (seq_len, n_features))``, exactly as
     ``Bounty.cost_of`` computes it (a reveal above the bounty's ``max_cost`` is refused).
 
     With ``u = lstm_units``: the first LSTM has ``4u(n_features + u + 1)`` weights, each further

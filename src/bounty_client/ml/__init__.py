@@ -1,0 +1,1 @@
+"""The ml wing (temporary face while the package is being split)."""

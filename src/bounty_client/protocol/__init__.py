@@ -1,0 +1,1 @@
+"""The protocol wing (temporary face while the package is being split)."""
