@@ -30,4 +30,4 @@ def cli(network, alias):
         account = accounts.load(alias)
     factory = deploy_factory(account)
     click.echo(f"BountyFactory: {factory.address}")
-    click.echo(f"Bounty implementation: {factory.BOUNTY_IMPLEMENTATION()}")
+    click.echo(f"Bounty implementation: {factory.implementation()}")

@@ -8,11 +8,12 @@ only by the functions that need them.  The main entry points::
 
 Every error the client raises on purpose is a :class:`BountyError` (``bounty_client.errors``).
 
-Submodules: ``spec``, ``hyperparams``, ``data``, ``model``, ``evaluation``,
-``storage``, ``chain`` (contract calls), ``wire`` (the contract's enums, encodings and
-limits), ``contracts`` (the shipped contract types), ``record`` (a bounty's public
-record, checked against the chain), ``terms``, ``roles``, ``verification``, ``vault``,
-``errors``.
+Wings (arrows point down; ``tests/test_layers.py`` keeps them so): ``cli`` (role commands,
+the lifecycle demo) -> ``roles`` (organizer, participant, vault) -> ``record`` (a bounty's
+public record: record, verify, views, transfer) -> ``ml`` (model, budget, evaluation, search) and
+``chain`` (one class per contract: ``Bounty``, ``Factory``; the clock) -> ``protocol`` (wire,
+hyperparams, spec, terms, seeds, settlement), ``data`` and ``storage`` -> ``errors``, ``quiet``,
+``paths``.  ``contracts`` holds the shipped contract types.
 """
 
 from __future__ import annotations

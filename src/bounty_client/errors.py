@@ -8,8 +8,8 @@ that forbids the action, ``LookupError`` for missing content), so existing
 raised.
 
 The package-specific errors live next to their code and derive from these:
-``hyperparams.HyperparameterError``, ``spec.SpecError``, ``data.DataError`` and
-``storage.StorageError`` (with its subclasses).  This module imports nothing, so
+``protocol.hyperparams.HyperparameterError``, ``protocol.spec.SpecError``, ``data.DataError``,
+``ml.search.SearchError`` and ``storage.StorageError`` (with its subclasses).  This module imports nothing, so
 ``import bounty_client.errors`` stays cheap.
 """
 
@@ -36,8 +36,9 @@ class BountyError(Exception):
 
 class ArgumentError(BountyError, ValueError):
     """An argument of a client call or a script option is invalid (an amount, a period, a
-    prize share, a batch size, a tolerance, a lifecycle option).  Raised before anything is
-    stored or sent; the message names the argument."""
+    prize share, a batch size, a tolerance, a lifecycle option, a model's input shape, labels,
+    dataset arrays, metric or seed).  Raised before anything is stored, sent or trained; the
+    message names the argument."""
 
 
 class ChainError(BountyError, RuntimeError):

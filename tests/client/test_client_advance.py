@@ -3,7 +3,7 @@
 import pytest
 from ape import chain, networks
 
-from bounty_client.cli.inputs import advance, relative_time
+from bounty_client.chain import advance, relative_time
 from bounty_client.errors import ArgumentError, ChainError
 
 

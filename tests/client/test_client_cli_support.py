@@ -5,10 +5,11 @@ import json
 import pytest
 
 from bounty_client.chain import BountyStatus
-from bounty_client.cli.inputs import check_output, error_line, parse_duration, relative_time
+from bounty_client.chain import relative_time
+from bounty_client.cli.inputs import check_output, error_line, parse_duration
 from bounty_client.errors import ArgumentError
 from bounty_client.storage.errors import CIDNotFoundError
-from bounty_client.protocol.terms import read_candidate, read_candidates
+from bounty_client.cli.inputs import read_candidate, read_candidates
 from bounty_client.protocol.wire import Outcome, Stage
 
 HP = {"lstm_layers": 1, "lstm_units": 4, "dense_layers": 0, "activation": "relu", "loss": "binary_crossentropy"}
@@ -76,7 +77,7 @@ def test_status__deadlines_relative_to_chain_time__and_scores_below_the_minimum_
 def test_explain_credits__has_a_phrase_for_every_credit_reason_the_contract_emits():
     """`finalize`/`withdraw`/`claim` say why each credit was made: a reason without a phrase
     would end the command in a KeyError after the transaction was sent."""
-    from bounty_client.cli.inputs import _WHY
+    from bounty_client.record.views import _WHY
     from bounty_client.protocol.wire import CreditReason
 
     assert set(_WHY) == set(CreditReason)

@@ -200,14 +200,13 @@ def test_evaluate__protocol_only__one_seed__and_the_lr1_8_dense_submission_canno
 
 def test_future_bounty__chain_test_data_after_contradicting_the_spec__every_reader_refuses(organizer, accounts,
                                                                                            factory):
-    from bounty_client.chain import create_bounty
     from bounty_client.errors import VerificationError
 
     _, prepared, _ = _open_future(organizer)
     args = TERMS.factory_arguments(prepared, prepared.start)
     args["test_data_after"] += 300  # the organizer would post a window one step longer than the spec says
-    receipt = create_bounty(factory, sender=accounts[0], value=TERMS.value, **args)
-    address = str(receipt.decode_logs(factory.BountyCreated)[0].bounty)
+    receipt = factory.create(sender=accounts[0], value=TERMS.value, **args)
+    address = factory.created_address(receipt)
     with pytest.raises(VerificationError, match=r"test window end \(spec \d+, chain test_data_after \d+\)"):
         open_record(address, organizer.store)
 
@@ -217,7 +216,6 @@ def test_future_bounty__window_opening_during_the_reveals__every_reader_refuses(
     a participant with several commitments could score them on the first window prices and reveal
     only the best.  The chain allows it (test_data_after >= the submission deadline), so every
     reader of the record refuses it (found by an adversarial review)."""
-    from bounty_client.chain import create_bounty
     from bounty_client.errors import VerificationError
 
     _, prepared, _ = _open_future(organizer)
@@ -225,7 +223,7 @@ def test_future_bounty__window_opening_during_the_reveals__every_reader_refuses(
     # the same spec (window from the reveal deadline), but reveal deadline moved past the window start
     start, _ = prepared.spec.test.window
     args["reveal_deadline"] = start + 300
-    receipt = create_bounty(factory, sender=accounts[0], value=TERMS.value, **args)
-    address = str(receipt.decode_logs(factory.BountyCreated)[0].bounty)
+    receipt = factory.create(sender=accounts[0], value=TERMS.value, **args)
+    address = factory.created_address(receipt)
     with pytest.raises(VerificationError, match=r"test window start \(spec \d+, before the chain's reveal deadline"):
         open_record(address, organizer.store)

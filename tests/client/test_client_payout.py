@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from bounty_client.chain import Bounty, create_bounty, deploy_factory
+from bounty_client.chain import Bounty, deploy_factory
 from bounty_client.errors import ArgumentError
 from bounty_client.protocol.hyperparams import Hyperparameters, commitment, test_commitment
-from bounty_client.protocol.settlement import Credit, differences, rank, read_settlement, settle, settle_cancel
+from bounty_client.protocol.settlement import Credit, differences, rank, settle, settle_cancel
 from bounty_client.protocol.wire import CreditReason, Outcome
 
 ORG = "0x" + "0a" * 20
@@ -152,13 +152,13 @@ def test_settle__equals_the_contract_for_random_score_sets(factory, accounts, ch
         org = accounts[0]
         now = int(chain.pending_timestamp)
         d1, d2, d3 = now + 100, now + 200, now + 300
-        receipt = create_bounty(
-            factory, sender=org, value=2 * reward + extra_bond, spec_cid="bafkreispec", data_cids=["bafkreidata"],
+        receipt = factory.create(
+            sender=org, value=2 * reward + extra_bond, spec_cid="bafkreispec", data_cids=["bafkreidata"],
             min_accuracy=min_accuracy, seq_len=5, future_period=2, n_features=4, max_cost=2**32 - 1,
             submission_deadline=d1, reveal_deadline=d2, evaluation_deadline=d3,
             test_commitment=test_commitment(TEST_CID, TEST_SALT), test_data_after=0, max_submissions=100,
             commit_deposit=deposit, bond=reward + extra_bond, prize_shares=shares)
-        bounty = Bounty.at(str(receipt.decode_logs(factory.BountyCreated)[0].bounty))
+        bounty = Bounty.at(factory.created_address(receipt))
         c = bounty.contract
         for i, (who, _, _) in enumerate(subs):
             c.commit(commitment(c.address, accounts[who].address, HP, i.to_bytes(32, "big")), sender=accounts[who],
@@ -197,7 +197,7 @@ def test_settle__equals_the_contract_for_random_score_sets(factory, accounts, ch
         if mirror.outcome is Outcome.SHARED:  # every submitter claims its shares
             for who in sorted({subs[i][0] for i in revealed}):
                 c.claim_shares([i for i in revealed if subs[i][0] == who], sender=accounts[who])
-        on_chain = read_settlement(bounty)
+        on_chain = bounty.settlement()
         assert differences(on_chain, mirror) == []
         # event by event (a claim emits one SHARE for all the ids it claims: compared per address above)
         events = [x for x in on_chain.credits if x.reason is not CreditReason.SHARE]

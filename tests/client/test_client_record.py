@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bounty_client.chain import create_bounty, deploy_factory
+from bounty_client.chain import deploy_factory
 from bounty_client.data import synthetic_prices
 from bounty_client.errors import StageError, VerificationError
 from bounty_client.record import TEST_SET_KIND, open_record, test_set_files, test_set_manifest
@@ -67,8 +67,8 @@ def test_open_record__organizer_posts_a_spec_the_chain_contradicts__every_reader
     terms = BountyTerms(reward="1 ether")
     args = terms.factory_arguments(prepared, int(chain.pending_timestamp))
     args[field] = list(reversed(args["data_cids"])) if chain_value == "reversed" else chain_value
-    receipt = create_bounty(factory, sender=accounts[0], value=terms.value, **args)
-    address = str(receipt.decode_logs(factory.BountyCreated)[0].bounty)
+    receipt = factory.create(sender=accounts[0], value=terms.value, **args)
+    address = factory.created_address(receipt)
     with pytest.raises(VerificationError, match=rf"spec {prepared.spec_cid} disagrees .*{field} \(spec"):
         open_record(address, store)
     # the participant sees the same error before committing anything

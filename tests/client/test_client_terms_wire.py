@@ -7,7 +7,8 @@ import json
 import pytest
 
 from bounty_client.errors import ArgumentError, BountyError
-from bounty_client.protocol.terms import BountyTerms, parse_prize_shares, read_candidates, spec_options
+from bounty_client.cli.inputs import read_candidates, spec_options
+from bounty_client.protocol.terms import BountyTerms, parse_prize_shares
 from bounty_client.protocol.wire import (BPS, MAX_PRIZE_SHARES, MAX_SUBMISSIONS, decode_score_entry, encode_score_entry,
                                 stored_commitment)
 

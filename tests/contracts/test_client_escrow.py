@@ -11,7 +11,8 @@ import ape
 import pytest
 from bounty_harness import DATA_CIDS, HP, REWARD, SPEC_CID, Outcome, Stage
 
-from bounty_client.chain import bounty as client_chain
+from bounty_client import chain as client_chain
+from bounty_client.chain import authenticity
 from bounty_client.errors import NotABountyError, StageError
 
 # ------------------------------------------------------------------ authentic bounties only
@@ -66,7 +67,7 @@ def test_bounty_at__a_bounty_of_another_genuine_factory__is_refused_when_a_facto
 
 def test_clone_target__reads_only_exact_eip1167_code():
     impl = "0x" + "ab" * 20
-    code = client_chain._EIP1167_PREFIX + bytes.fromhex(impl[2:]) + client_chain._EIP1167_SUFFIX
+    code = authenticity._EIP1167_PREFIX + bytes.fromhex(impl[2:]) + authenticity._EIP1167_SUFFIX
     assert client_chain.clone_target(code).lower() == impl
     assert client_chain.clone_target(code + b"\x00") is None
     assert client_chain.clone_target(b"\x00" + code[1:]) is None

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bounty_client.chain import bounty as client_chain
+from bounty_client import chain as client_chain
+from bounty_client.chain import project
 from bounty_client.contracts import CONTRACTS, contract_type, shipped_dict
 
 
@@ -34,12 +35,12 @@ def test_shipped_type__equals_a_fresh_compile(project, name):
 def outside_the_checkout(monkeypatch):
     """No Ape project to be found: the client must fall back on the shipped types."""
     monkeypatch.delenv("BOUNTY_PROJECT", raising=False)
-    monkeypatch.setattr(client_chain, "_find_root", lambda: None)
-    client_chain.contracts_project.cache_clear()
-    client_chain.contract_container.cache_clear()
+    monkeypatch.setattr(project, "_find_root", lambda: None)
+    project.contracts_project.cache_clear()
+    project.contract_container.cache_clear()
     yield
-    client_chain.contracts_project.cache_clear()
-    client_chain.contract_container.cache_clear()
+    project.contracts_project.cache_clear()
+    project.contract_container.cache_clear()
 
 
 def test_bounty_at__outside_the_checkout__reads_the_bounty_from_the_shipped_types(outside_the_checkout, bounty):
@@ -53,5 +54,5 @@ def test_bounty_at__outside_the_checkout__reads_the_bounty_from_the_shipped_type
 
 def test_deploy_factory__outside_the_checkout__deploys_from_the_shipped_types(outside_the_checkout, deployer, chain):
     factory = client_chain.deploy_factory(deployer)
-    assert factory.contract_type.name == "BountyFactory"
-    assert chain.provider.get_code(factory.BOUNTY_IMPLEMENTATION())
+    assert factory.contract.contract_type.name == "BountyFactory"
+    assert chain.provider.get_code(factory.implementation())

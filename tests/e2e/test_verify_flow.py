@@ -152,7 +152,6 @@ def test_verify__a_shift_within_the_tolerance_that_changes_the_winner_fails(home
 
 def test_verify__min_accuracy_in_the_spec_differs_from_the_chain__fails_without_re_running(home):
     """The spec promises a minimum of 0 bps; the bounty is created with 9000 (so nobody would qualify)."""
-    from bounty_client.chain import create_bounty
     from bounty_client.protocol.terms import BountyTerms
 
     store, vault = open_store(f"local:{home}/ipfs"), Vault(home)
@@ -163,8 +162,8 @@ def test_verify__min_accuracy_in_the_spec_differs_from_the_chain__fails_without_
                            protocol=TrainingProtocol(epochs=1, seed=2, seeds=1), min_accuracy_bps=0)
     terms = BountyTerms(reward="1 ether")
     args = terms.factory_arguments(prepared, int(chain.pending_timestamp))
-    receipt = create_bounty(factory, sender=org_acct, value=terms.value, **{**args, "min_accuracy": 9000})
-    address = str(receipt.decode_logs(factory.BountyCreated)[0].bounty)
+    receipt = factory.create(sender=org_acct, value=terms.value, **{**args, "min_accuracy": 9000})
+    address = factory.created_address(receipt)
 
     report = verify(address, store)
     assert not report.ok and report.evaluation is None and report.table.empty

@@ -16,13 +16,11 @@ from sklearn.metrics import balanced_accuracy_score
 
 from bounty_client.ml.evaluation.backends import threads_per_worker
 from bounty_client.protocol.hyperparams import CHAIN_LIMITS, HyperparameterBounds
-from bounty_client.ml.search.run import (
+from bounty_client.ml.search import (
     Deadline,
     Objective,
     SearchError,
     SearchResult,
-    _ProgressBar,
-    _run_workers,
     metric_bps,
     open_study,
     public_windows,
@@ -32,6 +30,8 @@ from bounty_client.ml.search.run import (
     suggest,
     walk_forward_folds,
 )
+from bounty_client.ml.search.result import _ProgressBar
+from bounty_client.ml.search.trials import _run_workers
 
 SETTINGS = {"folds": 2, "seeds": [0], "epochs": 1, "metric": "accuracy"}
 

@@ -1,3 +1,51 @@
-"""The chain wing (temporary face while the package is being split)."""
-from .bounty import *  # noqa: F401,F403
-from .bounty import __all__  # noqa: F401
+"""The chain wing: every contract call, event query and transaction the client makes, through Ape.
+
+One class per contract, as ApePay's SDK: :class:`Bounty` (one deployed bounty; ``Bounty.at(address)``
+checks it is genuine first) and :class:`Factory` (the ``BountyFactory``).  Nothing outside this
+package touches a contract object.  Modules: :mod:`.bounty`, :mod:`.factory`, :mod:`.authenticity`
+(is it a genuine bounty?), :mod:`.project` (contract types: the Ape project or the shipped ones; the
+deployments record) and :mod:`.clock` (mined time, a dev node's time travel, times for people).
+Importing it is cheap: Ape is imported by the calls that need it.
+"""
+
+from ..errors import ChainError, StageError
+from ..protocol.wire import CreditReason, Outcome, Stage, parse_ether, stored_commitment
+from .authenticity import authenticate, clone_target
+from .bounty import Bounty, BountyStatus, RevealedSubmission, SubmissionState
+from .clock import ADVANCE_TARGETS, advance, format_utc, is_dev_node, mined_timestamp, relative_time
+from .factory import (NO_FACTORY, BountyCreation, Factory, deploy_factory, find_factory, find_or_deploy_factory,
+                      list_bounties)
+from .project import contract_container, contracts_project, record_factory, recorded_factory
+
+__all__ = [
+    "Stage",
+    "Outcome",
+    "CreditReason",
+    "StageError",
+    "ChainError",
+    "Bounty",
+    "BountyCreation",
+    "BountyStatus",
+    "Factory",
+    "RevealedSubmission",
+    "SubmissionState",
+    "NO_FACTORY",
+    "ADVANCE_TARGETS",
+    "advance",
+    "authenticate",
+    "clone_target",
+    "contracts_project",
+    "contract_container",
+    "format_utc",
+    "is_dev_node",
+    "mined_timestamp",
+    "relative_time",
+    "deploy_factory",
+    "find_factory",
+    "find_or_deploy_factory",
+    "stored_commitment",
+    "list_bounties",
+    "parse_ether",
+    "record_factory",
+    "recorded_factory",
+]

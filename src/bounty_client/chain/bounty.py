@@ -1,351 +1,35 @@
-"""Reading and driving deployed bounties through Ape.
+"""One deployed bounty: :class:`Bounty`, the client's only door to a ``Bounty`` contract.
 
-A thin layer: every function here is one contract call, one transaction or one
-event query.  Orchestration (what the organizer and participants do in each
-stage) lives in :mod:`bounty_client.roles`.
-
-The contract types come from this repository's Ape project (``contracts/``) when
-it is found (``$BOUNTY_PROJECT``, the working directory or the package's
-checkout); anywhere else (a notebook outside the checkout, an installed package)
-from the compiled types shipped in :mod:`bounty_client.contracts`, which a test
-keeps equal to a fresh compile.  Enums and encodings are in :mod:`bounty_client.protocol.wire`.
+As ApePay's SDK does for its contracts, one class owns every call the client makes to a bounty: each
+view (:meth:`Bounty.status`, :meth:`Bounty.outcome`, :meth:`Bounty.randomness`, ...), each event query
+(:meth:`Bounty.commits`, :meth:`Bounty.revealed_submissions`, :meth:`Bounty.posted_scores`,
+:meth:`Bounty.credited`, :meth:`Bounty.settlement`) and each transaction (:meth:`Bounty.commit`,
+:meth:`Bounty.reveal`, :meth:`Bounty.post_scores`, :meth:`Bounty.finalize`, :meth:`Bounty.withdraw`, ...).
+A method is one contract call, one transaction or one event query, plus the client-side guard that
+keeps a transaction from being sent to revert (:meth:`Bounty.require_stage`, judged at the timestamp the
+transaction will be mined with).  Orchestration (what the organizer and participants do in each
+stage) lives in :mod:`bounty_client.roles`; enums and encodings in :mod:`bounty_client.protocol.wire`.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-import os
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from ..errors import ArgumentError, ChainError, NotABountyError, StageError
+from ..errors import ArgumentError, ChainError, StageError
 from ..protocol.hyperparams import Hyperparameters
+from ..protocol.settlement import Credit, Settlement
 from ..protocol.wire import (MAX_SCORE_BATCH, CreditReason, Outcome, Stage, checksum_address, decode_revealed,
-                   decode_score_entry, stored_commitment)
+                             decode_score_entry)
+from .authenticity import authenticate
+from .clock import format_utc, mined_timestamp, relative_time
+from .factory import BountyCreation, Factory
+from .project import contract_at
 
-__all__ = [
-    "Stage",
-    "Outcome",
-    "CreditReason",
-    "StageError",
-    "ChainError",
-    "Bounty",
-    "BountyCreation",
-    "BountyStatus",
-    "RevealedSubmission",
-    "authenticate",
-    "clone_target",
-    "contracts_project",
-    "contract_container",
-    "mined_timestamp",
-    "create_bounty",
-    "deploy_factory",
-    "find_factory",
-    "find_or_deploy_factory",
-    "stored_commitment",
-    "list_bounties",
-    "parse_ether",
-]
-
-
-def parse_ether(value: "str | int | float") -> int:
-    """``"10 ether"``, ``"0.5"`` (ether), ``"100 gwei"`` or an int of wei -> wei.
-
-    Raises :class:`~bounty_client.errors.ArgumentError` for an unknown unit, a non-number
-    or a negative or fractional amount of wei."""
-    if isinstance(value, int):
-        return value
-    text = str(value).strip().lower()
-    units = {"wei": 1, "gwei": 10**9, "ether": 10**18, "eth": 10**18}
-    number, _, unit = text.partition(" ")
-    unit = unit.strip() or "ether"
-    if unit not in units:
-        raise ArgumentError(f"amount {value!r}: unknown unit {unit!r}; use wei, gwei or ether")
-    from decimal import Decimal, InvalidOperation
-
-    try:
-        wei = Decimal(number) * units[unit]
-    except InvalidOperation:
-        raise ArgumentError(f"amount {value!r}: not a number") from None
-    if wei < 0 or wei != wei.to_integral_value():
-        raise ArgumentError(f"amount {value!r}: must be a whole, non-negative number of wei")
-    return int(wei)
-
-
-def _fmt_time(ts: int) -> str:
-    return _dt.datetime.fromtimestamp(int(ts), _dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _relative(ts: int, now: int) -> str:
-    from ..cli.inputs import relative_time
-
-    return relative_time(ts, now)
-
-
-# --------------------------------------------------------------------- project
-def _find_root() -> "Path | None":
-    env = os.environ.get("BOUNTY_PROJECT")
-    candidates = [Path(env)] if env else []
-    cwd = Path.cwd().resolve()
-    candidates += [cwd, *cwd.parents, Path(__file__).resolve().parents[2]]
-    for c in candidates:
-        if (c / "contracts" / "Bounty.vy").is_file() and (c / "ape-config.yaml").is_file():
-            return c
-    if env:
-        raise ChainError(f"BOUNTY_PROJECT={env}: not the ML Bounty Ape project (no contracts/Bounty.vy)")
-    return None
-
-
-@lru_cache(maxsize=1)
-def contracts_project() -> "Any | None":
-    """The Ape project that holds ``Bounty`` and ``BountyFactory``, or ``None`` outside the
-    checkout (then :func:`contract_container` uses the shipped types)."""
-    import ape
-
-    root = _find_root()
-    if root is None:
-        return None
-    if Path(ape.project.path).resolve() == root:
-        return ape.project
-    return ape.Project(root)
-
-
-@lru_cache(maxsize=None)
-def contract_container(name: str) -> Any:
-    """Ape's ``ContractContainer`` of ``"Bounty"`` or ``"BountyFactory"``: from the Ape project
-    when inside the checkout, else from the types shipped in :mod:`bounty_client.contracts`."""
-    project = contracts_project()
-    if project is not None:
-        return getattr(project, name)
-    from ape.contracts import ContractContainer
-
-    from ..contracts import contract_type
-
-    return ContractContainer(contract_type(name))
-
-
-def contract_at(name: str, address: Any) -> Any:
-    """``name``'s contract at ``address`` with exactly our contract type.
-
-    Ape caches contract types on disk per network and address and *merges* a cached ABI into
-    the one given; on a devnet whose addresses repeat (Anvil's deterministic deployer) a stale
-    entry from an older build would then mix old and new events.  ``replace=True`` makes the
-    cache hold our type instead."""
-    from ape import chain
-
-    return chain.contracts.instance_at(address, contract_type=contract_container(name).contract_type,
-                                       fetch_from_explorer=False, replace=True)
-
-
-def deploy_factory(sender: Any) -> Any:
-    """Declare the Bounty blueprint and deploy a ``BountyFactory`` (two transactions)."""
-    bounty, factory = contract_container("Bounty"), contract_container("BountyFactory")
-    # Some nodes fail to estimate gas for a blueprint deployment (ERC-5202 code that
-    # cannot run); its cost is known: creation + 200 gas per stored byte + calldata.
-    code = bounty.contract_type.deployment_bytecode.bytecode or "0x"
-    size = len(bytes.fromhex(code.removeprefix("0x")))
-    blueprint = sender.declare(bounty, gas_limit=100_000 + 250 * size)
-    address = getattr(blueprint, "contract_address", None) or getattr(blueprint, "address", None)
-    return factory.deploy(address, sender=sender)
-
-
-def find_factory(explicit: "Any | None" = None) -> "Any | None":
-    """The factory to use: ``explicit`` (a contract or an address), ``$BOUNTY_FACTORY``, this
-    network's entry under ``deployments:`` in ape-config.yaml (a fork uses its upstream network's
-    entry), or the one ``ape run bounty create --deploy-factory`` recorded in Ape's deployments
-    for this chain (:func:`bounty_client.cli_support.recorded_factory`).  ``None`` when none is
-    found; raises :class:`ChainError` when the address holds no contract."""
-    from ape import chain, networks
-
-    if explicit is not None and not isinstance(explicit, str):
-        return explicit
-    if isinstance(explicit, str):
-        explicit = checksum_address(explicit, "factory")
-    project = contracts_project()
-    address = explicit or os.environ.get("BOUNTY_FACTORY")
-    if not address and project is not None:
-        provider = networks.provider
-        ecosystem = provider.network.ecosystem.name
-        network = provider.network.name
-        upstream = network[: -len("-fork")] if network.endswith("-fork") else network
-        per_network = project.config.deployments.get(ecosystem) or {}
-        for entry in reversed(list(per_network.get(network) or per_network.get(upstream) or [])):
-            if entry.contract_type == "BountyFactory":
-                address = str(entry.address)
-                break
-    if not address:
-        from ..cli.inputs import recorded_factory
-
-        address = recorded_factory()
-    if not address:
-        return None
-    if not chain.provider.get_code(address):
-        raise ChainError(f"no contract code at factory address {address} on {networks.provider.network_choice}")
-    return contract_at("BountyFactory", address)
-
-
-#: The one line said when no factory is known on the connected network.
-NO_FACTORY = ("no BountyFactory known on this network: deploy one once with `ape run bounty create "
-              "--deploy-factory ...`, or give --factory ADDRESS (or set BOUNTY_FACTORY)")
-
-
-def find_or_deploy_factory(sender: Any, explicit: "str | None" = None) -> tuple[Any, bool]:
-    """``(factory, deployed)``: :func:`find_factory`'s, else a new one deployed by ``sender``."""
-    factory = find_factory(explicit)
-    if factory is not None:
-        return factory, False
-    return deploy_factory(sender), True
-
-
-def create_bounty(factory: Any, *, sender: Any, value: int, **terms: Any) -> Any:
-    """Send ``factory.create(terms)`` with the ``Terms`` struct's fields given by name.
-
-    The factory takes one ``Terms`` struct (see contracts/BountyFactory.vy); its field names are
-    read from the ABI here, so no caller spells out (or silently misorders) the long list.
-    ``value`` is ``reward + bond`` in wei.  Raises :class:`~bounty_client.errors.ArgumentError`
-    naming any missing or unknown field (before anything is sent).  Returns the receipt."""
-    (abi,) = [m for m in factory.contract_type.mutable_methods if m.name == "create"]
-    (struct,) = abi.inputs
-    names = [c.name for c in struct.components]
-    missing = [n for n in names if n not in terms]
-    unknown = sorted(set(terms) - set(names))
-    if missing or unknown:
-        raise ArgumentError(f"factory.create: missing terms {missing}, unknown terms {unknown}")
-    return factory.create({n: terms[n] for n in names}, sender=sender, value=value)
-
-
-# ----------------------------------------------------------------- authenticity
-# EIP-1167 minimal proxy runtime code (https://eips.ethereum.org/EIPS/eip-1167), what Vyper's
-# `create_minimal_proxy_to` deploys: PREFIX + 20-byte implementation address + SUFFIX.
-_EIP1167_PREFIX = bytes.fromhex("363d3d373d3d3d363d73")
-_EIP1167_SUFFIX = bytes.fromhex("5af43d82803e903d91602b57fd5bf3")
-# Immutables Vyper 0.4 appends to a contract's runtime code, one 32-byte word each in declaration
-# order: Bounty has FACTORY then _IMPLEMENTATION, BountyFactory has BOUNTY_IMPLEMENTATION.
-_IMMUTABLE_WORDS = {"Bounty": 2, "BountyFactory": 1}
-
-
-def clone_target(code: bytes) -> "str | None":
-    """The implementation address an EIP-1167 clone's runtime ``code`` delegates to, else ``None``."""
-    code = bytes(code)
-    if len(code) != 45 or not code.startswith(_EIP1167_PREFIX) or not code.endswith(_EIP1167_SUFFIX):
-        return None
-    from eth_utils import to_checksum_address
-
-    return to_checksum_address(code[10:30])
-
-
-def _immutables(code: bytes, name: str) -> "list[str] | None":
-    """The immutable words (as addresses) of runtime ``code`` when it is the shipped ``name``'s runtime
-    code plus its immutables, else ``None``.  Written here because the code comparison must ignore
-    exactly the appended immutables and nothing else; no library does that for Vyper."""
-    from eth_utils import to_checksum_address
-
-    runtime = contract_container(name).contract_type.runtime_bytecode
-    expected = bytes.fromhex((runtime.bytecode if runtime else "0x").removeprefix("0x"))
-    words = _IMMUTABLE_WORDS[name]
-    code = bytes(code)
-    if not expected or len(code) != len(expected) + 32 * words or not code.startswith(expected):
-        return None
-    tail = code[len(expected):]
-    return [to_checksum_address(tail[32 * i + 12 : 32 * i + 32]) for i in range(words)]
-
-
-def authenticate(address: str, factory: Any = None) -> str:
-    """Check that ``address`` is a genuine bounty; return its factory's address.
-
-    With a ``factory`` (contract or address; ``None``: :func:`find_factory`'s configuration) the code
-    at ``address`` must be the EIP-1167 clone of that factory's ``BOUNTY_IMPLEMENTATION()``.  With no
-    factory configured the chain of code is checked instead: the clone's implementation must run the
-    shipped ``Bounty`` runtime code (immutables aside) with ``_IMPLEMENTATION`` itself and ``FACTORY``
-    a contract that runs the shipped ``BountyFactory`` code with ``BOUNTY_IMPLEMENTATION`` equal to that
-    implementation.  Only such a factory can initialize the clone, and it does so in the clone's
-    creation transaction, so the terms in its ``BountyCreated`` event are the clone's.
-
-    Raises :class:`~bounty_client.errors.NotABountyError` naming the failed link (reads only)."""
-    from ape import chain
-    from eth_utils import to_checksum_address
-
-    address = to_checksum_address(address)
-    code = lambda a: bytes(chain.provider.get_code(a) or b"")  # noqa: E731
-    target = clone_target(code(address))
-    if target is None:
-        raise NotABountyError(f"{address} is not a bounty: its code is not an EIP-1167 clone of a Bounty "
-                              "implementation (a look-alike contract could take a deposit and never pay)")
-    if factory is None:
-        factory = find_factory()
-    if factory is not None:
-        factory_address = to_checksum_address(str(getattr(factory, "address", factory)))
-        implementation = to_checksum_address(
-            str(contract_at("BountyFactory", factory_address).BOUNTY_IMPLEMENTATION()))
-        if target != implementation:
-            raise NotABountyError(f"{address} is not a bounty of the configured factory {factory_address}: it clones "
-                                  f"{target}, the factory's implementation is {implementation}")
-        return factory_address
-    words = _immutables(code(target), "Bounty")
-    if words is None:
-        raise NotABountyError(f"{address} is not a bounty: the implementation it clones ({target}) does not run "
-                              "the shipped Bounty code")
-    factory_address, self_address = words
-    if self_address != target:
-        raise NotABountyError(f"{address} is not a bounty: implementation {target} records {self_address} as itself")
-    factory_words = _immutables(code(factory_address), "BountyFactory")
-    if factory_words is None:
-        raise NotABountyError(f"{address} is not a bounty: the factory of its implementation ({factory_address}) "
-                              "does not run the shipped BountyFactory code")
-    if factory_words[0] != target:
-        raise NotABountyError(f"{address} is not a bounty: factory {factory_address} deploys {factory_words[0]}, "
-                              f"not {target}")
-    return factory_address
-
-
-def mined_timestamp() -> int:
-    """The timestamp the next transaction will most likely be mined with (unix seconds).
-
-    On a development node (Anvil, including forks) that is the pending block's timestamp, which
-    ``chain.pending_timestamp = t`` sets.  On a live network it is the later of the wall clock and
-    the latest block, plus the network's block time (12 s when unknown): a transaction sent now lands
-    in the next block at the earliest."""
-    import time
-
-    from ape import chain
-    from ape.api.providers import TestProviderAPI
-
-    provider = chain.provider
-    if isinstance(provider, TestProviderAPI):
-        return int(chain.pending_timestamp)
-    block_time = int(getattr(provider.network, "block_time", 0) or 12)
-    return max(int(time.time()), int(chain.blocks.head.timestamp)) + block_time
+__all__ = ["Bounty", "BountyStatus", "RevealedSubmission", "SubmissionState"]
 
 
 # ---------------------------------------------------------------- data records
-@dataclass(frozen=True)
-class BountyCreation:
-    """The ``BountyCreated`` event: every creation parameter, CIDs included."""
-
-    bounty: str
-    organizer: str
-    reward: int
-    spec_cid: str
-    data_cids: tuple[str, ...]
-    min_accuracy: int
-    seq_len: int
-    future_period: int
-    submission_deadline: int
-    reveal_deadline: int
-    evaluation_deadline: int
-    test_commitment: str
-    max_submissions: int
-    commit_deposit: int
-    prize_shares: tuple[int, ...]
-    block_number: int
-    bond: int = 0
-    n_features: int = 0
-    max_cost: int = 0
-    test_data_after: int = 0  # future-window mode; 0 in sealed mode
-
-
 @dataclass(frozen=True)
 class RevealedSubmission:
     """One revealed submission, decoded from its ``Revealed`` event."""
@@ -353,6 +37,18 @@ class RevealedSubmission:
     id: int
     submitter: str
     hyperparameters: Hyperparameters
+
+
+@dataclass(frozen=True)
+class SubmissionState:
+    """``submission(id)``: what the contract stores of one submission."""
+
+    #: revealing address; empty (the zero address) until revealed
+    submitter: str
+    committed: bool
+    revealed: bool
+    #: abandonment share already claimed (SHARED outcome only)
+    share_claimed: bool
 
 
 @dataclass
@@ -392,7 +88,7 @@ class BountyStatus:
             f"Bounty {self.address}: stage {self.stage.name}"
             + (f", outcome {self.outcome.name}" if self.outcome else ""),
             f"  organizer {self.organizer}, reward {self.reward / 1e18:g} ETH, balance {self.balance / 1e18:g} ETH",
-            f"  chain time {_fmt_time(self.now)}",
+            f"  chain time {format_utc(self.now)}",
             self._deadline("submissions close", self.submission_deadline),
             self._deadline("reveals close", self.reveal_deadline),
             self._deadline("evaluation closes", self.evaluation_deadline),
@@ -414,7 +110,7 @@ class BountyStatus:
         """``"  reveals close in 23h59m (2026-01-02 03:04:05 UTC)"``, relative to chain time."""
         if ts <= self.now:
             label = label.rsplit(" ", 1)[0] + " closed"
-        return f"  {label} {_relative(ts, self.now)} ({_fmt_time(ts)})"
+        return f"  {label} {relative_time(ts, self.now)} ({format_utc(ts)})"
 
 
 # --------------------------------------------------------------------- bounty
@@ -453,43 +149,14 @@ class Bounty:
 
     # ------------------------------------------------------------- reads
     @property
-    def factory(self) -> Any:
-        return contract_at("BountyFactory", self._factory_address)
+    def factory(self) -> Factory:
+        """The :class:`~bounty_client.chain.Factory` that created this bounty."""
+        return Factory(contract_at("BountyFactory", self._factory_address))
 
     def creation(self) -> BountyCreation:
         """Creation parameters and CIDs from the factory's ``BountyCreated`` event."""
         if self._creation is None:
-            from ape import chain
-
-            factory = self.factory
-            logs = list(
-                factory.BountyCreated.range(0, chain.blocks.height + 1, search_topics={"bounty": self.address})
-            )
-            if not logs:
-                raise ChainError(f"no BountyCreated event for {self.address} from factory {factory.address}")
-            e = logs[0]
-            self._creation = BountyCreation(
-                bounty=str(e.bounty),
-                organizer=str(e.organizer),
-                reward=int(e.reward),
-                spec_cid=str(e.spec_cid),
-                data_cids=tuple(str(c) for c in e.data_cids),
-                min_accuracy=int(e.min_accuracy),
-                seq_len=int(e.seq_len),
-                future_period=int(e.future_period),
-                submission_deadline=int(e.submission_deadline),
-                reveal_deadline=int(e.reveal_deadline),
-                evaluation_deadline=int(e.evaluation_deadline),
-                test_commitment="0x" + bytes(e.test_commitment).hex(),
-                max_submissions=int(e.max_submissions),
-                commit_deposit=int(e.commit_deposit),
-                prize_shares=tuple(int(s) for s in e.prize_shares),
-                block_number=int(e.block_number),
-                bond=int(e.bond),
-                n_features=int(e.n_features),
-                max_cost=int(e.max_cost),
-                test_data_after=int(e.test_data_after),
-            )
+            self._creation = self.factory.creation_of(self.address)
         return self._creation
 
     def _events(self, name: str, **topics: Any) -> list[Any]:
@@ -599,7 +266,103 @@ class Bounty:
         return scores, reports
 
     def credits(self, account: Any) -> int:
+        """``credits(account)``: wei ``account`` can withdraw now."""
         return int(self.contract.credits(account))
+
+    def organizer(self) -> str:
+        """``organizer()``: the address that opened the bounty."""
+        return str(self.contract.organizer())
+
+    def is_organizer(self, account: Any) -> bool:
+        """Whether ``account`` (an account or an address) is the organizer."""
+        return self.organizer().lower() == str(getattr(account, "address", account)).lower()
+
+    def outcome(self) -> Outcome:
+        """``outcome()``: NONE until finalized or cancelled."""
+        return Outcome(int(self.contract.outcome()))
+
+    def min_accuracy(self) -> int:
+        """``min_accuracy()``: basis points a score needs to qualify."""
+        return int(self.contract.min_accuracy())
+
+    def submission_count(self) -> int:
+        """``submission_count()``: commitments made so far."""
+        return int(self.contract.submission_count())
+
+    def revealed_count(self) -> int:
+        """``revealed_count()``: submissions revealed so far."""
+        return int(self.contract.revealed_count())
+
+    def scored_count(self) -> int:
+        """``scored_count()``: submissions with a posted score."""
+        return int(self.contract.scored_count())
+
+    def next_score_id(self) -> int:
+        """``next_score_id()``: the lowest id ``post_scores`` still accepts (ids go in increasing order)."""
+        return int(self.contract.next_score_id())
+
+    def test_commitment(self) -> str:
+        """``test_commitment()`` as 0x-hex (sealed mode; all zeros in future-window mode)."""
+        return "0x" + bytes(self.contract.test_commitment()).hex()
+
+    def test_revealed(self) -> bool:
+        """``test_revealed()``: the test data (sealed set or future window) is posted."""
+        return bool(self.contract.test_revealed())
+
+    def randomness_drawn(self) -> bool:
+        """``randomness_drawn()``: :meth:`draw_randomness` happened."""
+        return bool(self.contract.randomness_drawn())
+
+    def randomness(self) -> "bytes | None":
+        """The evaluation randomness the contract recorded (``draw_randomness``, callable from the
+        reveal deadline on); ``None`` before it is drawn."""
+        if not self.randomness_drawn():
+            return None
+        return bytes(self.contract.randomness())
+
+    def ranking(self) -> list[tuple[int, int]]:
+        """``ranking()``: ``(id, score_bps)`` of the top K qualified scores, best first."""
+        ids, scores = self.contract.ranking()
+        return [(int(i), int(s)) for i, s in zip(ids, scores)]
+
+    def submission(self, submission_id: int) -> SubmissionState:
+        """``submission(id)``: submitter (once revealed) and the committed/revealed/share-claimed flags."""
+        s = self.contract.submission(submission_id)
+        return SubmissionState(str(s.submitter), bool(s.committed), bool(s.revealed), bool(s.share_claimed))
+
+    def credited(self, receipts: Any = None) -> list[Credit]:
+        """Every ``Credited`` event as a :class:`~bounty_client.protocol.settlement.Credit` (account,
+        wei, reason), in order: those of ``receipts`` (one receipt or a list of them), else all of the
+        bounty's."""
+        if receipts is None:
+            logs = self._events("Credited")
+        else:
+            receipts = receipts if isinstance(receipts, (list, tuple)) else [receipts]
+            logs = [e for r in receipts for e in r.events if getattr(e, "event_name", "") == "Credited"]
+        return [Credit(checksum_address(e.account), int(e.amount), CreditReason(int(e.reason))) for e in logs]
+
+    def settlement(self) -> Settlement:
+        """What this bounty pays, read from the chain (compare with
+        :func:`bounty_client.protocol.settlement.settle`, the pure mirror of the contract's rules).
+
+        ``outcome`` and ``ranking`` from the views, ``qualified`` from the posted scores and
+        ``min_accuracy()``, ``credits`` from every ``Credited`` event plus, under SHARED, one
+        SHARE per revealed id whose share is not claimed yet (``abandon_share()``): so it
+        compares with ``settle`` whether or not shares were claimed.  Before ``finalize``
+        only the deposits are credited (outcome NONE)."""
+        c = self.contract
+        outcome = self.outcome()
+        ranking = tuple(self.ranking())
+        posted, _ = self.posted_scores()
+        min_accuracy = self.min_accuracy()
+        qualified = tuple(sorted(i for i, s in posted.items() if s >= min_accuracy))
+        credits = self.credited()
+        share = int(c.abandon_share())
+        if outcome is Outcome.SHARED and share:
+            for s in self.revealed_submissions():
+                if not c.submission(s.id).share_claimed:
+                    credits.append(Credit(checksum_address(s.submitter), share, CreditReason.SHARE))
+        return Settlement(outcome, qualified, ranking, tuple(credits), share, int(c.burned()))
 
     # ------------------------------------------------------------- guards
     def require_stage(self, action: str, *allowed: Stage) -> Stage:
@@ -618,7 +381,7 @@ class Bounty:
             msg += "; the bounty is closed"
         elif future:
             ts, _ = min(future)
-            msg += f", which opens at {_fmt_time(ts)} (in {ts - now} s)"
+            msg += f", which opens at {format_utc(ts)} (in {ts - now} s)"
         else:
             msg += "; that stage has passed"
         raise StageError(msg)
@@ -628,22 +391,22 @@ class Bounty:
         data not posted yet, the randomness drawn (:meth:`draw_randomness`, an earlier transaction) and in
         future-window mode ``test_data_after`` reached.  Raises :class:`StageError`."""
         self.require_stage(action, Stage.EVALUATION)
-        if self.contract.test_revealed():
+        if self.test_revealed():
             raise StageError(f"cannot {action}: the test data of {self.address} is already posted")
-        if not self.contract.randomness_drawn():
+        if not self.randomness_drawn():
             raise StageError(f"cannot {action}: the randomness of {self.address} is not drawn yet "
                              "(draw_randomness first; test data is accepted only after it)")
         after = self.deadlines()[3]
         now = self.now()
         if after and now < after:
-            raise StageError(f"cannot {action}: the test window of {self.address} closes at {_fmt_time(after)} "
+            raise StageError(f"cannot {action}: the test window of {self.address} closes at {format_utc(after)} "
                              f"(in {after - now} s); no test data is accepted before")
 
     def draw_randomness(self, sender: Any) -> Any:
         """Anyone, once, in stage EVALUATION: fix the evaluation randomness (one transaction; returns the
         receipt).  Raises :class:`StageError` outside the stage, :class:`ChainError` once drawn."""
         self.require_stage("draw the randomness", Stage.EVALUATION)
-        if self.contract.randomness_drawn():
+        if self.randomness_drawn():
             raise ChainError(f"the randomness of {self.address} is already drawn")
         return self.contract.draw_randomness(sender=sender)
 
@@ -668,35 +431,47 @@ class Bounty:
         return [self.contract.claim_shares(ids[i : i + MAX_SCORE_BATCH], sender=sender)
                 for i in range(0, len(ids), MAX_SCORE_BATCH)]
 
+    # ------------------------------------------------------------- transactions
+    def commit(self, commitment: "bytes | str", *, sender: Any, deposit: int) -> int:
+        """``commit(commitment)`` paying ``deposit`` wei; returns the new submission id (from the receipt's
+        ``Committed`` event).  The caller checks the stage, the cap and the balance first."""
+        receipt = self.contract.commit(commitment, sender=sender, value=deposit)
+        committed = [log for log in receipt.events if getattr(log, "event_name", "") == "Committed"]
+        return int(committed[-1].id)
 
-def list_bounties(factory: Any = None, start_block: int = 0) -> "Any":
-    """Every bounty the factory created, as a DataFrame (from ``BountyCreated`` events).
+    def reveal(self, submission_id: int, hyperparameters: Hyperparameters, salt: "bytes | str", *,
+               sender: Any) -> Any:
+        """``reveal(id, values..., salt)``: open one sealed submission (values in ``to_chain()`` order);
+        returns the receipt."""
+        salt = bytes.fromhex(salt[2:]) if isinstance(salt, str) else bytes(salt)
+        return self.contract.reveal(submission_id, *hyperparameters.to_chain(), salt, sender=sender)
 
-    ``factory`` is a contract, an address or ``None`` (:func:`find_factory`'s); raises
-    :class:`~bounty_client.errors.ChainError` when none is configured."""
-    import pandas as pd
-    from ape import chain
+    def reveal_test_data(self, test_cid: str, salt: "bytes | str", *, sender: Any) -> Any:
+        """Organizer, sealed mode: ``reveal_test_data(cid, salt)`` opens the test commitment; returns the receipt."""
+        salt = bytes.fromhex(salt[2:]) if isinstance(salt, str) else bytes(salt)
+        return self.contract.reveal_test_data(test_cid, salt, sender=sender)
 
-    if factory is None or isinstance(factory, str):
-        found = find_factory(factory)
-        if found is None:
-            raise ChainError(NO_FACTORY)
-        factory = found
+    def post_test_data(self, test_cid: str, *, sender: Any) -> Any:
+        """Organizer, future-window mode: ``post_test_data(cid)`` posts the window's rows; returns the receipt."""
+        return self.contract.post_test_data(test_cid, sender=sender)
 
-    rows = []
-    now = int(chain.pending_timestamp)
-    for e in factory.BountyCreated.range(start_block, chain.blocks.height + 1):
-        bounty = contract_at("Bounty", e.bounty)
-        rows.append(
-            {
-                "bounty": str(e.bounty),
-                "organizer": str(e.organizer),
-                "reward_eth": int(e.reward) / 1e18,
-                "stage": Stage(bounty.stage()).name,
-                "submissions": int(bounty.submission_count()),
-                "spec_cid": str(e.spec_cid),
-                "submissions_close": _relative(int(e.submission_deadline), now),
-                "block": int(e.block_number),
-            }
-        )
-    return pd.DataFrame(rows)
+    def post_scores(self, ids: "list[int]", scores: "list[int]", report_cid: str, *, sender: Any) -> Any:
+        """Organizer: ``post_scores(ids, scores, report_cid)`` for one batch (ids strictly increasing, at most
+        ``MAX_SCORE_BATCH``); returns the receipt."""
+        return self.contract.post_scores(list(ids), list(scores), report_cid, sender=sender)
+
+    def finalize(self, *, sender: Any) -> Any:
+        """``finalize()``: settle the bounty; returns the receipt (its ``Credited`` events say who gets what)."""
+        return self.contract.finalize(sender=sender)
+
+    def cancel(self, *, sender: Any) -> Any:
+        """Organizer, before the first commit: ``cancel()``; returns the receipt."""
+        return self.contract.cancel(sender=sender)
+
+    def withdraw(self, sender: Any) -> Any:
+        """Pull ``sender``'s whole credit (``withdraw()``); returns the receipt.  Raises :class:`ChainError`
+        when it has nothing to withdraw (nothing sent)."""
+        if self.credits(sender) == 0:
+            raise ChainError(f"nothing to withdraw: {sender.address} has no credit in {self.address}")
+        return self.contract.withdraw(sender=sender)
+

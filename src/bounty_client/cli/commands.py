@@ -12,8 +12,9 @@ errors), and so that the script holds no logic.
     ape run bounty advance  BOUNTY --to reveal $N             # local node only
     ape run bounty reveal | reveal-test | evaluate | post-scores | leaderboard | finalize | withdraw ...
 
-Option parsing plus one call each (the logic is in `bounty_client`: roles, record, terms, chain,
-cli_support, verification).  Arguments and stages are checked before anything is sent; any
+Option parsing plus one call each (the logic is in `bounty_client`: roles, record, chain, protocol;
+`bounty_client.cli.inputs` reads the options; BOUNTY is checked as an address while the command line is
+parsed).  Arguments and stages are checked before anything is sent; any
 `BountyError` prints one line and exits 1.
 """
 
@@ -31,19 +32,20 @@ from click.core import ParameterSource
 
 # All cheap (no TensorFlow, Ray or Ape at import): `ape run bounty --help` stays fast.
 from bounty_client import record, roles
-from bounty_client.cli import inputs as cs
-from bounty_client.protocol import terms
-from bounty_client.chain import Bounty, list_bounties
+from bounty_client.chain import ADVANCE_TARGETS, Bounty, advance as advance_clock, list_bounties
+from bounty_client.cli import inputs
+from bounty_client.cli.inputs import BOUNTY
+from bounty_client.cli.lifecycle import secret_synthetic_prices
+from bounty_client.data import read_prices_dir
 from bounty_client.errors import BountyError
 from bounty_client.ml.evaluation.result import load_report
+from bounty_client.protocol.terms import BountyTerms
+from bounty_client.record import verify as run_verify
+from bounty_client.roles import Vault
 from bounty_client.storage import open_store
 from bounty_client.storage.atomic import write_atomic
-from bounty_client.roles.vault import Vault
-from bounty_client.record.verify import verify as run_verify
-from bounty_client.data import read_prices_dir
-from bounty_client.cli.lifecycle import secret_synthetic_prices
 
-HP_HELP = cs.hyperparameter_help()
+HP_HELP = inputs.hyperparameter_help()
 store_option = click.option("--store", default="local:", show_default=True,
                             help="Content store: 'local:[path]' (this machine; default $BOUNTY_STORE_DIR or "
                                  "$BOUNTY_HOME/ipfs) or a kubo RPC API such as http://127.0.0.1:5001.")
@@ -67,7 +69,7 @@ ray_option = click.option("--ray-address", default=None, help="Ray cluster for -
 
 def signed(command):
     """BOUNTY, --account, --store, --home."""
-    return click.argument("bounty")(account(store_option(home_option(command))))
+    return click.argument("bounty", type=BOUNTY)(account(store_option(home_option(command))))
 
 
 def evaluation_options(command):
@@ -81,7 +83,7 @@ def lasting(command):
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         given = click.get_current_context().get_parameter_source("network") is not ParameterSource.DEFAULT
-        cs.require_lasting_network(given)
+        inputs.require_lasting_network(given)
         return command(*args, **kwargs)
 
     return wrapper
@@ -98,7 +100,7 @@ class BountyCommands(click.Group):
         try:
             return super().invoke(ctx)
         except BountyError as exc:
-            raise click.ClickException(cs.error_line(exc)) from exc
+            raise click.ClickException(inputs.error_line(exc)) from exc
         except ContractLogicError as exc:
             reason = " ".join(str(getattr(exc, "message", None) or exc).split())
             raise click.ClickException(f"the contract refused the transaction: {reason}") from exc
@@ -157,7 +159,7 @@ def create(account, data_dir, synthetic_rows, spec_file, name, target, seq_len, 
     Prints a summary of the data (rows, dropped rows, windows per split) and, last, one JSON line."""
     if bool(data_dir) == bool(synthetic_rows):
         raise click.UsageError("give exactly one price source: --data DIR or --synthetic-rows N")
-    bounty_terms = terms.BountyTerms(reward=reward, submission_period=submission_period,
+    bounty_terms = BountyTerms(reward=reward, submission_period=submission_period,
                                      reveal_period=reveal_period, evaluation_period=evaluation_period,
                                      max_submissions=max_submissions, commit_deposit=deposit,
                                      prize_shares=prize_shares)
@@ -169,7 +171,7 @@ def create(account, data_dir, synthetic_rows, spec_file, name, target, seq_len, 
                    "test part. Use fresh or private data for a real bounty.", err=True)
     else:  # from a secret seed kept in the private store, never a published value
         prices = secret_synthetic_prices(synthetic_rows, organizer.private_store)
-    options = terms.spec_options(spec_file, prices, name=name, target=target, seq_len=seq_len,
+    options = inputs.spec_options(spec_file, prices, name=name, target=target, seq_len=seq_len,
                                  future_period=future_period, epochs=epochs, min_accuracy_bps=min_accuracy)
     opened = organizer.open(prices, bounty_terms, factory=factory, deploy_factory=deploy_factory, workers=workers,
                             **options)
@@ -196,7 +198,7 @@ def cancel(bounty, account, store, home):
     """Cancel the bounty and credit the reward back to the organizer; allowed until someone commits."""
     b = Bounty.at(bounty)
     receipt = roles.Organizer(account, open_store(store), vault=Vault(home)).cancel(b)
-    click.echo("\n".join([f"cancelled {b.address}", *cs.explain_credits(b, receipt)]))
+    click.echo("\n".join([f"cancelled {b.address}", *record.explain_credits(b, receipt)]))
 
 
 @command(name="reveal-test", short_help="Reveal the hidden test set")
@@ -210,22 +212,22 @@ def reveal_test(bounty, account, store, home):
 
 
 @command(short_help="Re-train revealed submissions and write the report")
-@click.argument("bounty")
+@click.argument("bounty", type=BOUNTY)
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="Where to write the JSON report.")
 @evaluation_options
 def evaluate(bounty, out, workers, backend, ray_address, store):
     """Re-train every revealed submission under the spec's protocol and score it on the revealed
     test set (read-only; the output file's folder is checked before any training)."""
-    cs.check_output(out)
+    inputs.check_output(out)
     b = Bounty.at(bounty)
-    result = roles.evaluate(b, open_store(store), workers=workers, backend=backend, ray_address=ray_address)
+    result = record.evaluate_bounty(b, open_store(store), workers=workers, backend=backend, ray_address=ray_address)
     result.to_json(out)
     click.echo(result.leaderboard.to_string())
     click.echo(f"report written to {out}; post it with: ape run bounty post-scores {b.address} --report {out}")
 
 
 @command(name="post-scores", short_help="Post a report's scores on-chain")
-@click.argument("bounty")
+@click.argument("bounty", type=BOUNTY)
 @account
 @click.option("--report", type=click.Path(exists=True, dir_okay=False), required=True,
               help="JSON report written by evaluate (refused if made for another bounty).")
@@ -238,7 +240,7 @@ def post_scores(bounty, account, report, store):
 
 
 @command(short_help="Settle the bounty (organizer, or anyone once expired)")
-@click.argument("bounty")
+@click.argument("bounty", type=BOUNTY)
 @account
 @lasting
 def finalize(bounty, account):
@@ -246,12 +248,12 @@ def finalize(bounty, account):
     who gets what and why."""
     b = Bounty.at(bounty)
     receipt = roles.Organizer(account, None).finalize(b)
-    click.echo("\n".join([repr(b.status()), *cs.explain_credits(b, receipt)]))
+    click.echo("\n".join([repr(b.status()), *record.explain_credits(b, receipt)]))
 
 
 # ------------------------------------------------------------------ participants
 @command(short_help="Download the public data (verified by CID)")
-@click.argument("bounty")
+@click.argument("bounty", type=BOUNTY)
 @click.argument("directory", type=click.Path(file_okay=False))
 @store_option
 def download(bounty, directory, store):
@@ -261,29 +263,29 @@ def download(bounty, directory, store):
 
 
 @command(name="export", short_help="Write the bounty's public record to a CAR file")
-@click.argument("bounty")
+@click.argument("bounty", type=BOUNTY)
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="CAR file to write.")
 @store_option
 def export_(bounty, out, store):
     """Write the spec, data, and (once revealed) the test set and reports as one CARv1 file, for
     participants without a shared IPFS node."""
-    cids = cs.export_record(Bounty.at(bounty), open_store(store), out)
+    cids = record.export_record(Bounty.at(bounty), open_store(store), out)
     click.echo(f"wrote {len(cids)} objects to {out}")
 
 
 @command(name="import", short_help="Import a bounty's public record from a CAR file")
-@click.argument("bounty")
+@click.argument("bounty", type=BOUNTY)
 @click.argument("car", type=click.Path(dir_okay=False))
 @store_option
 def import_(bounty, car, store):
     """Import a CAR file into the store, verifying every block and that the record is the one the
     chain committed to."""
-    roots = cs.import_record(Bounty.at(bounty), open_store(store), car)
+    roots = record.import_record(Bounty.at(bounty), open_store(store), car)
     click.echo(f"imported {len(roots)} objects; the record of {bounty} is complete and verified")
 
 
 @command(short_help="Try hyperparameters locally (validation scores)")
-@click.argument("bounty")
+@click.argument("bounty", type=BOUNTY)
 @click.option("--hp", "hps", multiple=True, required=True, help="JSON object or list, or a JSON file; repeatable. "
                                                                 + HP_HELP)
 @click.option("--epochs", type=int, default=None, help="Shorter than the protocol, for a quick search  "
@@ -295,8 +297,8 @@ def train(bounty, hps, epochs, save_best, store):
     """Train each configuration under the bounty's protocol on the public data and rank them by
     validation score (nothing is sent)."""
     if save_best:
-        cs.check_output(save_best, "--save-best")
-    candidates = terms.read_candidates(hps)
+        inputs.check_output(save_best, "--save-best")
+    candidates = inputs.read_candidates(hps)
     result = roles.search(Bounty.at(bounty), open_store(store), candidates, epochs=epochs, progress=True)
     click.echo(result.leaderboard.to_string())
     if save_best:
@@ -337,11 +339,11 @@ def search(bounty, account, store, home, trials, timeout, workers, seeds, folds,
     walk-forward folds of the public data; the study is saved under $BOUNTY_HOME/studies and a
     later run continues it.  Stops in time to commit before the submission deadline."""
     if commit_best:
-        cs.require_lasting_network(click.get_current_context().get_parameter_source("network")
+        inputs.require_lasting_network(click.get_current_context().get_parameter_source("network")
                                    is not ParameterSource.DEFAULT)
     if trials is None and timeout is None and not commit_best:
         raise click.UsageError("give --trials N and/or --timeout DURATION")
-    timeout_s = cs.parse_duration(timeout)  # a malformed duration fails before the chain is asked
+    timeout_s = inputs.parse_duration(timeout)  # a malformed duration fails before the chain is asked
     participant = roles.Participant(account, open_store(store), vault=Vault(home))
     result = participant.search(Bounty.at(bounty), n_trials=trials, timeout=timeout_s,
                                 sampler=sampler, pruner=pruner, seeds=seeds,
@@ -357,7 +359,7 @@ def search(bounty, account, store, home, trials, timeout, workers, seeds, folds,
 @lasting
 def commit(bounty, account, store, home, hp):
     """Seal one configuration with a fresh salt (saved in the vault before sending) and commit it."""
-    values = terms.read_candidate(hp)
+    values = inputs.read_candidate(hp)
     vault = Vault(home)
     sid = roles.Participant(account, open_store(store), vault=vault).commit(Bounty.at(bounty), values)
     click.echo(f"committed submission #{sid}; salt and values saved in {vault!r}")
@@ -373,25 +375,25 @@ def reveal(bounty, account, store, home):
 
 
 @command(short_help="Claim abandonment shares (after an abandoned bounty)")
-@click.argument("bounty")
+@click.argument("bounty", type=BOUNTY)
 @account
 @lasting
 def claim(bounty, account):
     """After a bounty finalized as SHARED, credit the equal share of each revealed submission."""
     b = Bounty.at(bounty)
     receipt = roles.Participant(account, None).claim_shares(b)
-    click.echo("\n".join(cs.explain_credits(b, receipt)) or "nothing credited")
+    click.echo("\n".join(record.explain_credits(b, receipt)) or "nothing credited")
 
 
 @command(short_help="Withdraw the account's credit")
-@click.argument("bounty")
+@click.argument("bounty", type=BOUNTY)
 @account
 @lasting
 def withdraw(bounty, account):
     """Pull the account's whole credit, saying what it is made of."""
     b = Bounty.at(bounty)
     amount = b.credits(account)
-    why = cs.explain_credits(b, account=account.address)
+    why = record.explain_credits(b, account=account.address)
     roles.Participant(account, None).withdraw(b)
     click.echo("\n".join([f"withdrew {amount / 1e18:g} ETH", *why]))
 
@@ -405,34 +407,34 @@ def list_(factory):
 
 
 @command(short_help="Stage, deadlines, counts and ranking")
-@click.argument("bounty")
+@click.argument("bounty", type=BOUNTY)
 def status(bounty):
     """Stage, deadlines relative to chain time, counts, ranking and every posted score."""
     click.echo(repr(Bounty.at(bounty).status()))
 
 
 @command(short_help="Posted scores, qualification, prizes and the baseline")
-@click.argument("bounty")
+@click.argument("bounty", type=BOUNTY)
 @store_option
 def leaderboard(bounty, store):
     """Posted scores best first: submitter, score, whether it qualifies, its prize, and the score of
     always predicting the majority class (from the posted report)."""
-    click.echo(cs.leaderboard(Bounty.at(bounty), open_store(store)).to_string())
+    click.echo(record.leaderboard(Bounty.at(bounty), open_store(store)).to_string())
 
 
 @command(short_help="Move a local node's clock (local only)")
-@click.argument("bounty", required=False)
-@click.option("--to", type=click.Choice(sorted(cs.ADVANCE_TARGETS)), default=None,
+@click.argument("bounty", type=BOUNTY, required=False)
+@click.option("--to", type=click.Choice(sorted(ADVANCE_TARGETS)), default=None,
               help="Travel to the deadline that opens this stage of BOUNTY.")
 @click.option("--seconds", type=int, default=None, help="Travel this many seconds.")
 def advance(bounty, to, seconds):
     """Move a local development node's time forward and mine a block; refused on live networks."""
-    ts = cs.advance(Bounty.at(bounty) if bounty else None, to=to, seconds=seconds)
+    ts = advance_clock(Bounty.at(bounty) if bounty else None, to=to, seconds=seconds)
     click.echo(f"chain time is now {ts}" + (f"; {repr(Bounty.at(bounty).status()).splitlines()[0]}" if bounty else ""))
 
 
 @command(short_help="Re-compute every posted score and compare")
-@click.argument("bounty")
+@click.argument("bounty", type=BOUNTY)
 @click.option("--tolerance-bps", type=int, default=None,
               help="Accepted |posted - recomputed| in bps  [default: 0 if the report came from this CPU and "
                    "software, else the cross-machine tolerance]")

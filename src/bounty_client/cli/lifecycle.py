@@ -34,7 +34,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..chain.bounty import find_or_deploy_factory
+from ..chain import find_or_deploy_factory
 from ..errors import ArgumentError, ChainError
 
 __all__ = ["LifecycleConfig", "run_lifecycle", "demo_candidates", "load_lifecycle_prices"]
@@ -190,14 +190,12 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
     """Run the lifecycle on the connected network; returns the summary dict."""
     from ape import accounts, chain, networks
 
-    from ..roles.organizer import Organizer, Participant
+    from ..roles import Organizer, Participant, Vault
     from ..protocol.terms import BountyTerms
     from ..protocol.spec import TrainingProtocol
     from ..protocol.hyperparams import HyperparameterBounds
-    from ..record.record import open_record
+    from ..record import open_record, verify
     from ..storage import open_store
-    from ..roles.vault import Vault
-    from ..record.verify import verify
 
     cfg.validate()
     started = time.perf_counter()
@@ -335,13 +333,12 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
             say(f"   {name} withdrew {_eth(credit)} (gas {receipt.gas_used:,})")
     # The reward paid out: prize (or abandonment) credits only, not the commit deposits that came
     # back on reveal nor the organizer's refund and bond.
-    from .inputs import credited
     from ..protocol.wire import CreditReason
 
-    paid = sum(amount for _, amount, why in credited(bounty) if why in (CreditReason.PRIZE, CreditReason.SHARE))
+    paid = sum(c.amount for c in bounty.credited() if c.reason in (CreditReason.PRIZE, CreditReason.SHARE))
     if st.ranking and st.ranking[0][1] >= st.min_accuracy:
         winner_id, winner_score = st.ranking[0]
-        winner_addr = str(bounty.contract.submission(winner_id).submitter)
+        winner_addr = bounty.submission(winner_id).submitter
     else:
         winner_id, winner_score = None, None
     for addr, (name, acct) in by_addr.items():

@@ -52,6 +52,7 @@ from typing import Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 import numpy as np
 import pandas as pd
 
+from ..paths import default_market_path
 from .errors import DataError
 from .files import COLUMNS, _check_symbol, _fmt_ts, validate_prices
 
@@ -185,13 +186,6 @@ def fetch_window(
     rows = market.history(symbols, low, end, now=now)
     check_window_rows(rows, window, context_rows, market.interval)
     return rows
-
-
-def default_market_path() -> Path:
-    """``$BOUNTY_HOME/market.json`` (the same folder as the vault: ``bounty_client.roles.vault.default_home``)."""
-    from ..roles.vault import default_home
-
-    return default_home() / "market.json"
 
 
 # ------------------------------------------------------------------------------ coinpaprika

@@ -90,6 +90,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
+from ..errors import ArgumentError
 from ..protocol.hyperparams import Hyperparameters
 from ..protocol.spec import METRICS
 
@@ -129,7 +130,7 @@ def score_tolerance_bps(n_test: int) -> int:
     """Cross-machine tolerance for a test part of ``n_test`` windows:
     ``max(50, ceil(3 * 10000 / n_test))`` basis points."""
     if n_test < 1:
-        raise ValueError(f"n_test: must be >= 1, got {n_test}")
+        raise ArgumentError(f"n_test: must be >= 1, got {n_test}")
     return max(SCORE_TOLERANCE_BPS, -(-TOLERANCE_FLIPS * 10_000 // n_test))
 
 ARRAY_NAMES = ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")
@@ -204,7 +205,7 @@ def build_model(hp: Hyperparameters, input_shape: tuple[int, int]) -> "keras.Mod
     if not isinstance(hp, Hyperparameters):
         raise TypeError(f"hp must be Hyperparameters, got {type(hp).__name__}")
     if len(tuple(input_shape)) != 2 or min(input_shape) < 1:
-        raise ValueError(f"input_shape must be (seq_len, n_features) with both >= 1, got {tuple(input_shape)}")
+        raise ArgumentError(f"input_shape must be (seq_len, n_features) with both >= 1, got {tuple(input_shape)}")
     _, keras = _import_tf()
     model = _build_layers(keras, hp, input_shape)
     _compile(keras, model, hp)
@@ -281,7 +282,7 @@ def encode_labels(y: np.ndarray, loss: str) -> np.ndarray:
     """Class labels {0, 1} in the encoding the loss's head trains on (see :data:`HEADS`)."""
     y = np.asarray(y).reshape(-1)
     if y.size and not np.isin(y, (0, 1)).all():
-        raise ValueError(f"labels must be 0 or 1, found {sorted(set(np.unique(y).tolist()) - {0, 1})[:5]}")
+        raise ArgumentError(f"labels must be 0 or 1, found {sorted(set(np.unique(y).tolist()) - {0, 1})[:5]}")
     kind = HEADS[loss].labels
     if kind == "int":
         return y.astype(np.int64)
@@ -295,13 +296,14 @@ def encode_labels(y: np.ndarray, loss: str) -> np.ndarray:
 def predict_classes(outputs: np.ndarray, loss: str) -> np.ndarray:
     """Model outputs -> predicted classes {0, 1} by the loss's head rule.
 
-    Raises ``ValueError`` when an output is NaN or infinite: a diverged model has no
-    class to give, and mapping NaN to a class (``argmax`` and ``>`` both would) could
+    Raises :class:`~bounty_client.errors.ArgumentError` (a ``ValueError``) when an output is NaN
+    or infinite: a diverged model has no class to give, and mapping NaN to a class (``argmax``
+    and ``>`` both would) could
     let a model that learned nothing score like a constant guess.
     """
     outputs = np.asarray(outputs)
     if outputs.size and not np.isfinite(outputs).all():
-        raise ValueError("outputs contain NaN or infinite values (the model diverged); they map to no class")
+        raise ArgumentError("outputs contain NaN or infinite values (the model diverged); they map to no class")
     rule = HEADS[loss].rule
     if rule == "argmax":
         return np.argmax(outputs, axis=-1).astype(np.int64)
@@ -311,7 +313,7 @@ def predict_classes(outputs: np.ndarray, loss: str) -> np.ndarray:
 
 def _check_metric(metric: str) -> str:
     if metric not in METRICS:
-        raise ValueError(f"metric: {metric!r} is not supported; choose one of {list(METRICS)}")
+        raise ArgumentError(f"metric: {metric!r} is not supported; choose one of {list(METRICS)}")
     return metric
 
 
@@ -329,15 +331,16 @@ def score_bps(y_true: np.ndarray, y_pred: np.ndarray, metric: str = "balanced_ac
       instead averages over the present class only and would give such a constant guess 10000.
     * ``"accuracy"``: ``floor(10000 * correct / n)``.
 
-    Raises ``ValueError`` for different lengths, an empty test part or an unknown metric.
+    Raises :class:`~bounty_client.errors.ArgumentError` (a ``ValueError``) for different lengths, an empty
+    test part or an unknown metric.
     """
     _check_metric(metric)
     y_true = np.asarray(y_true).reshape(-1)
     y_pred = np.asarray(y_pred).reshape(-1)
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"{y_true.size} labels but {y_pred.size} predictions")
+        raise ArgumentError(f"{y_true.size} labels but {y_pred.size} predictions")
     if y_true.size == 0:
-        raise ValueError("cannot score on an empty test part")
+        raise ArgumentError("cannot score on an empty test part")
     if metric == "accuracy":
         correct = int(np.count_nonzero(y_true == y_pred))
         return correct * 10_000 // int(y_true.size)
@@ -363,7 +366,7 @@ def majority_baseline_bps(y_true: np.ndarray, metric: str = "balanced_accuracy")
     """
     y_true = np.asarray(y_true).reshape(-1)
     if y_true.size == 0:
-        raise ValueError("cannot score on an empty test part")
+        raise ArgumentError("cannot score on an empty test part")
     majority = int(np.count_nonzero(y_true == 1) > y_true.size / 2)
     return score_bps(y_true, np.full(y_true.shape, majority), metric)
 
@@ -379,33 +382,33 @@ def as_arrays(dataset: Any) -> dict[str, np.ndarray]:
     for name in ARRAY_NAMES:
         value = dataset.get(name) if isinstance(dataset, Mapping) else getattr(dataset, name, None)
         if value is None:
-            raise ValueError(f"dataset.{name}: missing")
+            raise ArgumentError(f"dataset.{name}: missing")
         arrays[name] = np.asarray(value)
     shape = None
     for part in ("train", "val", "test"):
         x, y = arrays[f"x_{part}"], arrays[f"y_{part}"]
         if x.ndim != 3:
-            raise ValueError(f"dataset.x_{part}: must be 3-d (n, seq_len, n_features), got shape {x.shape}")
+            raise ArgumentError(f"dataset.x_{part}: must be 3-d (n, seq_len, n_features), got shape {x.shape}")
         if shape is None:
             shape = x.shape[1:]
         elif x.shape[1:] != shape and x.shape[0] > 0:
-            raise ValueError(f"dataset.x_{part}: window shape {x.shape[1:]} differs from x_train's {shape}")
+            raise ArgumentError(f"dataset.x_{part}: window shape {x.shape[1:]} differs from x_train's {shape}")
         if not np.issubdtype(x.dtype, np.floating):
-            raise ValueError(f"dataset.x_{part}: must be floating point, got {x.dtype}")
+            raise ArgumentError(f"dataset.x_{part}: must be floating point, got {x.dtype}")
         arrays[f"x_{part}"] = x.astype(np.float32, copy=False)
         y = y.reshape(-1)
         if len(y) != len(x):
-            raise ValueError(f"dataset.y_{part}: {len(y)} labels for {len(x)} windows")
+            raise ArgumentError(f"dataset.y_{part}: {len(y)} labels for {len(x)} windows")
         if y.size and not np.isin(y, (0, 1)).all():
-            raise ValueError(f"dataset.y_{part}: labels must be 0 or 1")
+            raise ArgumentError(f"dataset.y_{part}: labels must be 0 or 1")
         arrays[f"y_{part}"] = y.astype(np.int64, copy=False)
     if len(arrays["x_train"]) == 0:
-        raise ValueError("dataset.x_train: no training windows")
+        raise ArgumentError("dataset.x_train: no training windows")
     if len(arrays["x_test"]) == 0:
-        raise ValueError("dataset.x_test: no test windows to score on")
+        raise ArgumentError("dataset.x_test: no test windows to score on")
     if not all(np.isfinite(arrays[f"x_{p}"]).all() for p in ("train", "val", "test")):
         bad = next(p for p in ("train", "val", "test") if not np.isfinite(arrays[f"x_{p}"]).all())
-        raise ValueError(f"dataset.x_{bad}: contains NaN or infinite values")
+        raise ArgumentError(f"dataset.x_{bad}: contains NaN or infinite values")
     return arrays
 
 
@@ -605,8 +608,8 @@ def train_and_score(
     Deterministic for a given machine and software stack (see the module docstring).  Not
     for concurrent threads of one process (neither is Keras' global seeding): parallel
     evaluation uses processes.
-    Raises ``ValueError`` for a malformed dataset, seed or metric, ``RuntimeError`` when
-    Keras runs another backend than ``protocol.backend``, ``TypeError`` when ``hp`` is not
+    Raises :class:`~bounty_client.errors.ArgumentError` (a ``ValueError``) for a malformed dataset,
+    seed or metric, ``RuntimeError`` when Keras runs another backend than ``protocol.backend``, ``TypeError`` when ``hp`` is not
     ``Hyperparameters``.
     """
     if not isinstance(hp, Hyperparameters):
@@ -616,7 +619,7 @@ def train_and_score(
     if seed is None:
         seed = protocol.seed
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) <= 2**32 - 1:
-        raise ValueError(f"seed: must be an integer in [0, 2**32 - 1], got {seed!r}")
+        raise ArgumentError(f"seed: must be an integer in [0, 2**32 - 1], got {seed!r}")
     seed = int(seed)
     tf, keras = _import_tf()
     backend = getattr(protocol, "backend", "tensorflow")

@@ -23,12 +23,12 @@ from ``contracts/Bounty.vy`` (``post_scores``, ``finalize``, ``claim_shares``,
   the outcome;
 * **CANCELLED** (:func:`settle_cancel`, before the first commit): reward and bond back.
 
-:func:`read_settlement` reads the same figures from a deployed bounty (views and
-``Credited`` events), so the two compare field by field (:func:`differences`).
+:meth:`bounty_client.chain.Bounty.settlement` reads the same figures from a deployed bounty (views
+and ``Credited`` events), so the two compare field by field (:func:`differences`).
 Why our own code: this *is* the rule being checked; no library knows it.  A
 Hypothesis test keeps it equal to the contract on Anvil for random score sets.
 
-Pure Python (the chain reader imports Ape lazily): cheap to import.
+Pure Python, no chain reads (those are ``Bounty.settlement``'s): cheap to import.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from typing import Any, Mapping, Sequence
 from ..errors import ArgumentError
 from .wire import BPS, MAX_PRIZE_SHARES, MAX_REWARD, CreditReason, Outcome, checksum_address
 
-__all__ = ["Credit", "Settlement", "rank", "settle", "settle_cancel", "read_settlement", "differences"]
+__all__ = ["Credit", "Settlement", "rank", "settle", "settle_cancel", "differences"]
 
 
 @dataclass(frozen=True)
@@ -211,31 +211,6 @@ def settle_cancel(*, organizer: Any, reward: int, bond: int) -> Settlement:
     organizer = checksum_address(organizer)
     return Settlement(Outcome.CANCELLED, credits=(Credit(organizer, reward, CreditReason.REFUND),
                                                   Credit(organizer, bond, CreditReason.BOND)))
-
-
-def read_settlement(bounty: Any) -> Settlement:
-    """What a deployed bounty (:class:`bounty_client.chain.Bounty`) pays, read from the chain.
-
-    ``outcome`` and ``ranking`` from the views, ``qualified`` from the posted scores and
-    ``min_accuracy()``, ``credits`` from every ``Credited`` event plus, under SHARED, one
-    SHARE per revealed id whose share is not claimed yet (``abandon_share()``): so it
-    compares with :func:`settle` whether or not shares were claimed.  Before ``finalize``
-    only the deposits are credited (outcome NONE)."""
-    c = bounty.contract
-    outcome = Outcome(int(c.outcome()))
-    ids, scores = c.ranking()
-    ranking = tuple((int(i), int(s)) for i, s in zip(ids, scores))
-    posted, _ = bounty.posted_scores()
-    min_accuracy = int(c.min_accuracy())
-    qualified = tuple(sorted(i for i, s in posted.items() if s >= min_accuracy))
-    credits = [Credit(checksum_address(e.account), int(e.amount), CreditReason(int(e.reason)))
-               for e in bounty._events("Credited")]
-    share = int(c.abandon_share())
-    if outcome is Outcome.SHARED and share:
-        for s in bounty.revealed_submissions():
-            if not c.submission(s.id).share_claimed:
-                credits.append(Credit(checksum_address(s.submitter), share, CreditReason.SHARE))
-    return Settlement(outcome, qualified, ranking, tuple(credits), share, int(c.burned()))
 
 
 def differences(posted: Settlement, derived: Settlement, *, posted_name: str = "chain",

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from ..errors import BountyError
-from .hyperparams import CHAIN_LIMITS, HyperparameterBounds, HyperparameterError, Hyperparameters
+from .hyperparams import CHAIN_LIMITS, HyperparameterBounds, HyperparameterError, Hyperparameters, max_parameter_count
 
 __all__ = [
     "SPEC_VERSION",
@@ -48,6 +48,7 @@ __all__ = [
     "TestSource",
     "TestRule",
     "BountySpec",
+    "chain_terms",
     "load_spec",
 ]
 
@@ -602,6 +603,27 @@ class BountySpec:
             f"future_period={self.future_period}, epochs={self.protocol.epochs}, "
             f"min_accuracy_bps={self.min_accuracy_bps})"
         )
+
+
+def chain_terms(spec: BountySpec) -> dict[str, Any]:
+    """What the chain records of ``spec`` when the bounty is created: the ``Terms`` fields the spec fixes.
+
+    The one spec-to-chain mapping: :meth:`bounty_client.protocol.terms.BountyTerms.factory_arguments`
+    sends it to ``BountyFactory.create`` and :func:`bounty_client.record.check_spec` compares it with
+    the ``BountyCreated`` event.  ``data_cids`` (in order), ``seq_len``, ``future_period``,
+    ``min_accuracy`` (bps), ``n_features`` (features x coins: the model's input width),
+    ``max_cost`` (the largest Keras parameter count the spec's bounds allow, the cost bound of a
+    reveal) and ``test_data_after`` (future window: its end; sealed: 0)."""
+    n_features = len(spec.features) * len(spec.data_files)
+    return {
+        "data_cids": [f.cid for f in spec.data_files],
+        "seq_len": spec.seq_len,
+        "future_period": spec.future_period,
+        "min_accuracy": spec.min_accuracy_bps,
+        "n_features": n_features,
+        "max_cost": max_parameter_count(spec.bounds, n_features),
+        "test_data_after": spec.test.window[1] if spec.test.is_future else 0,
+    }
 
 
 def load_spec(source: "bytes | bytearray | str | Path | Mapping[str, Any]") -> BountySpec:

@@ -1,32 +1,37 @@
-"""A bounty's economic terms, validated once, and the organizer's spec template.
+"""A bounty's economic terms, validated once, and every creation limit the contract checks.
 
 :class:`BountyTerms` is what ``BountyFactory.create`` needs besides the spec: the
 reward, the three periods, the submission cap, the commit deposit and the prize
 split.  It is validated on construction (every check the contract makes, so a bad
 value fails before anything is stored or sent) and maps itself by keyword onto the
-factory's arguments (:meth:`BountyTerms.factory_arguments`).
-
-:func:`spec_options` merges a JSON spec template with command-line overrides into
-the keyword arguments of :meth:`bounty_client.roles.Organizer.prepare`.
+factory's arguments (:meth:`BountyTerms.factory_arguments`, with the spec's part from
+:func:`bounty_client.protocol.spec.chain_terms`).  :func:`check_factory_arguments` applies
+``BountyFactory.create``'s and ``Bounty.initialize``'s checks to the exact arguments.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence
 
 from ..errors import ArgumentError
 from .wire import (BPS, MAX_BOND, MAX_CID_LENGTH, MAX_COMMIT_DEPOSIT, MAX_COST, MAX_DATA_CIDS, MAX_PRIZE_SHARES,
-                   MAX_REWARD, MAX_SUBMISSIONS, MAX_TIMESTAMP, MAX_UINT16)
+                   MAX_REWARD, MAX_SUBMISSIONS, MAX_TIMESTAMP, MAX_UINT16, parse_ether)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..roles.organizer import PreparedBounty
+    from .spec import BountySpec
 
-__all__ = ["BountyTerms", "DEFAULT_DEPOSIT_BPS", "MIN_DEFAULT_DEPOSIT", "check_factory_arguments",
-           "default_commit_deposit", "parse_prize_shares", "read_candidate", "read_candidates",
-           "spec_options"]
+__all__ = ["BountyTerms", "DEFAULT_DEPOSIT_BPS", "MIN_DEFAULT_DEPOSIT", "PLACEHOLDER_CID", "Prepared", "check_factory_arguments",
+           "default_commit_deposit", "parse_prize_shares"]
+
+class Prepared(Protocol):
+    """What :meth:`BountyTerms.factory_arguments` reads of a prepared bounty (the organizer's
+    :class:`bounty_client.roles.PreparedBounty`): the spec, its CID and the test commitment."""
+
+    spec: "BountySpec"
+    spec_cid: str
+    test_commitment: bytes
+
 
 #: The default commit deposit is this share of the reward (basis points: 1%) ...
 DEFAULT_DEPOSIT_BPS = 100
@@ -45,41 +50,6 @@ def default_commit_deposit(reward: int) -> int:
     of the reward (a cap of 100 costs the whole reward), paid to the party the lock-out hurts.  The
     floor keeps spam dearer than its own gas (a commit is ~45,000 gas, 0.0009 ETH at 20 gwei)."""
     return min(max(int(reward) * DEFAULT_DEPOSIT_BPS // BPS, MIN_DEFAULT_DEPOSIT), MAX_COMMIT_DEPOSIT)
-
-
-def read_candidates(values: Iterable[str]) -> list[dict[str, Any]]:
-    """Hyperparameter configurations from JSON texts or JSON files (an object or a list of objects
-    each), in order.  Raises :class:`ArgumentError` naming the value: a file that does not exist
-    (text that is not JSON-like is taken for a file name), text that is not JSON, an entry that
-    is not an object."""
-    out: list[dict[str, Any]] = []
-    for text in values:
-        source = text
-        if not text.lstrip().startswith(("{", "[")):  # a file name (JSON text may be too long for one)
-            if not Path(text).is_file():
-                raise ArgumentError(f"hyperparameters {source[:60]!r}: no such file (and not a JSON object or list)")
-            text = Path(text).read_text()
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise ArgumentError(f"hyperparameters {source[:60]!r}: not JSON ({exc})") from None
-        entries = data if isinstance(data, list) else [data]
-        for entry in entries:
-            if not isinstance(entry, dict):
-                raise ArgumentError(f"hyperparameters {source[:60]!r}: each configuration must be a JSON object "
-                                    f"of field: value, got {entry!r:.40}")
-        out.extend(entries)
-    return out
-
-
-def read_candidate(value: str) -> dict[str, Any]:
-    """Exactly one configuration (:func:`read_candidates` of one value); a list of one is accepted.
-    Raises :class:`ArgumentError` for a list of several (a commitment seals one configuration)."""
-    found = read_candidates([value])
-    if len(found) != 1:
-        raise ArgumentError(f"hyperparameters {value[:60]!r}: holds {len(found)} configurations; a commit seals "
-                            "exactly one (pick one, e.g. the file `train --save-best` writes)")
-    return found[0]
 
 
 def parse_prize_shares(text: "str | Sequence[int]") -> tuple[int, ...]:
@@ -120,8 +90,6 @@ class BountyTerms:
     bond: "int | None" = None
 
     def __post_init__(self) -> None:
-        from ..chain.bounty import parse_ether
-
         set_ = object.__setattr__  # frozen: normalize once, here
         set_(self, "reward", parse_ether(self.reward))
         set_(self, "bond", self.reward if self.bond is None else parse_ether(self.bond))
@@ -161,18 +129,17 @@ class BountyTerms:
                                 f"limit {MAX_TIMESTAMP} (shorten the periods)")
         return d1, d2, d3
 
-    def factory_arguments(self, prepared: "PreparedBounty", start: int) -> dict[str, Any]:
+    def factory_arguments(self, prepared: Prepared, start: int) -> dict[str, Any]:
         """``BountyFactory.create``'s arguments by name (see :func:`bounty_client.chain.create_bounty`).
 
         Sealed mode: the test commitment and ``test_data_after = 0``.  Future-window mode (the
         spec's ``test.mode == "future"``): an empty commitment and ``test_data_after`` = the
         window's end (unix seconds); the window must open at or after the reveal deadline and
         end before the evaluation deadline, else :class:`ArgumentError` naming the period."""
-        from .hyperparams import max_parameter_count
+        from .spec import chain_terms
 
         d1, d2, d3 = self.deadlines(start)
         spec = prepared.spec
-        test_data_after = 0
         if spec.test.is_future:
             window_start, window_end = spec.test.window
             if window_start < d2:
@@ -183,22 +150,23 @@ class BountyTerms:
             if window_end >= d3:
                 raise ArgumentError(f"evaluation_period: the evaluation deadline {d3} must come after the test "
                                     f"window's end {window_end}")
-            test_data_after = window_end
-        n_features = len(spec.features) * len(spec.data_files)
+        # The spec's fields (data CIDs, lengths, minimum, cost bound, test_data_after) by the one mapping
+        # that check_spec compares with the chain.
+        fixed = chain_terms(spec)
         return dict(
             spec_cid=prepared.spec_cid,
-            data_cids=prepared.data_cids,
-            min_accuracy=spec.min_accuracy_bps,
-            seq_len=spec.seq_len,
-            future_period=spec.future_period,
-            n_features=n_features,
+            data_cids=fixed["data_cids"],
+            min_accuracy=fixed["min_accuracy"],
+            seq_len=fixed["seq_len"],
+            future_period=fixed["future_period"],
+            n_features=fixed["n_features"],
             # The evaluation cost bound: the largest Keras parameter count the spec's bounds allow.
-            max_cost=max_parameter_count(spec.bounds, n_features),
+            max_cost=fixed["max_cost"],
             submission_deadline=d1,
             reveal_deadline=d2,
             evaluation_deadline=d3,
             test_commitment=prepared.test_commitment,
-            test_data_after=test_data_after,
+            test_data_after=fixed["test_data_after"],
             max_submissions=self.max_submissions,
             commit_deposit=self.commit_deposit,
             bond=self.bond,
@@ -261,48 +229,6 @@ def check_factory_arguments(args: Mapping[str, Any], value: int, *, now: int) ->
         fail("prize_shares", f"must be 0 to {MAX_PRIZE_SHARES} positive basis-point shares summing to {BPS}")
 
 
-# Any valid CID: ``load_spec`` validates a whole spec, data files included, but a template's
-# data CIDs are only known after the files are stored, which must come after validation.
-_PLACEHOLDER_CID = "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH"
-
-
-def spec_options(
-    template: "str | Path | Mapping[str, Any] | None",
-    symbols: Iterable[str],
-    *,
-    name: "str | None" = None,
-    target: "str | None" = None,
-    seq_len: "int | None" = None,
-    future_period: "int | None" = None,
-    epochs: "int | None" = None,
-    min_accuracy_bps: "int | None" = None,
-) -> dict[str, Any]:
-    """Keyword arguments for ``Organizer.prepare`` from a spec template (a JSON file, a mapping or
-    ``None`` for the defaults) with the given overrides (``None`` keeps the template's value).
-
-    The template is validated as a spec (raises ``SpecError`` naming the field); its data files,
-    if any, are replaced by the ones ``prepare`` stores."""
-    import dataclasses
-
-    from .spec import BountySpec, DataFile, load_spec
-
-    placeholders = [{"label": f"{s}-USD", "cid": _PLACEHOLDER_CID} for s in symbols]
-    if template is None:
-        base = BountySpec(name=name or "bounty", target=target or "LTC",
-                          data_files=tuple(DataFile.from_dict(d) for d in placeholders))
-    else:
-        data = json.loads(Path(template).read_text()) if isinstance(template, (str, Path)) else dict(template)
-        data.setdefault("data_files", placeholders)
-        base = load_spec(data)
-    protocol = base.protocol if epochs is None else dataclasses.replace(base.protocol, epochs=int(epochs))
-    return dict(
-        name=name or base.name,
-        target=target or base.target,
-        description=base.description,
-        seq_len=seq_len or base.seq_len,
-        future_period=future_period or base.future_period,
-        protocol=protocol,
-        split=base.split,
-        bounds=base.bounds,
-        min_accuracy_bps=base.min_accuracy_bps if min_accuracy_bps is None else min_accuracy_bps,
-    )
+#: Any valid CID: ``load_spec`` validates a whole spec, data files included, but a template's
+#: data CIDs are only known after the files are stored, which must come after validation.
+PLACEHOLDER_CID = "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH"

@@ -1,17 +1,20 @@
 """The one Python mirror of ``Bounty.vy``'s wire formats: enums, encodings and limits.
 
-The client, the tests and the benches import these instead of repeating numbers.
+The client, the tests and the benches import these instead of repeating numbers; amounts typed by
+people (``"10 ether"``) become wei here too (:func:`parse_ether`).
 Each value names the contract constant it mirrors; ``tests/contracts/test_wire.py``
 checks them against the compiled contract's behaviour (a ``stage()``, an
 ``outcome()``, a ``Credited.reason``, a ``ScoresPosted.entries`` word, the stored
 commitment) so a change to the contract that is not mirrored here fails a test.
 
-Pure Python, no imports beyond the standard library: cheap to import.
+Pure Python (only the package's ``errors`` and, when an address is checked, ``eth_utils``): cheap to import.
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
+
+from ..errors import ArgumentError
 
 __all__ = [
     "Stage",
@@ -38,6 +41,7 @@ __all__ = [
     "decode_revealed",
     "stored_commitment",
     "checksum_address",
+    "parse_ether",
 ]
 
 
@@ -171,9 +175,31 @@ def checksum_address(value: object, name: str = "address") -> str:
     addresses compare.  Raises ``ArgumentError`` naming ``name`` when it is not an address."""
     from eth_utils import is_address, to_checksum_address
 
-    from ..errors import ArgumentError
-
     text = str(getattr(value, "address", value))
     if not is_address(text):
         raise ArgumentError(f"{name}: {value!r} is not an Ethereum address (0x and 40 hex digits)")
     return to_checksum_address(text)
+
+
+def parse_ether(value: "str | int | float") -> int:
+    """``"10 ether"``, ``"0.5"`` (ether), ``"100 gwei"`` or an int of wei -> wei.
+
+    Raises :class:`~bounty_client.errors.ArgumentError` for an unknown unit, a non-number
+    or a negative or fractional amount of wei."""
+    if isinstance(value, int):
+        return value
+    text = str(value).strip().lower()
+    units = {"wei": 1, "gwei": 10**9, "ether": 10**18, "eth": 10**18}
+    number, _, unit = text.partition(" ")
+    unit = unit.strip() or "ether"
+    if unit not in units:
+        raise ArgumentError(f"amount {value!r}: unknown unit {unit!r}; use wei, gwei or ether")
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        wei = Decimal(number) * units[unit]
+    except InvalidOperation:
+        raise ArgumentError(f"amount {value!r}: not a number") from None
+    if wei < 0 or wei != wei.to_integral_value():
+        raise ArgumentError(f"amount {value!r}: must be a whole, non-negative number of wei")
+    return int(wei)

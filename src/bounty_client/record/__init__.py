@@ -1,6 +1,42 @@
-"""The record wing (temporary face while the package is being split)."""
-from .record import *  # noqa: F401,F403
-from .record import __all__ as _record_all
-from .verify import VerificationReport, VerificationStatus, check_future_rows, verify  # noqa: F401
+"""The record wing: a bounty's public record, read-only, checked against the chain.
 
-__all__ = [*_record_all, "VerificationReport", "VerificationStatus", "check_future_rows", "verify"]
+What anyone can read and check, with one set of consistency checks: :mod:`.record` (the record:
+creation event, spec, data, test set, seeds, submissions; :func:`open_record`), :mod:`.verify`
+(re-run the evaluation and compare the scores and what they pay), :mod:`.views` (the leaderboard and
+who was credited what and why: what a page shows) and :mod:`.transfer` (the record as one CAR file
+between machines).  Nothing here sends a transaction.
+"""
+
+from .record import (TEST_SET_KIND, BountyRecord, TestData, check_report, check_spec, download, evaluate_bounty,
+                     evaluate_record, load_prices, load_test_set, open_record, require_matching_spec, test_set_files,
+                     test_set_manifest)
+from .transfer import export_record, import_record, record_cids
+from .verify import VerificationReport, VerificationStatus, check_future_rows, verify
+from .views import credited, explain_credits, leaderboard
+
+__all__ = [
+    "TEST_SET_KIND",
+    "BountyRecord",
+    "TestData",
+    "VerificationReport",
+    "VerificationStatus",
+    "check_future_rows",
+    "check_report",
+    "check_spec",
+    "credited",
+    "download",
+    "evaluate_bounty",
+    "evaluate_record",
+    "explain_credits",
+    "export_record",
+    "import_record",
+    "leaderboard",
+    "load_prices",
+    "load_test_set",
+    "open_record",
+    "record_cids",
+    "require_matching_spec",
+    "test_set_files",
+    "test_set_manifest",
+    "verify",
+]

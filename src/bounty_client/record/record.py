@@ -28,10 +28,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from ..chain.bounty import Bounty, BountyCreation, RevealedSubmission
-from ..errors import VerificationError
+from ..chain import Bounty, BountyCreation, RevealedSubmission
+from ..errors import ArgumentError, StageError, VerificationError
+from ..protocol.spec import chain_terms
+from ..protocol.wire import Stage
+from ..storage.base import ContentStore
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..protocol.spec import BountySpec, DataFile
@@ -40,12 +43,15 @@ __all__ = [
     "TEST_SET_KIND",
     "BountyRecord",
     "TestData",
+    "check_report",
     "check_spec",
     "download",
+    "evaluate_bounty",
     "evaluate_record",
     "load_prices",
     "load_test_set",
     "open_record",
+    "require_matching_spec",
     "test_set_files",
     "test_set_manifest",
 ]
@@ -57,7 +63,7 @@ TEST_SET_VERSION = 1
 
 
 # ------------------------------------------------------------------ files on the store
-def load_prices(files: Iterable["DataFile"], store: Any) -> dict[str, Any]:
+def load_prices(files: Iterable["DataFile"], store: ContentStore) -> dict[str, Any]:
     """``{symbol: price table}`` from ``DataFile`` records (label, cid), fetched and verified by CID.
 
     Raises ``StorageError`` (unknown or corrupt CID) or ``DataError`` (not a price CSV)."""
@@ -73,7 +79,7 @@ def test_set_manifest(files: Sequence["DataFile"]) -> bytes:
     return json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode()
 
 
-def test_set_files(test_cid: str, store: Any) -> list["DataFile"]:
+def test_set_files(test_cid: str, store: ContentStore) -> list["DataFile"]:
     """The ``DataFile`` records listed by the manifest at ``test_cid``.
 
     Raises :class:`VerificationError` when it is not JSON or not a test-set manifest."""
@@ -97,30 +103,29 @@ test_set_manifest.__test__ = False  # type: ignore[attr-defined]
 test_set_files.__test__ = False  # type: ignore[attr-defined]
 
 
-def load_test_set(test_cid: str, store: Any) -> dict[str, Any]:
+def load_test_set(test_cid: str, store: ContentStore) -> dict[str, Any]:
     """The hidden test part ``{symbol: price table}`` from its manifest CID (see :func:`test_set_files`)."""
     return load_prices(test_set_files(test_cid, store), store)
 
 
 # ------------------------------------------------------------------ the checks
-def check_spec(spec: "BountySpec", creation: BountyCreation) -> None:
-    """The spec must say what the chain says: data CIDs (in order), ``seq_len``, ``future_period``,
+def check_spec(spec: "BountySpec", creation: BountyCreation) -> list[str]:
+    """Where the spec contradicts the chain, one ``"field (spec X, chain Y)"`` line per field (empty when
+    they agree).
+
+    The spec must say what the chain says: data CIDs (in order), ``seq_len``, ``future_period``,
     ``min_accuracy`` (bps), the cost bound (``n_features`` = features x coins and ``max_cost`` =
     the largest parameter count the spec's bounds allow: a smaller on-chain bound would let the
     organizer refuse every reveal and keep the deposits) and the test mode (future window: its end
     is the chain's ``test_data_after`` and it starts at or after the REVEAL deadline, so no price
     in it exists while anyone can still choose what to reveal; sealed: no ``test_data_after``).
-    Raises :class:`VerificationError` naming every field that differs."""
-    from ..protocol.hyperparams import max_parameter_count
-
-    n_features = len(spec.features) * len(spec.data_files)
-    ours = {"data_cids": [f.cid for f in spec.data_files], "seq_len": spec.seq_len,
-            "future_period": spec.future_period, "min_accuracy": spec.min_accuracy_bps,
-            "n_features": n_features, "max_cost": max_parameter_count(spec.bounds, n_features)}
+    The spec's side is :func:`bounty_client.protocol.spec.chain_terms`, the mapping the bounty was
+    created with; :func:`require_matching_spec` raises on any difference."""
+    ours = chain_terms(spec)
     theirs = {"data_cids": list(creation.data_cids), "seq_len": creation.seq_len,
               "future_period": creation.future_period, "min_accuracy": creation.min_accuracy,
               "n_features": creation.n_features, "max_cost": creation.max_cost}
-    wrong = [f"{k} (spec {ours[k]}, chain {theirs[k]})" for k in ours if ours[k] != theirs[k]]
+    wrong = [f"{k} (spec {ours[k]}, chain {theirs[k]})" for k in theirs if ours[k] != theirs[k]]
     rule = spec.test
     sealed_on_chain = int(creation.test_data_after) == 0
     if rule.is_future:
@@ -128,7 +133,7 @@ def check_spec(spec: "BountySpec", creation: BountyCreation) -> None:
         start, end = rule.window
         if sealed_on_chain:
             wrong.append("test mode (spec 'future', chain sealed: a test commitment and no test_data_after)")
-        elif end != int(creation.test_data_after):
+        elif ours["test_data_after"] != int(creation.test_data_after):
             wrong.append(f"test window end (spec {end}, chain test_data_after {creation.test_data_after})")
         if start < int(creation.reveal_deadline):
             wrong.append(f"test window start (spec {start}, before the chain's reveal deadline "
@@ -136,6 +141,12 @@ def check_spec(spec: "BountySpec", creation: BountyCreation) -> None:
                          "can still choose which commitments to reveal)")
     elif not sealed_on_chain:
         wrong.append(f"test mode (spec 'sealed', chain future window with test_data_after {creation.test_data_after})")
+    return wrong
+
+
+def require_matching_spec(spec: "BountySpec", creation: BountyCreation) -> None:
+    """:func:`check_spec`, raising :class:`VerificationError` naming every field that differs."""
+    wrong = check_spec(spec, creation)
     if wrong:
         raise VerificationError(f"spec {creation.spec_cid} disagrees with bounty {creation.bounty}'s on-chain "
                                 f"parameters: {'; '.join(wrong)}")
@@ -157,7 +168,7 @@ class BountyRecord:
     """One bounty's public record (build it with :func:`open_record`)."""
 
     bounty: Bounty
-    store: Any = field(repr=False)
+    store: ContentStore = field(repr=False)
     creation: BountyCreation = field(repr=False)
     spec: "BountySpec"
     _prices: "dict[str, Any] | None" = field(default=None, repr=False)
@@ -190,8 +201,6 @@ class BountyRecord:
 
     def require_test_data(self, action: str) -> TestData:
         """:meth:`test_data`, or :class:`~bounty_client.errors.StageError` naming ``action`` if not posted."""
-        from ..errors import StageError
-
         data = self.test_data()
         if data is None:
             raise StageError(f"cannot {action}: the test set of {self.address} is not revealed yet")
@@ -213,17 +222,13 @@ class BountyRecord:
     def randomness(self) -> "bytes | None":
         """The evaluation randomness the contract recorded (``draw_randomness``, callable from the
         reveal deadline on); ``None`` before it is drawn."""
-        contract = self.bounty.contract
-        if not contract.randomness_drawn():
-            return None
-        return bytes(contract.randomness())
+        return self.bounty.randomness()
 
     def evaluation_seeds(self) -> list[int]:
         """The ``spec.protocol.seeds`` evaluation seeds, derived from :meth:`randomness` by the
         spec's ``protocol.seed_rule`` (:func:`bounty_client.protocol.seeds.evaluation_seeds`).
 
         Raises :class:`~bounty_client.errors.StageError` before the randomness is drawn."""
-        from ..errors import StageError
         from ..protocol.seeds import evaluation_seeds
 
         value = self.randomness()
@@ -253,19 +258,21 @@ class BountyRecord:
         return self.bounty.posted_scores()
 
 
-def open_record(bounty: "Bounty | str", store: Any) -> BountyRecord:
+def open_record(bounty: "Bounty | str", store: ContentStore, *, strict: bool = True) -> BountyRecord:
     """Read ``bounty``'s creation event and spec, and check the spec against the chain.
 
     Raises ``ChainError`` (no contract or no creation event), ``StorageError`` (spec CID not in
     ``store``), ``SpecError`` (malformed spec) or :class:`VerificationError` (spec disagrees
-    with the chain, :func:`check_spec`)."""
+    with the chain, :func:`require_matching_spec`).  ``strict=False`` returns the record of a spec
+    the chain contradicts instead (``verify`` reports each difference, :func:`check_spec`)."""
     from ..protocol.spec import load_spec
 
     if isinstance(bounty, str):
         bounty = Bounty.at(bounty)
     creation = bounty.creation()
     spec = load_spec(store.get(creation.spec_cid))
-    check_spec(spec, creation)
+    if strict:
+        require_matching_spec(spec, creation)
     return BountyRecord(bounty, store, creation, spec)
 
 
@@ -297,7 +304,39 @@ def evaluate_record(record: BountyRecord, *, dataset: Any = None, workers: int =
     return result
 
 
-def download(bounty: "Bounty | str", store: Any, directory: "str | Path | None" = None) -> dict[str, Any]:
+def evaluate_bounty(bounty: Bounty, store: ContentStore, *, workers: int = 1, backend: str = "auto",
+                    progress: bool = True, ray_address: "str | None" = None) -> Any:
+    """Anyone: re-train every revealed submission of ``bounty`` and score it on the posted test set
+    (the organizer's evaluation, read-only: nothing is sent).  Raises ``StageError`` outside the
+    evaluation stage or before the test set is posted."""
+    bounty.require_stage("evaluate", Stage.EVALUATION)
+    record = open_record(bounty, store)
+    if record.test_data() is None:
+        raise StageError("cannot evaluate: the test set is not revealed yet (reveal_test first)")
+    return evaluate_record(record, workers=workers, backend=backend, progress=progress, ray_address=ray_address)
+
+
+def check_report(record: BountyRecord, report: "Mapping[str, Any]") -> None:
+    """Refuse an evaluation report (``EvaluationResult.report()``) made for another bounty: its
+    bounty address and spec CID (when recorded), its spec and its test-set CID must be ``record``'s.
+    Raises :class:`~bounty_client.errors.ArgumentError` naming every field that differs."""
+    address = record.address
+    test = record.test_data()
+    data = dict(report.get("data") or {})
+    wrong = []
+    if data.get("bounty") is not None and str(data["bounty"]).lower() != address.lower():
+        wrong.append(f"bounty {data['bounty']} (this is {address})")
+    if data.get("spec_cid") is not None and data["spec_cid"] != record.creation.spec_cid:
+        wrong.append(f"spec {data['spec_cid']} (bounty's {record.creation.spec_cid})")
+    if report.get("spec") is not None and report["spec"] != record.spec.to_dict():
+        wrong.append("spec contents (target, data or protocol differ from the bounty's)")
+    if test is not None and data.get("test_cid") != test.cid:
+        wrong.append(f"test set {data.get('test_cid')} (bounty's {test.cid})")
+    if wrong:
+        raise ArgumentError(f"report: made for another bounty, refused before storing or sending: {'; '.join(wrong)}")
+
+
+def download(bounty: "Bounty | str", store: ContentStore, directory: "str | Path | None" = None) -> dict[str, Any]:
     """A bounty's public price tables, verified by CID; with ``directory``, also written there as
     ``SYMBOL-USD.csv`` files plus the checked ``spec.json``."""
     record = open_record(bounty, store)

@@ -34,9 +34,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from ..chain.bounty import Bounty
+from ..chain import Bounty
 from ..errors import ArgumentError, VerificationError
-from .record import BountyRecord, check_spec, evaluate_record
+from ..storage.base import ContentStore
+from .record import check_spec, evaluate_record, open_record
 
 __all__ = ["verify", "check_future_rows", "VerificationReport", "VerificationError", "VerificationStatus"]
 
@@ -210,12 +211,12 @@ def _check_seeds(record: Any, reports: list[tuple[str, Any]], result: Any) -> tu
         from ..protocol.seeds import evaluation_seeds  # type: ignore[import-not-found]
     except ImportError:
         return [], ["seeds not checkable: this client has no bounty_client.protocol.seeds.evaluation_seeds"]
-    contract = record.bounty.contract
-    if not contract.randomness_drawn():
+    randomness = record.randomness()
+    if randomness is None:
         return ["seeds: the evaluation randomness was never drawn on-chain"], []
     protocol = record.spec.protocol
     rule = getattr(protocol, "seed_rule", None)  # the spec's seed rule, where the spec has one
-    expected = [int(s) for s in evaluation_seeds(bytes(contract.randomness()), protocol.seeds,
+    expected = [int(s) for s in evaluation_seeds(randomness, protocol.seeds,
                                                  *([rule] if rule else []))]
     problems = [f"report {cid}: seeds {list(r.seeds)}, but the on-chain randomness gives {expected}"
                 for cid, r in reports if [int(s) for s in r.seeds] != expected]
@@ -227,23 +228,22 @@ def _check_seeds(record: Any, reports: list[tuple[str, Any]], result: Any) -> tu
 def _payout(record: Any, posted_scores: dict[int, int], recomputed: dict[int, int]) -> tuple[Any, Any, bool, list[str]]:
     """``(posted, derived, settled, problems)``: the chain's settlement, the recomputed one, and
     the chain checked against its own rules once finalized."""
-    from ..protocol.settlement import differences, read_settlement, settle
+    from ..protocol.settlement import differences, settle
     from ..protocol.wire import Outcome
 
     bounty, creation = record.bounty, record.creation
-    contract = bounty.contract
     revealed = {s.id: s.submitter for s in record.revealed()}
     terms = dict(organizer=creation.organizer, reward=creation.reward, bond=creation.bond,
                  min_accuracy=creation.min_accuracy, prize_shares=creation.prize_shares,
-                 commit_deposit=creation.commit_deposit, submission_count=int(contract.submission_count()),
+                 commit_deposit=creation.commit_deposit, submission_count=bounty.submission_count(),
                  revealed=revealed)
     # An honest organizer scores every revealed submission: derive from all of them.
     derived = settle(scores={i: recomputed[i] for i in revealed if i in recomputed}, **terms)
     as_posted = settle(scores={i: s for i, s in posted_scores.items() if i in revealed}, **terms)
-    settled = Outcome(int(contract.outcome())) not in (Outcome.NONE, Outcome.CANCELLED)
+    settled = bounty.outcome() not in (Outcome.NONE, Outcome.CANCELLED)
     problems: list[str] = []
     if settled:
-        posted = read_settlement(bounty)
+        posted = bounty.settlement()
         problems += [f"the chain breaks its own payout rules: {line}"
                      for line in differences(posted, as_posted, derived_name="rules applied to the posted scores")]
     else:
@@ -251,31 +251,9 @@ def _payout(record: Any, posted_scores: dict[int, int], recomputed: dict[int, in
     return posted, derived, settled, problems
 
 
-def _open_unchecked(bounty: "Bounty | str", store: Any) -> BountyRecord:
-    """``record.open_record`` without its spec check: verify reports each difference itself."""
-    from ..protocol.spec import load_spec
-
-    if isinstance(bounty, str):
-        bounty = Bounty.at(bounty)
-    creation = bounty.creation()
-    return BountyRecord(bounty, store, creation, load_spec(store.get(creation.spec_cid)))
-
-
-def _spec_differences(record: BountyRecord) -> list[str]:
-    """One ``"field (spec X, chain Y)"`` per field where the spec contradicts the chain, from
-    :func:`bounty_client.record.check_spec` (the one set of checks), whose message joins them
-    after ``"on-chain parameters: "`` with ``"; "``."""
-    try:
-        check_spec(record.spec, record.creation)
-    except VerificationError as exc:
-        head, sep, fields = str(exc).partition("on-chain parameters: ")
-        return fields.split("; ") if sep else [str(exc)]
-    return []
-
-
 def verify(
     bounty: "Bounty | str",
-    store: Any,
+    store: ContentStore,
     *,
     tolerance_bps: "int | None" = None,
     workers: int = 1,
@@ -296,10 +274,10 @@ def verify(
     if tolerance_bps is not None and (isinstance(tolerance_bps, bool) or not isinstance(tolerance_bps, int)
                                       or not 0 <= tolerance_bps <= 10_000):
         raise ArgumentError(f"tolerance_bps: must be an integer 0..10000 (or None: automatic), got {tolerance_bps!r}")
-    record = _open_unchecked(bounty, store)
+    record = open_record(bounty, store, strict=False)  # each difference is reported below, not raised
     bounty = record.bounty
     empty = pd.DataFrame([], columns=_TABLE_COLUMNS, dtype=object)
-    wrong = _spec_differences(record)
+    wrong = check_spec(record.spec, record.creation)
     if wrong:
         return VerificationReport(
             bounty.address, empty, tolerance_bps or 0,

@@ -1,6 +1,25 @@
-"""The roles wing (temporary face while the package is being split)."""
-from .organizer import *  # noqa: F401,F403
-from .organizer import __all__ as _organizer_all
-from .vault import Vault  # noqa: F401
+"""The roles wing: what each party does, stage by stage.
 
-__all__ = [*_organizer_all, "Vault"]
+:class:`Organizer` (:mod:`.organizer`: prepare the data and spec, create, reveal or post the test data,
+evaluate, post scores, finalize), :class:`Participant` (:mod:`.participant`: download, search, commit,
+reveal, claim, withdraw) and the :class:`Vault` of secrets a later reveal needs (:mod:`.vault`).
+Read-only work for anyone lives in :mod:`bounty_client.record`.
+"""
+
+from .organizer import MIN_WINDOWS_PER_SPLIT, OpenedBounty, Organizer, PostedScores, PreparedBounty
+from .participant import Participant, search
+from .vault import SubmissionSecret, TestSetSecret, Vault, VaultWarning
+
+__all__ = [
+    "MIN_WINDOWS_PER_SPLIT",
+    "OpenedBounty",
+    "Organizer",
+    "Participant",
+    "PostedScores",
+    "PreparedBounty",
+    "SubmissionSecret",
+    "TestSetSecret",
+    "Vault",
+    "VaultWarning",
+    "search",
+]

@@ -1,9 +1,9 @@
-"""The two roles, stage by stage: :class:`Organizer` and :class:`Participant`.
+"""The organizer's role, stage by stage: :class:`Organizer` opens, evaluates and settles bounties.
 
-Both wrap an Ape account and a content store::
+It wraps an Ape account and a content store::
 
     from ape import accounts
-    from bounty_client import Organizer, Participant, open_store
+    from bounty_client import BountyTerms, Organizer, open_store
     from bounty_client.data import synthetic_prices
 
     store = open_store("local:")
@@ -16,18 +16,14 @@ Both wrap an Ape account and a content store::
     #   prepared = org.prepare_future(LocalMarket(), terms, symbols=["BTC", "LTC"], name=..., target="LTC")
     #   ... after the window closes: org.post_test_data(bounty)
 
-    alice = Participant(accounts.test_accounts[1], store)
-    board = alice.search(bounty, [{"lstm_layers": 1, ...}, ...])   # validation scores
-    alice.commit(bounty, board.best)                                  # sealed
-
 Every method checks the bounty's stage and its arguments first and raises a
 :class:`~bounty_client.errors.BountyError` (``StageError``, ``ChainError``,
 ``ArgumentError``, ``HyperparameterError``, ``DataError``, ``SpecError``) before
-anything is stored or sent.  What each role reads (spec, data, test set, revealed
-submissions) comes from :mod:`bounty_client.record`, checked against the chain;
-the read-only operations are functions there and here (:func:`search`).  Secrets a later reveal needs
-(salts, committed values, the test-set CID) are written to the
-:class:`~bounty_client.roles.vault.Vault` before the transaction that commits them.
+anything is stored or sent.  What it reads (spec, data, test set, revealed
+submissions) comes from one :class:`~bounty_client.record.BountyRecord` per action, checked
+against the chain; every call to the contract goes through :class:`~bounty_client.chain.Bounty`
+and :class:`~bounty_client.chain.Factory`.  The test-set secret a later reveal needs is written
+to the :class:`~bounty_client.roles.vault.Vault` before the transaction that commits to it.
 """
 
 from __future__ import annotations
@@ -35,20 +31,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping
 
-from ..chain.bounty import NO_FACTORY, Bounty, Stage, _fmt_time, create_bounty, find_factory
-from ..chain.bounty import deploy_factory as _deploy_factory
+from ..chain import NO_FACTORY, Bounty, Factory, Stage, find_factory, format_utc, mined_timestamp, record_factory
 from ..errors import ArgumentError, ChainError, StageError
-from ..protocol.hyperparams import Hyperparameters, new_salt, test_commitment
-from ..record.record import (TEST_SET_KIND, evaluate_record, load_prices, load_test_set, open_record, test_set_files,
-                     test_set_manifest)
+from ..protocol.hyperparams import new_salt, test_commitment
 from ..protocol.terms import BountyTerms
+from ..protocol.wire import MAX_SCORE_BATCH
+from ..record import check_report, evaluate_bounty, open_record, test_set_files, test_set_manifest
+from ..storage.base import ContentStore
 from .vault import Vault
-from ..protocol.wire import MAX_SCORE_BATCH, stored_commitment
 
-__all__ = ["Organizer", "OpenedBounty", "Participant", "PostedScores", "PreparedBounty",
-           "TEST_SET_KIND", "MIN_WINDOWS_PER_SPLIT", "check_report", "load_prices", "load_test_set", "search"]
+__all__ = ["Organizer", "OpenedBounty", "PostedScores", "PreparedBounty", "MIN_WINDOWS_PER_SPLIT"]
 
 #: Fewest windows ``Organizer.prepare`` accepts in each of train, validation and test: with fewer,
 #: a score moves by 500 bps or more per window and a validation score of 10000 bps means nothing.
@@ -61,11 +55,7 @@ def _csv_bytes(frame: Any, source: str) -> bytes:
     return format_prices_csv(frame, source=source).encode()
 
 
-def _hex(b: "bytes | str") -> str:
-    return b if isinstance(b, str) else "0x" + bytes(b).hex()
-
-
-def _copy(cid: str, src: Any, dst: Any) -> None:
+def _copy(cid: str, src: ContentStore, dst: ContentStore) -> None:
     if src is dst or dst.has(cid):
         return
     got = dst.add(src.get(cid))
@@ -113,12 +103,12 @@ class PreparedBounty:
 def _probe_spec(symbols: Iterable[str], *, split: Any = None, protocol: Any = None, bounds: Any = None,
                 **fields: Any) -> Any:
     """The spec to validate and build the dataset with before anything is stored: its data CIDs
-    are placeholders until the files are added (see ``terms._PLACEHOLDER_CID``)."""
+    are placeholders until the files are added (see ``terms.PLACEHOLDER_CID``)."""
     from ..protocol.hyperparams import CHAIN_LIMITS
     from ..protocol.spec import BountySpec, DataFile, SplitRule, TrainingProtocol
-    from ..protocol.terms import _PLACEHOLDER_CID
+    from ..protocol.terms import PLACEHOLDER_CID
 
-    return BountySpec(data_files=tuple(DataFile(label=f"{s}-USD", cid=_PLACEHOLDER_CID) for s in symbols),
+    return BountySpec(data_files=tuple(DataFile(label=f"{s}-USD", cid=PLACEHOLDER_CID) for s in symbols),
                       split=split or SplitRule(), protocol=protocol or TrainingProtocol(),
                       bounds=bounds or CHAIN_LIMITS, **fields)
 
@@ -126,9 +116,9 @@ def _probe_spec(symbols: Iterable[str], *, split: Any = None, protocol: Any = No
 def _provisional(spec: Any, dataset: Any, *, sealed: bool, start: "int | None" = None) -> "PreparedBounty":
     """A ``PreparedBounty`` with the real spec figures and training windows but placeholder CIDs and
     commitment, for the checks that must run before anything is stored."""
-    from ..protocol.terms import _PLACEHOLDER_CID
+    from ..protocol.terms import PLACEHOLDER_CID
 
-    return PreparedBounty(spec=spec, spec_cid=_PLACEHOLDER_CID, test_cid="", test_salt=b"",
+    return PreparedBounty(spec=spec, spec_cid=PLACEHOLDER_CID, test_cid="", test_salt=b"",
                           test_commitment=b"\x01" * 32 if sealed else bytes(32), start=start,
                           train_windows=len(dataset.x_train))
 
@@ -145,7 +135,7 @@ class OpenedBounty:
 
     bounty: Bounty
     prepared: PreparedBounty
-    factory: Any = field(repr=False)
+    factory: Factory = field(repr=False)
     deployed: bool = False
 
 
@@ -155,18 +145,6 @@ class PostedScores:
 
     report_cid: str
     receipts: list[Any] = field(default_factory=list, repr=False)
-
-
-def evaluate(bounty: Bounty, store: Any, *, workers: int = 1, backend: str = "auto", progress: bool = True,
-             ray_address: "str | None" = None) -> Any:
-    """Anyone: re-train every revealed submission of ``bounty`` and score it on the posted test set
-    (the organizer's evaluation, read-only: nothing is sent).  Raises ``StageError`` outside the
-    evaluation stage or before the test set is posted."""
-    bounty.require_stage("evaluate", Stage.EVALUATION)
-    record = open_record(bounty, store)
-    if record.test_data() is None:
-        raise StageError("cannot evaluate: the test set is not revealed yet (reveal_test first)")
-    return evaluate_record(record, workers=workers, backend=backend, progress=progress, ray_address=ray_address)
 
 
 class Organizer:
@@ -179,7 +157,8 @@ class Organizer:
     before the reveal copies it there).
     """
 
-    def __init__(self, account: Any, store: Any, *, private_store: Any = None, factory: Any = None,
+    def __init__(self, account: Any, store: ContentStore, *, private_store: "ContentStore | None" = None,
+                 factory: "Factory | str | None" = None,
                  vault: "Vault | None" = None, market_file: "str | Path | None" = None):
         self.account = account
         self.store = store
@@ -351,8 +330,7 @@ class Organizer:
         ``ArgumentError`` naming the term to change."""
         from ape import chain
 
-        if self.factory is None or isinstance(self.factory, str):
-            self.factory = find_factory(self.factory)
+        self.factory = find_factory(self.factory)
         if self.factory is None:
             raise ChainError("no factory: pass factory= (an address or a contract; see "
                              "bounty_client.chain.find_factory / deploy_factory)")
@@ -366,14 +344,12 @@ class Organizer:
         print(self.check_evaluation_budget(prepared, arguments, workers=workers))
         if prepared.test_mode == "sealed":
             self.vault.save_test_set(chain.chain_id, prepared.test_commitment, prepared.test_cid, prepared.test_salt)
-        receipt = create_bounty(self.factory, sender=self.account, value=terms.value, **arguments)
-        created = [log for log in receipt.events if getattr(log, "event_name", "") == "BountyCreated"]
-        return Bounty.at(str(created[-1].bounty), factory=self.factory)
+        receipt = self.factory.create(sender=self.account, value=terms.value, **arguments)
+        return Bounty.at(self.factory.created_address(receipt), factory=self.factory)
 
     def _preflight(self, prepared: PreparedBounty, terms: BountyTerms, start: int, workers: int) -> dict[str, Any]:
         """The factory arguments for a bounty opened at ``start``, after every check that needs no
         transaction: the contract's limits and the evaluation budget.  Raises ``ArgumentError``."""
-        from ..chain.bounty import mined_timestamp
         from ..protocol.terms import check_factory_arguments
 
         arguments = terms.factory_arguments(prepared, start)
@@ -404,8 +380,6 @@ class Organizer:
         :class:`~bounty_client.protocol.terms.BountyTerms` checks plus the organizer's balance.
 
         Returns the validated ``BountyTerms``; raises :class:`~bounty_client.errors.ArgumentError`."""
-        from ..chain.bounty import mined_timestamp
-
         terms = terms if terms is not None else BountyTerms(**terms_kwargs)
         if self.account is not None:
             terms.deadlines(mined_timestamp())  # the evaluation deadline within uint32
@@ -424,13 +398,11 @@ class Organizer:
         ``prices``: ``{symbol: price table}`` (sealed mode, :meth:`prepare`) or a market source
         (future-window mode, :meth:`prepare_future`, which then needs ``symbols=``).
         ``deploy_factory``: deploy a new factory (and record it in Ape's deployments for this chain,
-        :func:`bounty_client.cli_support.record_factory`) instead of looking one up.  Raises
+        :func:`bounty_client.chain.record_factory`) instead of looking one up.  Raises
         ``ChainError`` when no factory is found and none may be deployed, before anything is stored.
         ``workers``: evaluation workers the budget check assumes (:meth:`check_evaluation_budget`,
         run before a factory is deployed).
         ``prepare_kwargs`` are that method's (see :func:`bounty_client.protocol.terms.spec_options`)."""
-        from ..chain.bounty import mined_timestamp
-
         terms = self.check_create_args(terms)  # before anything is stored
         if deploy_factory and factory is not None:
             raise ArgumentError("factory: give --factory ADDRESS or --deploy-factory, not both")
@@ -450,22 +422,20 @@ class Organizer:
             prepared = self.prepare_future(prices, terms, before_store=check, **prepare_kwargs)
         deployed = False
         if deploy_factory:
-            from ..cli.inputs import record_factory
-
-            self.factory, deployed = _deploy_factory(self.account), True
+            self.factory, deployed = Factory.deploy(self.account), True
             record_factory(self.factory)
         bounty = self.create(prepared, terms, workers=workers)
         return OpenedBounty(bounty, prepared, self.factory, deployed)
 
     def cancel(self, bounty: Bounty) -> Any:
         self._only_organizer(bounty, "cancel")
-        if bounty.contract.submission_count() != 0:
+        if bounty.submission_count() != 0:
             raise StageError("cannot cancel: a submission was already committed")
         bounty.require_stage("cancel", Stage.SUBMISSION, Stage.REVEAL, Stage.EVALUATION, Stage.EXPIRED)
-        return bounty.contract.cancel(sender=self.account)
+        return bounty.cancel(sender=self.account)
 
     def _only_organizer(self, bounty: Bounty, action: str) -> None:
-        if str(bounty.contract.organizer()).lower() != str(self.account.address).lower():
+        if not bounty.is_organizer(self.account):
             raise ChainError(f"cannot {action}: {self.account.address} is not the organizer of {bounty.address}")
 
     # -------------------------------------------------------- reveal
@@ -478,20 +448,20 @@ class Organizer:
         self._only_organizer(bounty, "reveal the test set")
         if int(bounty.creation().test_data_after):
             return self.post_test_data(bounty)
-        if bounty.contract.test_revealed():
+        if bounty.test_revealed():
             raise ChainError(f"the test set of {bounty.address} is already revealed")
         bounty.require_stage("reveal the test set", Stage.EVALUATION)
         # Everything that can fail off-chain (the vault secret, the private files) before any transaction.
-        commitment = _hex(bytes(bounty.contract.test_commitment()))
+        commitment = bounty.test_commitment()
         secret = self.vault.test_set(chain.chain_id, commitment)
         files = test_set_files(secret.test_cid, self.private_store)
-        if not bounty.contract.randomness_drawn():
+        if not bounty.randomness_drawn():
             bounty.draw_randomness(self.account)
         bounty.require_test_data_window("reveal the test set")  # again: the draw took a block
         for f in files:
             _copy(f.cid, self.private_store, self.store)
         _copy(secret.test_cid, self.private_store, self.store)
-        return bounty.contract.reveal_test_data(secret.test_cid, bytes.fromhex(secret.salt[2:]), sender=self.account)
+        return bounty.reveal_test_data(secret.test_cid, secret.salt, sender=self.account)
 
     def post_test_data(self, bounty: Bounty, market: Any = None) -> Any:
         """Future-window mode, after the window closed (chain time): fetch the window's rows plus
@@ -514,7 +484,7 @@ class Organizer:
         rule = record.spec.test
         if not rule.is_future:
             raise ChainError(f"{bounty.address} is a sealed bounty: reveal its test set with reveal_test")
-        if bounty.contract.test_revealed():
+        if bounty.test_revealed():
             raise ChainError(f"the test data of {bounty.address} is already posted")
         bounty.require_stage("post the test data", Stage.EVALUATION)
         now = int(chain.pending_timestamp)  # the time the post transaction's block will have (at least)
@@ -529,18 +499,18 @@ class Organizer:
         files = [DataFile(label=f"{s}-USD", cid=self.store.add(_csv_bytes(rows[s], f"{s}-USD (test window)")))
                  for s in record.spec.coins]
         test_cid = self.store.add(test_set_manifest(files))
-        if not bounty.contract.randomness_drawn():
+        if not bounty.randomness_drawn():
             bounty.draw_randomness(self.account)
         bounty.require_test_data_window("post the test data")  # again: the draw took a block
-        return bounty.contract.post_test_data(test_cid, sender=self.account)
+        return bounty.post_test_data(test_cid, sender=self.account)
 
     # -------------------------------------------------------- evaluation
     def evaluate(self, bounty: Bounty, *, workers: int = 1, backend: str = "auto", progress: bool = True,
                  ray_address: "str | None" = None) -> Any:
         """Re-train every revealed submission under the spec's protocol; score on the test set
-        (:func:`bounty_client.record.evaluate_record` after the stage check)."""
-        return evaluate(bounty, self.store, workers=workers, backend=backend, progress=progress,
-                        ray_address=ray_address)
+        (:func:`bounty_client.record.evaluate_bounty`: the stage check, then ``evaluate_record``)."""
+        return evaluate_bounty(bounty, self.store, workers=workers, backend=backend, progress=progress,
+                               ray_address=ray_address)
 
     def post_scores(self, bounty: Bounty, result: Any, *, batch_size: int = 100) -> "PostedScores":
         """Store the JSON report and post every score with its CID (batches of ``batch_size``).
@@ -549,24 +519,24 @@ class Organizer:
         1..128, ``ChainError`` when every score is already posted."""
         self._only_organizer(bounty, "post scores")
         bounty.require_stage("post scores", Stage.EVALUATION)
-        if not bounty.contract.test_revealed():
+        if not bounty.test_revealed():
             raise StageError(f"cannot post scores: the test data of {bounty.address} is not posted yet")
         if not 1 <= batch_size <= MAX_SCORE_BATCH:
             raise ArgumentError(f"batch_size: 1..{MAX_SCORE_BATCH} ids per transaction, got {batch_size}")
         report = dict(result.report())
-        check_report(bounty, self.store, report)  # before anything is stored or sent
+        check_report(open_record(bounty, self.store), report)  # before anything is stored or sent
         report["bounty"] = bounty.address
         report_cid = self.store.add(json.dumps(report, sort_keys=True, default=str).encode())
         # The contract takes ids in strictly increasing order across all batches.
-        first = int(bounty.contract.next_score_id())
+        first = bounty.next_score_id()
         pairs = sorted((int(i), int(s)) for i, s in result.scores().items() if int(i) >= first)
         if not pairs:
             raise ChainError(f"nothing to post: every submission of {bounty.address} up to #{first - 1} is scored")
         receipts = []
         for i in range(0, len(pairs), batch_size):
             chunk = pairs[i : i + batch_size]
-            receipts.append(bounty.contract.post_scores([p[0] for p in chunk], [p[1] for p in chunk], report_cid,
-                                                        sender=self.account))
+            receipts.append(bounty.post_scores([p[0] for p in chunk], [p[1] for p in chunk], report_cid,
+                                               sender=self.account))
         return PostedScores(report_cid, receipts)
 
     # -------------------------------------------------------- final
@@ -575,227 +545,18 @@ class Organizer:
         anyone at stage EXPIRED (judged at the mined timestamp).  Raises :class:`StageError` otherwise."""
         stage = bounty.require_stage("finalize", Stage.EVALUATION, Stage.EXPIRED)
         if stage == Stage.EVALUATION:
-            if str(bounty.contract.organizer()).lower() != str(self.account.address).lower():
+            if not bounty.is_organizer(self.account):
                 d3 = bounty.deadlines()[2]
-                raise StageError(f"cannot finalize yet: before the evaluation deadline ({_fmt_time(d3)}) only the "
+                raise StageError(f"cannot finalize yet: before the evaluation deadline ({format_utc(d3)}) only the "
                                  f"organizer of {bounty.address} may finalize")
-            scored, revealed = int(bounty.contract.scored_count()), int(bounty.contract.revealed_count())
+            scored, revealed = bounty.scored_count(), bounty.revealed_count()
             if scored < revealed:
                 raise StageError(
                     f"cannot finalize yet: {scored} of {revealed} revealed submissions are scored; "
                     "post the remaining scores, or anyone can finalize after the evaluation deadline"
                 )
-        return bounty.contract.finalize(sender=self.account)
+        return bounty.finalize(sender=self.account)
 
     def withdraw(self, bounty: Bounty) -> Any:
-        return _withdraw(bounty, self.account)
-
-
-def check_report(bounty: Bounty, store: Any, report: Mapping[str, Any]) -> None:
-    """Refuse an evaluation report (``EvaluationResult.report()``) made for another bounty: its
-    bounty address and spec CID (when recorded), its spec and its test-set CID must be ``bounty``'s.
-    Raises :class:`~bounty_client.errors.ArgumentError` naming every field that differs."""
-    record = open_record(bounty, store)
-    test = record.test_data()
-    data = dict(report.get("data") or {})
-    wrong = []
-    if data.get("bounty") is not None and str(data["bounty"]).lower() != bounty.address.lower():
-        wrong.append(f"bounty {data['bounty']} (this is {bounty.address})")
-    if data.get("spec_cid") is not None and data["spec_cid"] != record.creation.spec_cid:
-        wrong.append(f"spec {data['spec_cid']} (bounty's {record.creation.spec_cid})")
-    if report.get("spec") is not None and report["spec"] != record.spec.to_dict():
-        wrong.append("spec contents (target, data or protocol differ from the bounty's)")
-    if test is not None and data.get("test_cid") != test.cid:
-        wrong.append(f"test set {data.get('test_cid')} (bounty's {test.cid})")
-    if wrong:
-        raise ArgumentError(f"report: made for another bounty, refused before storing or sending: {'; '.join(wrong)}")
-
-
-def _withdraw(bounty: Bounty, account: Any) -> Any:
-    if bounty.credits(account) == 0:
-        raise ChainError(f"nothing to withdraw: {account.address} has no credit in {bounty.address}")
-    return bounty.contract.withdraw(sender=account)
-
-
-# ======================================================================= participant
-class Participant:
-    """Downloads a bounty's data, searches hyperparameters locally, commits and reveals."""
-
-    def __init__(self, account: Any, store: Any, *, vault: "Vault | None" = None):
-        self.account = account
-        self.store = store
-        self.vault = vault or Vault()
-
-    def __repr__(self) -> str:
-        return f"Participant({self.account.address}, store={self.store!r})"
-
-    # -------------------------------------------------------- data
-    def spec(self, bounty: Bounty) -> Any:
-        """The bounty's spec, checked against the chain (:func:`bounty_client.record.open_record`)."""
-        return open_record(bounty, self.store).spec
-
-    def download(self, bounty: Bounty, directory: "str | Path | None" = None) -> dict[str, Any]:
-        """The public price tables (verified by CID); with ``directory``, also the CSVs and ``spec.json``
-        written there (:func:`bounty_client.record.download`)."""
-        from ..record.record import download
-
-        return download(bounty, self.store, directory)
-
-    def dataset(self, bounty: Bounty) -> Any:
-        """The public ``Dataset`` (train and validation parts; no test part)."""
-        return open_record(bounty, self.store).dataset()
-
-    # -------------------------------------------------------- search
-    def search(self, bounty: Bounty, candidates: "Iterable[Hyperparameters | Mapping[str, Any]] | None" = None, *,
-               n_trials: "int | None" = None, timeout: "float | None" = None, sampler: Any = "tpe",
-               pruner: Any = "median", seeds: "int | Sequence[int] | None" = None, folds: "int | None" = None,
-               workers: int = 1, study: Any = None, commit: bool = False, epochs: "int | None" = None,
-               margin: float = 300.0, progress: "bool | None" = None, plots_dir: "str | Path | None" = None) -> Any:
-        """Search hyperparameters for ``bounty`` on Optuna; returns a ``bounty_client.ml.search.SearchResult``.
-
-        The space, protocol and metric are the spec's; the data is the published part, in
-        walk-forward ``folds`` (default 3) with a ``future_period`` gap, each trial averaged over
-        ``seeds`` (default 3) of the participant's own.  The study lives in
-        ``$BOUNTY_HOME/studies/<chain>-<bounty>-<account>.log`` (``study``: another name in that
-        folder, or an ``optuna.Study``) and a later call continues it.  No trial starts that
-        would end after the submission deadline (chain time) less ``margin`` seconds.
-        ``commit=True`` preflights the best under the full protocol and commits it through
-        :meth:`commit` (vault record first); ``result.submission_id`` is its id.
-
-        The candidate-list form ``search(bounty, candidates, epochs=...)`` (no ``n_trials`` or
-        ``timeout``) trains exactly those candidates, as before: in memory, on the spec's own
-        train/validation split, one seed, unless ``folds``/``seeds``/``study`` say otherwise.
-        See the module docstring of ``bounty_client.ml.search`` for the rules.
-        """
-        import time as _time
-
-        from ape import chain
-
-        from ..ml import search as core
-
-        record = open_record(bounty, self.store)
-        spec = record.spec
-        legacy = candidates is not None and n_trials is None and timeout is None
-        hps = [spec.hyperparameters(c) for c in (candidates or ())]
-        if candidates is not None and not hps:
-            raise ArgumentError("candidates: give at least one configuration")
-        if commit and self.account is None:
-            raise ArgumentError("commit: a participant without an account cannot commit")
-        ds = record.dataset()
-        account = getattr(self.account, "address", "anonymous")
-        if isinstance(study, (str, Path)):
-            name, path = str(study), core.study_path(chain.chain_id, bounty.address, account).with_name(f"{study}.log")
-        elif study is not None:  # an optuna.Study
-            name, path = study.study_name, None
-        elif legacy:
-            name, path = f"{chain.chain_id}-{bounty.address}-{account}-candidates", None
-        else:
-            name = f"{chain.chain_id}-{bounty.address.lower()}-{str(account).lower()}"
-            path = core.study_path(chain.chain_id, bounty.address, account)
-        deadline = core.Deadline(None, margin)
-        if bounty.stage == Stage.SUBMISSION and not legacy:
-            # Chain time can differ from this machine's (Anvil time travel): map the deadline onto our clock.
-            left = int(bounty.status().submission_deadline) - int(chain.pending_timestamp)
-            deadline = core.Deadline(_time.time() + left, margin)
-        elif commit:
-            bounty.require_stage("commit", Stage.SUBMISSION)
-        return core.run_search(
-            spec, ds, study_name=name, storage_path=path, study=study if not isinstance(study, (str, Path)) else None,
-            n_trials=n_trials, timeout=timeout, sampler=sampler, pruner=pruner,
-            seeds=seeds if seeds is not None else (1 if legacy else 3),
-            folds=folds if folds is not None else (1 if legacy else 3),
-            workers=workers, epochs=epochs, candidates=hps, deadline=deadline,
-            progress=progress if progress is not None else not legacy,
-            commit=(lambda hp: self.commit(bounty, hp)) if commit else None, plots_dir=plots_dir,
-        )
-
-    # -------------------------------------------------------- submission
-    def commit(self, bounty: Bounty, hyperparameters: "Hyperparameters | Mapping[str, Any]") -> int:
-        """Seal ``hyperparameters`` (saved with a fresh salt in the vault first); returns the submission id."""
-        from ape import chain
-
-        from ..protocol.hyperparams import parameter_count
-
-        spec = self.spec(bounty)  # checked against the chain, the cost bound included
-        hp = spec.hyperparameters(hyperparameters)
-        creation = bounty.creation()
-        cost = parameter_count(hp, creation.n_features)
-        if cost > creation.max_cost:  # the reveal would revert and the deposit be forfeited
-            raise ArgumentError(f"hyperparameters: {cost:,} parameters exceed the bounty's cost bound "
-                                f"max_cost {creation.max_cost:,}; choose fewer LSTM layers, units or Dense layers")
-        bounty.require_stage("commit", Stage.SUBMISSION)
-        st = bounty.status()
-        if st.submission_count >= st.max_submissions:
-            raise ChainError(f"cannot commit: the bounty is full ({st.max_submissions} submissions)")
-        if int(self.account.balance) < st.commit_deposit:
-            raise ChainError(f"cannot commit: the deposit {st.commit_deposit / 1e18:g} ETH exceeds the balance")
-        for sid, secret in self.pending_reveals(bounty):
-            if secret.hyperparameters.to_dict() == hp.to_dict():
-                raise ArgumentError(f"hyperparameters: {self.account.address} already committed these exact values "
-                                    f"as #{sid}; a second copy cannot score better and costs another deposit")
-        salt = new_salt()
-        commitment = hp.commitment(bounty.address, self.account.address, salt)
-        self.vault.save_submission(chain.chain_id, bounty.address, self.account.address, commitment, salt, hp)
-        receipt = bounty.contract.commit(commitment, sender=self.account, value=st.commit_deposit)
-        committed = [log for log in receipt.events if getattr(log, "event_name", "") == "Committed"]
-        return int(committed[-1].id)
-
-    def pending_reveals(self, bounty: Bounty) -> list[tuple[int, Any]]:
-        """``(id, secret)`` of this account's commitments to ``bounty`` not revealed yet."""
-        from ape import chain
-
-        unrevealed = {}
-        for sid, _ in bounty.commits(submitter=self.account.address):
-            stored = bounty.commitment_of(sid)
-            if stored is not None:
-                unrevealed[stored] = sid
-        out = []
-        for secret in self.vault.submissions(chain.chain_id, bounty=bounty.address, sender=self.account.address):
-            sid = unrevealed.get(stored_commitment(secret.commitment))
-            if sid is not None:
-                out.append((sid, secret))
-        return sorted(out, key=lambda p: p[0])
-
-    def reveal(self, bounty: Bounty) -> list[int]:
-        """Reveal every saved, unrevealed commitment of this account; returns the ids."""
-        bounty.require_stage("reveal", Stage.REVEAL)
-        pending = self.pending_reveals(bounty)
-        if not pending:
-            raise ChainError(f"nothing to reveal: no saved, unrevealed commitment of {self.account.address} "
-                             f"to {bounty.address} in {self.vault!r}")
-        for sid, secret in pending:
-            bounty.contract.reveal(sid, *secret.hyperparameters.to_chain(), bytes.fromhex(secret.salt[2:]),
-                                   sender=self.account)
-        return [sid for sid, _ in pending]
-
-    def claim_shares(self, bounty: Bounty) -> list[Any]:
-        """After an abandoned bounty (outcome SHARED): claim the share of every submission this account
-        revealed and has not claimed, in batches of at most 128 ids (:meth:`Bounty.claim_shares`).
-        Returns the receipts; withdraw afterwards."""
-        return bounty.claim_shares(self.account)
-
-    def withdraw(self, bounty: Bounty) -> Any:
-        return _withdraw(bounty, self.account)
-
-
-def search(bounty: Bounty, store: Any, candidates: Iterable["Hyperparameters | Mapping[str, Any]"], *,
-           epochs: "int | None" = None, progress: bool = False) -> Any:
-    """Anyone (no account): train exactly ``candidates`` under the bounty's protocol and rank them.
-
-    The candidate-list form of :meth:`Participant.search`, through the same Optuna objective
-    (``bounty_client.ml.search``): an in-memory study, the spec's own train/validation split, the
-    protocol's seed, the spec's metric on the validation windows, no pruning.  Duplicates are
-    trained once.  Returns a ``bounty_client.ml.search.SearchResult`` (``.leaderboard``,
-    ``.best``).  Out-of-bounds candidates raise ``HyperparameterError`` before any training,
-    no candidate ``ArgumentError``.  ``epochs`` shortens the protocol for a cheap search (the
-    organizer always uses the spec's)."""
-    from ..ml import search as core
-
-    record = open_record(bounty, store)
-    spec = record.spec
-    hps = list(dict.fromkeys(spec.hyperparameters(c) for c in candidates))
-    if not hps:
-        raise ArgumentError("candidates: give at least one configuration")
-    return core.run_search(spec, record.dataset(), study_name=f"{bounty.address}-candidates", storage_path=None,
-                           n_trials=len(hps), sampler="random", pruner="none", seeds=(spec.protocol.seed,),
-                           folds=1, epochs=epochs, candidates=hps, progress=progress)
+        """Pull the organizer's whole credit (:meth:`Bounty.withdraw`); ``ChainError`` when there is none."""
+        return bounty.withdraw(self.account)

@@ -37,21 +37,14 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import VaultError
+from ..paths import default_home
 from ..protocol.hyperparams import Hyperparameters, HyperparameterBounds, CHAIN_LIMITS
 
-__all__ = ["Vault", "VaultError", "VaultWarning", "SubmissionSecret", "TestSetSecret", "default_home"]
+__all__ = ["Vault", "VaultError", "VaultWarning", "SubmissionSecret", "TestSetSecret"]
 
 
 class VaultWarning(UserWarning):
     """A record in the vault cannot be read and was skipped (the message names the file)."""
-
-
-def default_home() -> Path:
-    """``$BOUNTY_HOME``, else ``$XDG_DATA_HOME/ml-bounty``, else ``~/.local/share/ml-bounty``."""
-    if os.environ.get("BOUNTY_HOME"):
-        return Path(os.environ["BOUNTY_HOME"]).expanduser()
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "ml-bounty"
 
 
 def _hex(value: "bytes | str") -> str:

@@ -5,7 +5,9 @@ default ``ipfs add`` gives (CIDv0, 256 KiB chunks, dag-pb UnixFS leaves,
 balanced DAG of at most 174 links per node):
 
 * :class:`LocalStore` - embedded store on the local disk, no daemon;
-* :class:`KuboStore` - a kubo node through its RPC API (``aioipfs``).
+* :class:`KuboStore` - a kubo node through its RPC API (``aioipfs``);
+
+both satisfy :class:`ContentStore` (:mod:`.base`), the interface the rest of the client takes.
 
 ``open_store(url)`` picks one from a URL; ``export_car``/``import_car`` move
 DAGs between them (and any IPFS node) as CARv1 files.
@@ -18,6 +20,7 @@ DAGs between them (and any IPFS node) as CARv1 files.
 
 from __future__ import annotations
 
+from .base import ContentStore
 from .cid import CID, cid_str, parse_cid, to_cidv0, to_cidv1
 from .errors import (
     BlockNotFoundError,
@@ -44,6 +47,7 @@ from .unixfs import CHUNK_SIZE, MAX_LINKS, BuildResult, DagBuilder
 from .url import open_store
 
 __all__ = [
+    "ContentStore",
     "LocalStore",
     "KuboStore",
     "StoredObject",

@@ -38,6 +38,7 @@ from typing import Any, BinaryIO, Iterator, NamedTuple, Optional, Union
 
 import hashlib
 
+from ..paths import STORE_ENV as _ENV_ROOT, default_store_root
 from .atomic import PRIVATE_FILE_MODE, PUBLIC_FILE_MODE, atomic_write, write_atomic
 from .cid import CID, DAG_PB, RAW, CIDLike, cid_from_bytes, cid_from_digest, cid_str, parse_cid
 from .errors import (
@@ -59,7 +60,6 @@ __all__ = ["LocalStore", "StoredObject", "default_store_root", "DataLike", "DEFA
 
 DataLike = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]", BinaryIO]
 
-_ENV_ROOT = "BOUNTY_STORE_DIR"
 _PREFETCH = 4          # blocks read ahead while writing the output
 _WRITE_QUEUE = 4       # chunks in flight between hashing and the writer thread
 _SMALL_BLOCK = 64 * 1024  # internal nodes are < 12 KiB; full-chunk leaves are > 256 KiB
@@ -95,19 +95,6 @@ def _too_large(what: str, size: int, cap: int) -> FileTooLargeError:
     return FileTooLargeError(
         f"{what} is {size} bytes, above the store's max_file_size of {cap} bytes; "
         f"pass max_file_size= (or set ${_ENV_MAX_SIZE}) to read a larger file you trust")
-
-
-def default_store_root() -> Path:
-    """``$BOUNTY_STORE_DIR``, else ``$BOUNTY_HOME/ipfs``, else ``$XDG_DATA_HOME/ml-bounty/ipfs``,
-    else ``~/.local/share/ml-bounty/ipfs`` (beside the secret vault of :mod:`bounty_client.roles.vault`)."""
-    env = os.environ.get(_ENV_ROOT)
-    if env:
-        return Path(env).expanduser()
-    if os.environ.get("BOUNTY_HOME"):
-        return Path(os.environ["BOUNTY_HOME"]).expanduser() / "ipfs"
-    xdg = os.environ.get("XDG_DATA_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
-    return base / "ml-bounty" / "ipfs"
 
 
 @dataclass(frozen=True)

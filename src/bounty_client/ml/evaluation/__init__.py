@@ -8,9 +8,11 @@
 >>> result.plot()               # matplotlib Figure
 
 Layout: :mod:`.worker` (the pure, picklable function that scores ONE submission
-from a plain payload), :mod:`.backends` (where it runs; pluggable with
-:func:`register_backend`), :mod:`.result` (leaderboard, report, plots),
-:mod:`.core` (:func:`evaluate`), :mod:`.status` (:class:`SubmissionStatus`).
+from a plain payload), :mod:`.base` (:class:`EvaluationBackend`, the interface of where it
+runs), :mod:`.backends` (in this process or a process pool; pluggable with
+:func:`register_backend`), :mod:`.ray_backend` (a Ray cluster), :mod:`.result`
+(leaderboard, report, plots), :mod:`.core` (:func:`evaluate`), :mod:`.status`
+(:class:`SubmissionStatus`).
 """
 
 from .backends import (
@@ -22,6 +24,7 @@ from .backends import (
     run_sequential,
     threads_per_worker,
 )
+from .base import EvaluationBackend
 from .core import DEFAULT_METRIC, DEFAULT_TIMEOUT_S, Submission, aggregate_runs, evaluate
 from .result import (
     EvaluationResult,
@@ -39,6 +42,7 @@ __all__ = [
     "BACKENDS",
     "DEFAULT_METRIC",
     "DEFAULT_TIMEOUT_S",
+    "EvaluationBackend",
     "EvaluationResult",
     "IncompleteEvaluationError",
     "Lead",

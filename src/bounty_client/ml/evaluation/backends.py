@@ -1,20 +1,9 @@
 """Where submissions are trained: in this process, or in a pool of worker processes.
 
-A backend is a function ``backend(tasks, dataset, *, workers, worker, on_result)``:
-
-* ``tasks``: payload dicts (see :mod:`.worker`) without the dataset; one per
-  (submission, seed) run.  ``task["timeout_s"]`` (seconds, or None) is the run's time
-  limit: a run past it is stopped and retried once; a second overrun is reported with
-  status ``timeout`` (never postable, see :class:`.status.SubmissionStatus`);
-* ``dataset``: the six arrays, to ship to wherever ``worker`` runs;
-* ``worker``: a picklable, module-level function ``payload -> result dict``
-  (normally :func:`.worker.score_submission`);
-* ``on_result``: called in *this* process once per finished task with its result dict.
-
-A backend should call ``on_result`` for every task; ``evaluate`` marks any task it
-never reported as ``crashed``.  Register more with :func:`register_backend`; an
-unknown name ``X`` is looked up by importing ``bounty_client.ml.evaluation.X_backend``
-(which registers itself), so a Ray backend can live in its own module.
+Both satisfy :class:`~.base.EvaluationBackend` (the signature and its contract are in :mod:`.base`).
+Register more with :func:`register_backend`; an unknown name ``X`` is looked up by importing
+``bounty_client.ml.evaluation.X_backend`` (which registers itself), so a Ray backend can live in its
+own module.
 """
 
 from __future__ import annotations
@@ -27,16 +16,18 @@ import threading
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait as wait_any
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from ...errors import ArgumentError, EvaluationError
+from .base import EvaluationBackend, ResultCallback, Worker
 from .status import SubmissionStatus
 from .worker import failure, init_worker
 
 __all__ = [
     "Backend",
+    "EvaluationBackend",
     "BACKENDS",
     "WorkerStartupError",
     "register_backend",
@@ -65,16 +56,17 @@ class WorkerStartupError(EvaluationError):
     names it, the exit codes and the first lines the worker printed.
     """
 
-Backend = Callable[..., None]
-BACKENDS: dict[str, Backend] = {}
+#: The backend type (an alias kept for callers that name it).
+Backend = EvaluationBackend
+BACKENDS: dict[str, EvaluationBackend] = {}
 
 
-def register_backend(name: str, backend: Backend) -> None:
+def register_backend(name: str, backend: EvaluationBackend) -> None:
     """Make ``evaluate(..., backend=name)`` use ``backend``."""
     BACKENDS[name] = backend
 
 
-def get_backend(name: str) -> Backend:
+def get_backend(name: str) -> EvaluationBackend:
     if name not in BACKENDS:
         try:
             importlib.import_module(f"{__package__}.{name}_backend")
@@ -107,7 +99,7 @@ def _timeout_status(task: Mapping[str, Any], tries: int, seconds: float) -> dict
                    seconds, seed=task.get("seed"))
 
 
-def _call_with_alarm(worker: Callable[[Mapping[str, Any]], dict[str, Any]], payload: dict[str, Any],
+def _call_with_alarm(worker: Worker, payload: dict[str, Any],
                      timeout_s: float | None) -> dict[str, Any]:
     """``worker(payload)``, interrupted by SIGALRM after ``timeout_s`` seconds (main thread, POSIX)."""
     usable = (timeout_s is not None and hasattr(signal, "setitimer")
@@ -132,8 +124,8 @@ def run_sequential(
     dataset: Mapping[str, np.ndarray],
     *,
     workers: int = 1,
-    worker: Callable[[Mapping[str, Any]], dict[str, Any]],
-    on_result: Callable[[dict[str, Any]], None],
+    worker: Worker,
+    on_result: ResultCallback,
 ) -> None:
     """Train one run after the other in this process (TF uses every core).
 
@@ -169,7 +161,7 @@ def run_sequential(
 # the process sentinels and the next deadline, so it never blocks on a dead process.
 
 def _worker_main(conn: Any, dataset: Mapping[str, np.ndarray], intra: int,
-                 worker: Callable[[Mapping[str, Any]], dict[str, Any]]) -> None:
+                 worker: Worker) -> None:
     """Entry point of a spawned worker process: initialize, say ready, then run tasks until told to stop."""
     init_worker(dataset, intra, 1)
     conn.send(("ready", os.getpid()))
@@ -211,7 +203,7 @@ class _Pool:
 
     dataset: Mapping[str, np.ndarray]
     intra: int
-    worker: Callable[[Mapping[str, Any]], dict[str, Any]]
+    worker: Worker
     slots: list[_Slot] = field(default_factory=list)
 
     def start(self) -> _Slot:
@@ -258,8 +250,8 @@ def run_processes(
     dataset: Mapping[str, np.ndarray],
     *,
     workers: int = 2,
-    worker: Callable[[Mapping[str, Any]], dict[str, Any]],
-    on_result: Callable[[dict[str, Any]], None],
+    worker: Worker,
+    on_result: ResultCallback,
 ) -> None:
     """Train in ``workers`` spawned processes, each with ``cores // workers`` TF threads.
 
@@ -330,8 +322,8 @@ def _run_pool(
     dataset: Mapping[str, np.ndarray],
     workers: int,
     intra: int,
-    worker: Callable[[Mapping[str, Any]], dict[str, Any]],
-    on_result: Callable[[dict[str, Any]], None],
+    worker: Worker,
+    on_result: ResultCallback,
     retry: list[tuple[dict[str, Any], str]],
 ) -> None:
     """Run ``tasks`` on ``workers`` processes; runs that crash or overrun go to ``retry``."""

@@ -46,12 +46,13 @@ import os
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from ...errors import ArgumentError
 from .backends import TIMEOUT_TRIES, register_backend
+from .base import ResultCallback, Worker
 from .status import SubmissionStatus
 from .worker import failure
 
@@ -131,7 +132,7 @@ def _address(ray: Any) -> str | None:
         return None
 
 
-def _score_in_worker(worker: Callable[[Mapping[str, Any]], dict[str, Any]], task: Mapping[str, Any],
+def _score_in_worker(worker: Worker, task: Mapping[str, Any],
                      dataset: Mapping[str, np.ndarray], threads: int) -> dict[str, Any]:
     """Runs inside a Ray worker process: fix TF's threads, score one payload, tag the node.
 
@@ -232,8 +233,8 @@ class RayBackend:
         dataset: Mapping[str, np.ndarray],
         *,
         workers: int = 1,
-        worker: Callable[[Mapping[str, Any]], dict[str, Any]],
-        on_result: Callable[[dict[str, Any]], None],
+        worker: Worker,
+        on_result: ResultCallback,
     ) -> None:
         """Run ``tasks`` as Ray tasks and report each result as it finishes.
 
