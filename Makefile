@@ -11,7 +11,7 @@ export PYTHONWARNINGS := ignore::UserWarning:pydantic._internal._fields
 STAMP_PY := $(VENV)/.installed
 STAMP_JS := node_modules/.installed
 
-.PHONY: setup demo test gas contracts bench-eval bench-train bench-search bench-pruning bench-storage bench clean
+.PHONY: setup demo test test-fast gas contracts bench-eval bench-train bench-search bench-pruning bench-storage bench clean
 
 setup: $(STAMP_PY) $(STAMP_JS)
 
@@ -39,6 +39,14 @@ TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 test: setup
 	ape compile
 	ape test tests/ -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+
+# The pure wings in well under a minute: protocol, data, storage, the command-line inputs, the error
+# classes and the layer check (tests/test_layers.py).  Plain pytest without Ape's plugin, so no Anvil
+# starts; tests that train (marked slow) or need the chain (marked chain by tests/conftest.py) are left out.
+FAST_TESTS := tests/test_layers.py tests/unit/protocol tests/unit/data tests/unit/storage tests/unit/cli/test_inputs.py \
+	tests/unit/test_errors.py
+test-fast: setup
+	$(VENV)/bin/python -m pytest -p no:ape_test -m "not slow and not chain" -q $(FAST_TESTS)
 
 # Regenerate the contract types shipped in src/bounty_client/contracts/ (after any contract change).
 contracts: setup

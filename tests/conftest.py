@@ -7,6 +7,9 @@ first keeps the workers busy until the end instead of leaving one long file runn
 (measured: 13 min 16 s sequential, 8 min 5 s on 2 workers before this ordering).  The order
 inside each file is unchanged.
 
+Tests that ask for one of Ape's chain fixtures (``accounts``, ``chain``, ``project``, ``networks``) are
+marked ``chain``: ``make test-fast`` runs plain pytest without Ape's plugin and leaves them out.
+
 Also the ``home`` fixture that the search and end-to-end tests share.
 """
 
@@ -15,22 +18,29 @@ import pytest
 # Longest first (seconds measured with --durations on the 2-core machine, whole file).
 LONG_FILES = (
     "tests/e2e/test_two_machine_flow.py",   # ~110 s: about 40 `ape run bounty` processes
-    "tests/e2e/test_role_commands.py",      # ~100 s
-    "tests/ray/test_ray_backend.py",        # ~100 s
+    "tests/e2e/test_role_commands_flow.py",  # ~100 s
+    "tests/unit/ml/evaluation/ray/test_ray_backend.py",  # ~100 s
     "tests/e2e/test_lifecycle_flow.py",     # ~55 s
-    "tests/client/test_client_evaluation_runs.py",
+    "tests/unit/ml/evaluation/test_evaluation_runs.py",
     "tests/e2e/test_fork_flow.py",
-    "tests/contracts/test_properties.py",
-    "tests/e2e/test_notebook.py",
-    "tests/e2e/test_readme_script.py",
+    "tests/contracts/stateful/test_properties.py",
+    "tests/e2e/test_notebook_flow.py",
+    "tests/e2e/test_readme_flow.py",
     "tests/e2e/test_verify_flow.py",
-    "tests/client/test_client_payout.py",
+    "tests/unit/protocol/test_settle.py",
 )
+
+
+#: Ape's fixtures that need the chain (the Anvil `ape test` starts).
+CHAIN_FIXTURES = {"accounts", "chain", "project", "networks"}
 
 
 def pytest_collection_modifyitems(session, config, items):
     rank = {name: i for i, name in enumerate(LONG_FILES)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+    for item in items:
+        if CHAIN_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.chain)
 
 
 @pytest.fixture

@@ -3,14 +3,8 @@ kubo daemon (see storage_helpers.FakeKubo)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from storage_helpers import FakeKubo, load_vectors  # noqa: E402
+from storage_helpers import FakeKubo, load_vectors
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,7 @@
-"""Fixtures for the client tests: real CIDs, tiny datasets, short training protocols.
+"""Fixtures for every unit test: real CIDs, tiny datasets, short training protocols.
 
 Everything here is small on purpose (a few hundred windows, 4-8 LSTM units, one or
-two epochs) so that the whole client suite trains real Keras models in a couple of
+two epochs) so that the whole unit suite trains real Keras models in a couple of
 minutes on two shared cores.
 """
 

@@ -42,7 +42,7 @@ SEQ, FP = 8, 3
 CREATED = ORIGIN + 700 * STEP  # the organizer publishes rows up to here
 DEADLINE = CREATED + 3600  # submission deadline
 START, END = window_grid(DEADLINE + 1800, 150 * STEP, STEP)  # the test window, after the deadline
-SRC = str(Path(__file__).resolve().parents[2] / "src")
+SRC = str(Path(__file__).resolve().parents[3] / "src")
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ from bounty_client.protocol.hyperparams import Hyperparameters
 from bounty_client.quiet import NOISE_PATTERNS, is_noise
 from bounty_client.protocol.spec import TrainingProtocol
 
-SRC = Path(__file__).resolve().parents[2] / "src"
+SRC = Path(__file__).resolve().parents[4] / "src"
 HANG_ID = 2
 #: The hanging worker sleeps this long; every time limit in these tests is far below it.
 HANG_SECONDS = 600

@@ -290,7 +290,7 @@ def test_ray__script__prints_our_lines_and_no_library_noise(tmp_path):
     script.write_text(RAY_SCRIPT)
     here = Path(__file__).resolve().parent
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "RAY_"))}  # as a new user's shell
-    env["PYTHONPATH"] = os.pathsep.join([str(here.parents[1] / "src"), str(here)])
+    env["PYTHONPATH"] = os.pathsep.join([str(here.parents[4] / "src"), str(here.parents[3] / "support")])
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600, env=env,
                          cwd=tmp_path, start_new_session=True)
     assert out.returncode == 0, out.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 import subprocess
 import sys
 import textwrap
@@ -274,7 +275,7 @@ SCRIPT = textwrap.dedent(
 
 @pytest.mark.slow
 def test_train_and_score__two_processes__bit_identical():
-    script = SCRIPT.format(tests=os.path.dirname(__file__))
+    script = SCRIPT.format(tests=str(Path(__file__).resolve().parents[2] / "support"))
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     procs = [
         subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
