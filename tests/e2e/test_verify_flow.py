@@ -11,7 +11,7 @@ from bounty_client.roles import Organizer, Participant
 from bounty_client.protocol.spec import TrainingProtocol
 from bounty_client.storage import open_store
 from bounty_client.roles.vault import Vault
-from bounty_client.record.verify import verify
+from bounty_client.record import verify
 
 from e2e_support import run_ape
 

@@ -1,10 +1,11 @@
 """Reading what people type: command-line values checked (and refused in one line naming the option)
 before anything is stored or sent.
 
-A bounty's address (the ``BOUNTY`` argument, :data:`BOUNTY`), durations (``30m``), output paths, hyperparameter configurations (``--hp`` JSON texts or files), a
-spec template merged with command-line overrides (:func:`spec_options`), the network a
-state-changing command needs, and the one line a command prints for a client error
-(:func:`error_line`).  Each raises :class:`~bounty_client.errors.ArgumentError`.
+A bounty's address (the ``BOUNTY`` argument, :data:`BOUNTY`), durations (``30m``), output paths,
+hyperparameter configurations (``--hp`` JSON texts or files), a spec template merged with
+command-line overrides (:func:`spec_options`), the network a state-changing command needs, and the
+one line a command prints for a client error (:func:`error_line`).  Each raises
+:class:`~bounty_client.errors.ArgumentError`.
 """
 
 from __future__ import annotations

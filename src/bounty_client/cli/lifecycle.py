@@ -36,6 +36,7 @@ from typing import Any, Callable
 
 from ..chain import find_or_deploy_factory
 from ..errors import ArgumentError, ChainError
+from ..storage.base import ContentStore
 
 __all__ = ["LifecycleConfig", "run_lifecycle", "demo_candidates", "load_lifecycle_prices"]
 
@@ -121,7 +122,7 @@ def demo_candidates(rng: random.Random, n: int) -> list[dict[str, Any]]:
     return out
 
 
-def secret_synthetic_prices(rows: int, private_store: Any = None) -> dict[str, Any]:
+def secret_synthetic_prices(rows: int, private_store: "ContentStore | None" = None) -> dict[str, Any]:
     """Synthetic ``{symbol: price table}`` (``rows`` per coin) from a fresh 63-bit secret seed
     (``secrets``, i.e. ``os.urandom``), never a published value: whoever knew the seed could
     regenerate the hidden rows.  The seed goes to ``private_store`` (when given), never to output."""
@@ -136,7 +137,8 @@ def secret_synthetic_prices(rows: int, private_store: Any = None) -> dict[str, A
     return data.synthetic_prices(rows=rows, seed=secret_seed)
 
 
-def load_lifecycle_prices(cfg: LifecycleConfig, private_store: Any = None) -> tuple[dict[str, Any], str]:
+def load_lifecycle_prices(cfg: LifecycleConfig,
+                          private_store: "ContentStore | None" = None) -> tuple[dict[str, Any], str]:
     """The organizer's raw prices (sealed mode) and a description of where they came from.
 
     Synthetic prices come from a secret seed (``secrets``, i.e. ``os.urandom``), never from a

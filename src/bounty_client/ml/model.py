@@ -609,8 +609,8 @@ def train_and_score(
     for concurrent threads of one process (neither is Keras' global seeding): parallel
     evaluation uses processes.
     Raises :class:`~bounty_client.errors.ArgumentError` (a ``ValueError``) for a malformed dataset,
-    seed or metric, ``RuntimeError`` when Keras runs another backend than ``protocol.backend``, ``TypeError`` when ``hp`` is not
-    ``Hyperparameters``.
+    seed or metric, ``RuntimeError`` when Keras runs another backend than ``protocol.backend``,
+    ``TypeError`` when ``hp`` is not ``Hyperparameters``.
     """
     if not isinstance(hp, Hyperparameters):
         raise TypeError(f"hp must be Hyperparameters, got {type(hp).__name__}")

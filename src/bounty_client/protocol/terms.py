@@ -21,8 +21,8 @@ from .wire import (BPS, MAX_BOND, MAX_CID_LENGTH, MAX_COMMIT_DEPOSIT, MAX_COST, 
 if TYPE_CHECKING:  # pragma: no cover
     from .spec import BountySpec
 
-__all__ = ["BountyTerms", "DEFAULT_DEPOSIT_BPS", "MIN_DEFAULT_DEPOSIT", "PLACEHOLDER_CID", "Prepared", "check_factory_arguments",
-           "default_commit_deposit", "parse_prize_shares"]
+__all__ = ["BountyTerms", "DEFAULT_DEPOSIT_BPS", "MIN_DEFAULT_DEPOSIT", "PLACEHOLDER_CID", "Prepared",
+           "check_factory_arguments", "default_commit_deposit", "parse_prize_shares"]
 
 class Prepared(Protocol):
     """What :meth:`BountyTerms.factory_arguments` reads of a prepared bounty (the organizer's
@@ -130,7 +130,7 @@ class BountyTerms:
         return d1, d2, d3
 
     def factory_arguments(self, prepared: Prepared, start: int) -> dict[str, Any]:
-        """``BountyFactory.create``'s arguments by name (see :func:`bounty_client.chain.create_bounty`).
+        """``BountyFactory.create``'s arguments by name (see :meth:`bounty_client.chain.Factory.create`).
 
         Sealed mode: the test commitment and ``test_data_after = 0``.  Future-window mode (the
         spec's ``test.mode == "future"``): an empty commitment and ``test_data_after`` = the

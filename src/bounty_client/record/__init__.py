@@ -1,7 +1,7 @@
 """The record wing: a bounty's public record, read-only, checked against the chain.
 
 What anyone can read and check, with one set of consistency checks: :mod:`.record` (the record:
-creation event, spec, data, test set, seeds, submissions; :func:`open_record`), :mod:`.verify`
+creation event, spec, data, test set, seeds, submissions; :func:`open_record`), :mod:`.verification`
 (re-run the evaluation and compare the scores and what they pay), :mod:`.views` (the leaderboard and
 who was credited what and why: what a page shows) and :mod:`.transfer` (the record as one CAR file
 between machines).  Nothing here sends a transaction.
@@ -11,7 +11,7 @@ from .record import (TEST_SET_KIND, BountyRecord, TestData, check_report, check_
                      evaluate_record, load_prices, load_test_set, open_record, require_matching_spec, test_set_files,
                      test_set_manifest)
 from .transfer import export_record, import_record, record_cids
-from .verify import VerificationReport, VerificationStatus, check_future_rows, verify
+from .verification import VerificationReport, VerificationStatus, check_future_rows, verify
 from .views import credited, explain_credits, leaderboard
 
 __all__ = [

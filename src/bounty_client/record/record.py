@@ -2,7 +2,7 @@
 
 One place assembles it, with one set of consistency checks, for every reader: the
 organizer's evaluation, a participant's download, dataset and search, and
-:func:`bounty_client.record.verify.verify`::
+:func:`bounty_client.record.verify`::
 
     record = open_record(bounty, store)     # creation event + spec, checked against the chain
     record.prices()                          # {symbol: price table}, each fetched and verified by CID
@@ -280,7 +280,7 @@ def open_record(bounty: "Bounty | str", store: ContentStore, *, strict: bool = T
 def evaluate_record(record: BountyRecord, *, dataset: Any = None, workers: int = 1, backend: str = "auto",
                     progress: bool = True, ray_address: "str | None" = None) -> Any:
     """Re-train every revealed submission under the spec's protocol and score it on the posted test
-    set (what the organizer posts and what :func:`~bounty_client.record.verify.verify` recomputes).
+    set (what the organizer posts and what :func:`~bounty_client.record.verify` recomputes).
 
     ``dataset`` is ``record.dataset(with_test=True)`` when not given.  Every submission is
     trained once per evaluation seed (:meth:`BountyRecord.evaluation_seeds`, from the on-chain

@@ -402,7 +402,7 @@ class Organizer:
         ``ChainError`` when no factory is found and none may be deployed, before anything is stored.
         ``workers``: evaluation workers the budget check assumes (:meth:`check_evaluation_budget`,
         run before a factory is deployed).
-        ``prepare_kwargs`` are that method's (see :func:`bounty_client.protocol.terms.spec_options`)."""
+        ``prepare_kwargs`` are that method's (see :func:`bounty_client.cli.inputs.spec_options`)."""
         terms = self.check_create_args(terms)  # before anything is stored
         if deploy_factory and factory is not None:
             raise ArgumentError("factory: give --factory ADDRESS or --deploy-factory, not both")

@@ -13,7 +13,7 @@ import pytest
 
 from bounty_client.data import LocalMarket, fetch_window, window_grid
 from bounty_client.protocol.spec import TestRule
-from bounty_client.record.verify import check_future_rows
+from bounty_client.record.verification import check_future_rows
 
 STEP = 300
 ORIGIN = 1_700_000_100 // STEP * STEP
@@ -110,7 +110,7 @@ def test_check_seeds__reports_must_use_the_seeds_of_the_on_chain_randomness(acco
     from bounty_client.protocol.spec import TrainingProtocol
     from bounty_client.storage import open_store
     from bounty_client.roles.vault import Vault
-    from bounty_client.record.verify import _check_seeds
+    from bounty_client.record.verification import _check_seeds
 
     store = open_store(f"local:{tmp_path / 'ipfs'}")
     org = Organizer(accounts[0], store, factory=factory, vault=Vault(tmp_path / "vault"))
