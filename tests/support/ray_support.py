@@ -7,24 +7,12 @@ Worker functions sent to Ray are closures that reference only importable names
 
 from __future__ import annotations
 
-import numpy as np
+from client_helpers import tiny_arrays  # one copy (tests/support/client_helpers.py), re-exported
 
 from bounty_client.ml.evaluation import Submission
 from bounty_client.protocol.hyperparams import Hyperparameters
 
-
-def tiny_arrays(n_train: int = 96, n_val: int = 32, n_test: int = 40, seq_len: int = 4, n_features: int = 3,
-                seed: int = 0) -> dict[str, np.ndarray]:
-    """Windows whose label is learnable (sign of the last step's first feature plus noise)."""
-    rng = np.random.default_rng(seed)
-
-    def part(n: int):
-        x = rng.standard_normal((n, seq_len, n_features)).astype(np.float32)
-        y = (x[:, -1, 0] + 0.3 * rng.standard_normal(n) > 0).astype(np.int64)
-        return x, y
-
-    (xt, yt), (xv, yv), (xs, ys) = part(n_train), part(n_val), part(n_test)
-    return {"x_train": xt, "y_train": yt, "x_val": xv, "y_val": yv, "x_test": xs, "y_test": ys}
+__all__ = ["SUBMISSION_VALUES", "make_submissions", "tiny_arrays"]
 
 
 #: Four small submissions with different heads (so their scores differ).
