@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from eth_abi import encode
+from eth_utils import keccak
+
 # The client's mirror of the contract's enums (bounty_client.wire): the contract tests check them too.
 from bounty_client.wire import (CreditReason, Outcome, Stage, TEST_DATA_KEY, encode_revealed,  # noqa: F401
                                  score_proof)
@@ -80,6 +83,31 @@ class BountyHarness:
     jury: Any = None
     #: every posted batch's ``ScoresPosted.entries``, in order (to build proofs and reranks)
     batches: list[list[int]] = field(default_factory=list)
+    #: wei each address sent to the bounty (creation, deposits, challenge bonds and fees)
+    paid: dict[str, int] = field(default_factory=dict)
+
+    def pay(self, account: Any, amount: int) -> None:
+        address = str(getattr(account, "address", account))
+        self.paid[address] = self.paid.get(address, 0) + int(amount)
+
+    def settle_all(self, accounts: Any) -> dict[str, int]:
+        """Every address in ``accounts`` withdraws its credit and claims what each of its revealed
+        submissions can; returns what each received (``Withdrawn`` and ``Claimed`` amounts)."""
+        received: dict[str, int] = {}
+        for a in accounts:
+            if self.contract.credits(a):
+                (ev,) = self.contract.withdraw(sender=a).decode_logs(self.contract.Withdrawn)
+                received[a.address] = received.get(a.address, 0) + ev.amount
+            ids = [e.id for e in self.entries if e.account.address == a.address and self.contract.claimable(e.id)]
+            if ids:
+                (ev,) = self.contract.claim(ids, sender=a).decode_logs(self.contract.Claimed)
+                received[a.address] = received.get(a.address, 0) + ev.amount
+        return received
+
+    def net(self, received: dict[str, int], *accounts: Any) -> int:
+        """What ``accounts`` together received minus what they paid in (wei; gas aside)."""
+        addresses = {str(getattr(a, "address", a)) for a in accounts}
+        return sum(received.get(a, 0) for a in addresses) - sum(self.paid.get(a, 0) for a in addresses)
 
     @property
     def address(self) -> str:
@@ -98,6 +126,7 @@ class BountyHarness:
         c = commitment(self.address, account.address, hp, salt)
         kw.setdefault("value", self.deposit)
         receipt = self.contract.commit(c, sender=account, **kw)
+        self.pay(account, kw["value"])
         (event,) = receipt.decode_logs(self.contract.Committed)
         entry = Entry(id=event.id, account=account, hp=hp, salt=salt)
         self.entries.append(entry)
@@ -149,11 +178,26 @@ class BountyHarness:
         else:
             proof = score_proof(self.batches, submission_id)
         kw.setdefault("value", self.contract.challenge_bond() + self.jury.fee())
-        return self.ext.challenge(submission_id, claimed, *proof, sender=account, **kw)
+        receipt = self.ext.challenge(submission_id, claimed, *proof, sender=account, **kw)
+        self.pay(account, kw["value"])
+        return receipt
 
     def challenge_data(self, account: Any, **kw: Any):
         kw.setdefault("value", self.contract.challenge_bond() + self.jury.fee())
-        return self.ext.challenge_test_data(sender=account, **kw)
+        receipt = self.ext.challenge_test_data(sender=account, **kw)
+        self.pay(account, kw["value"])
+        return receipt
+
+    def scored(self, accounts: Any, scores: Any) -> list[Entry]:
+        """Commit one submission per account (distinct models), reveal all, draw the randomness, open
+        the test set and post ``scores`` (one per account, in order) in one batch."""
+        entries = [self.commit(a, Hyperparameters(1 + i % 8, 16, 0, "relu", "hinge")) for i, a in enumerate(accounts)]
+        self.to_reveal()
+        for e in entries:
+            self.reveal(e)
+        self.open_test()
+        self.score({e.id: s for e, s in zip(entries, scores)})
+        return entries
 
     def rerank(self, sender: Any = None, **kw: Any):
         return self.ext.rerank(self.batches, sender=sender or self.organizer, **kw)
@@ -234,3 +278,36 @@ def jury_terms(jury: Any, **overrides: Any) -> dict[str, Any]:
 def initialize_params(args: dict[str, Any]) -> dict[str, Any]:
     """``Bounty.initialize``'s ``BountyParams`` (after organizer and reward), from creation terms."""
     return {k: v for k, v in args.items() if k not in ("spec_cid", "data_cids")}
+
+
+def jury_vote(jury: Any, dispute_id: int, juror: Any, answer: int, salt: bytes = b"\x07" * 32) -> bytes:
+    """A juror's sealed answer: keccak256(abi_encode(jury, dispute_id, juror, answer, salt))."""
+    return keccak(encode(["address", "uint256", "address", "uint256", "bytes32"],
+                         [jury.address, dispute_id, juror.address, answer, salt]))
+
+
+def rule_by_jury(b: BountyHarness, jurors: Any, answers: Any, dispute_id: "int | None" = None,
+                 resolver: Any = None) -> Any:
+    """The jury answers the latest dispute (or ``dispute_id``): every juror commits and reveals its
+    answer (``None``: stays silent), then anyone resolves. Returns the resolve receipt."""
+    dispute_id = b.jury.dispute_count() - 1 if dispute_id is None else dispute_id
+    return rule_many(b, jurors, {dispute_id: answers}, resolver)[dispute_id]
+
+
+def rule_many(b: BountyHarness, jurors: Any, answers: "dict[int, Any]", resolver: Any = None) -> dict[int, Any]:
+    """The jury answers several open disputes side by side (``{dispute_id: answers}``): commits for
+    all, then reveals for all, then resolves each. Returns the resolve receipts by dispute id."""
+    jury = b.jury
+    disputes = {i: jury.dispute(i) for i in answers}
+    for i, values in answers.items():
+        for juror, answer in zip(jurors, values):
+            if answer is not None:
+                jury.commit_vote(i, jury_vote(jury, i, juror, answer), sender=juror)
+    b.at_least(max(d.commit_deadline for d in disputes.values()))
+    for i, values in answers.items():
+        for juror, answer in zip(jurors, values):
+            if answer is not None:
+                jury.reveal_vote(i, answer, b"\x07" * 32, sender=juror)
+    b.at_least(max(d.reveal_deadline for d in disputes.values()))
+    return {i: jury.resolve(i, sender=resolver or jurors[0]) for i in answers}
+

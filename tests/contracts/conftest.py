@@ -106,7 +106,7 @@ def make_bounty(project, chain, factory, organizer):
         (event,) = receipt.decode_logs(factory.BountyCreated)
         contract = project.Bounty.at(event.bounty)
         challenge_deadline = args["evaluation_deadline"] + args["challenge_period"]
-        return BountyHarness(
+        harness = BountyHarness(
             contract=contract,
             organizer=sender,
             chain=chain,
@@ -121,6 +121,8 @@ def make_bounty(project, chain, factory, organizer):
             resolution_deadline=challenge_deadline + args["resolution_period"],
             jury=jury,
         )
+        harness.pay(sender, reward + args["bond"])
+        return harness
 
     return _make
 

@@ -9,45 +9,14 @@ from __future__ import annotations
 
 import ape
 import pytest
-from bounty_harness import (CHALLENGE_BOND, HP, JURY_COMMIT, JURY_FEE, JURY_REVEAL, REWARD, SCORE_TOLERANCE,
-                            TEST_DATA_KEY, CreditReason, Hyperparameters, Outcome, Stage, salt_for)
-from eth_abi import encode
-from eth_utils import keccak
+from bounty_harness import (CHALLENGE_BOND, JURY_FEE, REWARD, SCORE_TOLERANCE, TEST_DATA_KEY, Hyperparameters,
+                            Outcome, Stage, rule_by_jury)
 
 from bounty_client.wire import score_accumulator, score_proof
 
 
-def _vote(jury, dispute_id, juror, answer, salt=b"\x07" * 32):
-    return keccak(encode(["address", "uint256", "address", "uint256", "bytes32"],
-                         [jury.address, dispute_id, juror.address, answer, salt]))
-
-
-def rule_by_jury(b, jurors, answers, dispute_id=None, resolver=None):
-    """The jury answers the latest dispute (or ``dispute_id``): every juror commits and reveals its
-    answer (None: stays silent), then anyone resolves. Returns the resolve receipt."""
-    jury = b.jury
-    dispute_id = jury.dispute_count() - 1 if dispute_id is None else dispute_id
-    d = jury.dispute(dispute_id)
-    for juror, answer in zip(jurors, answers):
-        if answer is not None:
-            jury.commit_vote(dispute_id, _vote(jury, dispute_id, juror, answer), sender=juror)
-    b.at_least(d.commit_deadline)
-    for juror, answer in zip(jurors, answers):
-        if answer is not None:
-            jury.reveal_vote(dispute_id, answer, b"\x07" * 32, sender=juror)
-    b.at_least(d.reveal_deadline)
-    return jury.resolve(dispute_id, sender=resolver or jurors[0])
-
-
-def _scored(b, accounts, scores, deposit_hp=None):
-    """Commit, reveal, open the test set and post ``scores`` (one per account, in order)."""
-    entries = [b.commit(a, Hyperparameters(1 + i % 8, 16, 0, "relu", "hinge")) for i, a in enumerate(accounts)]
-    b.to_reveal()
-    for e in entries:
-        b.reveal(e)
-    b.open_test()
-    b.score({e.id: s for e, s in zip(entries, scores)})
-    return entries
+def _scored(b, accounts, scores):
+    return b.scored(accounts, scores)
 
 
 # ------------------------------------------------------------------ the proof of a posted score
@@ -299,10 +268,8 @@ def test_rule__for_a_key_without_a_dispute__reverts(judged, alice, jury):
 
 def _impersonate(contract):
     """Ape's impersonated account for a contract address on the local node (it needs ETH for gas)."""
-    account = ape.accounts[contract.address]
-    if account.balance < 10**18:
-        ape.accounts.test_accounts[9].transfer(account, 10**18)
-    return account
+    ape.chain.provider.set_balance(contract.address, 10**19)
+    return ape.accounts[contract.address]
 
 
 @pytest.mark.parametrize("offset, allowed", [(-1, True), (0, False)])
