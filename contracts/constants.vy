@@ -1,22 +1,32 @@
-# pragma version ~=0.4.3
+# pragma version 0.4.3
 """
-@title ML Bounty: limits shared by several contracts
+@title Limits shared by the ML Bounty contracts
 @license MIT
-@notice Each limit that more than one contract (or the interface) needs is declared once,
-        here, and imported where it is used: `Bounty.vy`, `BountyFactory.vy` and
-        `interfaces/IBounty.vyi` (as curve-stablecoin keeps one `constants.vy`). Constants
-        only: importing this module adds no code, no storage and no gas.
+@notice Declared once here and imported by `Bounty.vy`, `BountyDisputes.vy`,
+        `BountyFactory.vy`, `RerunJury.vy` and the interfaces, so two
+        contracts can never disagree on a bound (as curve-stablecoin keeps
+        its shared values in one `constants.vy`). The client mirrors them in
+        `bounty_client.protocol.wire`; a test compares the two.
 """
 
-
-# CONSTANTS #
-
-
+# Basis points in one whole: scores, `min_accuracy`, prize shares and tolerances.
+BPS: constant(uint256) = 10_000
 # Longest CID string (spec, data, test and report CIDs).
 MAX_CID_LENGTH: constant(uint256) = 128
 # Most training-data CIDs per bounty.
 MAX_DATA_CIDS: constant(uint256) = 16
 # Most prize shares (ranked winners) a bounty can have.
 MAX_PRIZE_SHARES: constant(uint256) = 5
-# Most ids per `post_scores` / `claim_shares` call.
+# Most ids per `post_scores` / `withdraw` / `sweep` call, and entries per score batch.
 MAX_BATCH: constant(uint256) = 128
+# A checkpoint of the score accumulator is kept every this many batches, so a proof
+# of a posted score names at most this many later batch hashes, and `rerank`
+# replays at most this many batches per call.
+CHECKPOINT_INTERVAL: constant(uint256) = 32
+# Most jurors a `RerunJury` names.
+MAX_JURORS: constant(uint256) = 15
+# The `key` of a test-data dispute (submission ids are below 2**16 - 1).
+TEST_DATA_KEY: constant(uint256) = 1 << 16
+# Dispute kinds (`IArbiter.create_dispute`).
+KIND_SCORE: constant(uint8) = 0
+KIND_TEST_DATA: constant(uint8) = 1

@@ -1,29 +1,19 @@
-# pragma version ~=0.4.3
+# pragma version 0.4.3
 """
 @title Test double: a participant that is a contract
 @custom:contract-name ContractParticipant
 @license MIT
 @notice Used only by tests/contracts. Commits, reveals, claims and withdraws on
         one bounty as `msg.sender`; on receiving ETH it either accepts
-        (MODE_ACCEPT), tries once to re-enter `withdraw` (MODE_REENTER), or
-        rejects the payment (MODE_REJECT).
+        (MODE_ACCEPT), tries once to re-enter `withdraw` (MODE_REENTER) or
+        `claim` (MODE_REENTER_CLAIM), or rejects the payment (MODE_REJECT).
 """
 
 
 interface IBountyParticipant:
     def commit(commitment: bytes32) -> uint256: payable
-    def reveal(
-        id: uint256,
-        lstm_layers: uint8,
-        lstm_units: uint16,
-        dense_layers: uint8,
-        activation: uint8,
-        loss: uint8,
-        dropout_bps: uint16,
-        learning_rate_micro: uint32,
-        salt: bytes32,
-    ): nonpayable
-    def claim_shares(ids: DynArray[uint256, 128]) -> uint256: nonpayable
+    def reveal(id: uint256, hyperparameters: uint256, salt: bytes32): nonpayable
+    def claim(ids: DynArray[uint256, 128]) -> uint256: nonpayable
     def withdraw() -> uint256: nonpayable
 
 
@@ -32,6 +22,7 @@ interface IBountyParticipant:
 MODE_ACCEPT: constant(uint256) = 0
 MODE_REENTER: constant(uint256) = 1
 MODE_REJECT: constant(uint256) = 2
+MODE_REENTER_CLAIM: constant(uint256) = 3
 
 
 # STORAGE #
@@ -42,10 +33,12 @@ bounty: public(address)
 mode: public(uint256)
 # How many times `__default__` tried to re-enter `withdraw`.
 reentry_attempts: public(uint256)
-# Whether a re-entrant `withdraw` call succeeded (it must not).
+# Whether a re-entrant `withdraw` (or `claim`) call succeeded (it must not).
 reentry_succeeded: public(bool)
 # Total wei received.
 received: public(uint256)
+# The ids of the last `claim` (re-entered by MODE_REENTER_CLAIM).
+last_claim: DynArray[uint256, 128]
 
 
 @deploy
@@ -66,25 +59,14 @@ def commit(commitment: bytes32) -> uint256:
 
 
 @external
-def reveal(
-    id: uint256,
-    lstm_layers: uint8,
-    lstm_units: uint16,
-    dense_layers: uint8,
-    activation: uint8,
-    loss: uint8,
-    dropout_bps: uint16,
-    learning_rate_micro: uint32,
-    salt: bytes32,
-):
-    extcall IBountyParticipant(self.bounty).reveal(
-        id, lstm_layers, lstm_units, dense_layers, activation, loss, dropout_bps, learning_rate_micro, salt
-    )
+def reveal(id: uint256, hyperparameters: uint256, salt: bytes32):
+    extcall IBountyParticipant(self.bounty).reveal(id, hyperparameters, salt)
 
 
 @external
-def claim_shares(ids: DynArray[uint256, 128]) -> uint256:
-    return extcall IBountyParticipant(self.bounty).claim_shares(ids)
+def claim(ids: DynArray[uint256, 128]) -> uint256:
+    self.last_claim = ids
+    return extcall IBountyParticipant(self.bounty).claim(ids)
 
 
 @external
@@ -100,3 +82,10 @@ def __default__():
     if self.mode == MODE_REENTER and self.reentry_attempts == 0:
         self.reentry_attempts += 1
         self.reentry_succeeded = raw_call(self.bounty, method_id("withdraw()"), revert_on_failure=False)
+    elif self.mode == MODE_REENTER_CLAIM and self.reentry_attempts == 0:
+        self.reentry_attempts += 1
+        self.reentry_succeeded = raw_call(
+            self.bounty,
+            abi_encode(self.last_claim, method_id=method_id("claim(uint256[])")),
+            revert_on_failure=False,
+        )

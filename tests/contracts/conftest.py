@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from bounty_harness import REWARD, BountyHarness, create_call, creation_args
+from bounty_harness import (JURY_COMMIT, JURY_FEE, JURY_REVEAL, JURY_SLASH_BPS, JURY_STAKE, JURY_TOLERANCE, REWARD,
+                            BountyHarness, create_call, creation_args, jury_terms)
 
 
 @pytest.fixture(scope="session")
@@ -46,9 +47,44 @@ def deployer(accounts):
 
 
 @pytest.fixture(scope="session")
+def jurors(accounts):
+    """The three jurors of the default jury (each stakes JURY_STAKE)."""
+    return [accounts[5], accounts[6], accounts[7]]
+
+
+@pytest.fixture(scope="session")
+def watcher(accounts):
+    """An honest stranger who verifies and challenges."""
+    return accounts[8]
+
+
+@pytest.fixture(scope="session")
 def factory(project, deployer):
-    blueprint = deployer.declare(project.Bounty).contract_address
-    return deployer.deploy(project.BountyFactory, blueprint)
+    bounty = deployer.declare(project.Bounty).contract_address
+    extension = deployer.declare(project.BountyExtension).contract_address
+    return deployer.deploy(project.BountyFactory, bounty, extension)
+
+
+@pytest.fixture(scope="session")
+def make_jury(project, chain, factory, deployer):
+    """Deploy a RerunJury over ``factory``: ``make_jury(jurors, stake=..., fee=..., staked=True, **kw)``."""
+
+    def _make(jurors, *, stake=JURY_STAKE, fee=JURY_FEE, commit_period=JURY_COMMIT, reveal_period=JURY_REVEAL,
+              tolerance=JURY_TOLERANCE, slash=JURY_SLASH_BPS, service=10**8, staked=True):
+        jury = deployer.deploy(project.RerunJury, factory, [j.address for j in jurors], stake, fee, commit_period,
+                               reveal_period, tolerance, slash, chain.pending_timestamp + service)
+        if staked:
+            for j in jurors:
+                jury.stake(sender=j, value=stake)
+        return jury
+
+    return _make
+
+
+@pytest.fixture(scope="session")
+def jury(make_jury, jurors):
+    """The default jury, every juror staked."""
+    return make_jury(jurors)
 
 
 @pytest.fixture(scope="session")
@@ -60,13 +96,16 @@ def implementation(project, factory):
 def make_bounty(project, chain, factory, organizer):
     """Open a bounty: ``make_bounty(reward=..., sender=..., **creation_overrides)`` -> BountyHarness."""
 
-    def _make(reward: int = REWARD, sender: Any = None, **overrides: Any) -> BountyHarness:
+    def _make(reward: int = REWARD, sender: Any = None, jury: Any = None, **overrides: Any) -> BountyHarness:
         sender = sender or organizer
+        if jury is not None:
+            overrides = {**jury_terms(jury), **overrides}
         args = creation_args(chain.pending_timestamp, **overrides)
         receipt = create_call(factory, sender, args, reward=reward)
         (event,) = receipt.decode_logs(factory.BountyCreated)
         contract = project.Bounty.at(event.bounty)
-        return BountyHarness(
+        challenge_deadline = args["evaluation_deadline"] + args["challenge_period"]
+        harness = BountyHarness(
             contract=contract,
             organizer=sender,
             chain=chain,
@@ -76,7 +115,13 @@ def make_bounty(project, chain, factory, organizer):
             deposit=args["commit_deposit"],
             test_data_after=args["test_data_after"],
             created=event,
+            ext=project.BountyExtension.at(event.bounty),
+            challenge_deadline=challenge_deadline,
+            resolution_deadline=challenge_deadline + args["resolution_period"],
+            jury=jury,
         )
+        harness.pay(sender, reward + args["bond"])
+        return harness
 
     return _make
 
@@ -84,8 +129,15 @@ def make_bounty(project, chain, factory, organizer):
 @pytest.fixture
 def bounty(make_bounty) -> BountyHarness:
     """A default bounty: 10 ETH reward and 10 ETH bond, min accuracy 50%, winner takes all, no deposit,
-    cap 100, sealed test set, no cost bound that matters."""
+    cap 100, sealed test set, no cost bound that matters, no arbiter (trusted scores)."""
     return make_bounty()
+
+
+@pytest.fixture
+def judged(make_bounty, jury) -> BountyHarness:
+    """The default bounty judged by the default jury: challenge window CHALLENGE_PERIOD after the
+    evaluation deadline, rulings RESOLUTION_PERIOD after that, bond CHALLENGE_BOND, tolerance 50 bps."""
+    return make_bounty(jury=jury)
 
 
 # ------------------------------------------------------------------ look-alikes (tests only, never shipped)

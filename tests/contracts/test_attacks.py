@@ -20,15 +20,9 @@ DEPOSIT = 10**18  # 1 ETH, as in the issue's selective-reveal sequence
 
 
 def _settle_and_withdraw(b, accounts_) -> dict[str, int]:
-    """Withdraw every credit of ``accounts_``; return what each address received."""
-    received = {}
-    for a in accounts_:
-        credit = b.contract.credits(a)
-        if credit:
-            receipt = b.contract.withdraw(sender=a)
-            (ev,) = receipt.decode_logs(b.contract.Withdrawn)
-            received[a.address] = received.get(a.address, 0) + ev.amount
-    return received
+    """Withdraw every credit of ``accounts_`` and claim what their submissions can; return what each
+    address received."""
+    return b.settle_all(accounts_)
 
 
 def _net(received: dict[str, int], paid: dict[str, int], who) -> int:
@@ -66,7 +60,7 @@ def test_selective_reveal(make_bounty, organizer, alice, mallory):
     assert b.contract.outcome() == Outcome.PRIZES
     # The winner gets the reward, not reward + dropped deposits; those are the organizer's.
     assert b.contract.credits(mallory) == REWARD + DEPOSIT
-    assert b.contract.credits(alice) == DEPOSIT
+    assert b.contract.claimable(honest.id) == DEPOSIT
     assert b.contract.credits(organizer) == REWARD + 2 * DEPOSIT  # bond back + forfeits
     received = _settle_and_withdraw(b, [organizer, alice, mallory])
     paid = {mallory.address: 3 * DEPOSIT, alice.address: DEPOSIT, organizer.address: 2 * REWARD}
@@ -87,7 +81,7 @@ def test_flood(make_bounty, organizer, alice, mallory):
     bound = parameter_count(Hyperparameters(2, 64, 2, "relu", "sparse_categorical_crossentropy"), N_FEATURES)
     b = make_bounty(commit_deposit=DEPOSIT // 100, max_cost=bound)
     huge = Hyperparameters(8, 1024, 8, "relu", "sparse_categorical_crossentropy")
-    assert b.contract.cost_of(8, 1024, 8, 0) == parameter_count(huge, N_FEATURES) > bound
+    assert b.ext.cost_of(8, 1024, 8, 0) == parameter_count(huge, N_FEATURES) > bound
     honest = b.commit(alice, HP)
     flood = [b.commit(mallory, huge) for _ in range(9)]
     b.to_reveal()
@@ -139,8 +133,6 @@ def test_sock_withholding(make_bounty, chain, accounts, organizer, socks, honest
     b.contract.finalize(sender=accounts[8])
     assert b.contract.outcome() == Outcome.SHARED
     assert b.contract.burned() == REWARD
-    for e in entries:
-        b.contract.claim_shares([e.id], sender=e.account)
     received = _settle_and_withdraw(b, [*coalition, *honest_accounts])
     withholding_net = _net(received, paid, coalition)
 
@@ -204,19 +196,22 @@ def test_unrevealed_deposits_never_to_winners(make_bounty, organizer, alice, bob
     if outcome == Outcome.SHARED:
         b.to_expired()
         b.contract.finalize(sender=carol)
-        b.contract.claim_shares([a.id], sender=alice)
-        b.contract.claim_shares([k.id], sender=bob)
     else:
         b.open_test()
         b.score({a.id: 9_000 if outcome == Outcome.PRIZES else 100, k.id: 8_000 if outcome == Outcome.PRIZES else 100})
         receipt = b.contract.finalize(sender=organizer)
-        assert [e.amount for e in receipt.decode_logs(b.contract.Credited) if e.reason == CreditReason.FORFEIT] == [2 * DEPOSIT]
+        forfeits = [e.amount for e in receipt.decode_logs(b.contract.Credited) if e.reason == CreditReason.FORFEIT]
+        # REFUNDED: alice's and bob's scores are below the minimum, so their deposits are forfeited too.
+        assert forfeits == [2 * DEPOSIT if outcome == Outcome.PRIZES else 4 * DEPOSIT]
     assert b.contract.outcome() == outcome
-    to_participants = b.contract.credits(alice) + b.contract.credits(bob) - 2 * DEPOSIT  # minus their own deposits
-    assert to_participants == {Outcome.PRIZES: REWARD, Outcome.REFUNDED: 0, Outcome.SHARED: REWARD}[outcome]
-    assert b.contract.credits(carol) == 0
+    received = _settle_and_withdraw(b, [organizer, alice, bob, carol])
+    to_participants = received.get(alice.address, 0) + received.get(bob.address, 0)
+    deposits_back = 2 * DEPOSIT if outcome != Outcome.REFUNDED else 0
+    assert to_participants - deposits_back == {Outcome.PRIZES: REWARD, Outcome.REFUNDED: 0, Outcome.SHARED: REWARD}[outcome]
+    assert carol.address not in received
     bond_back = 0 if outcome == Outcome.SHARED else REWARD
-    assert b.contract.credits(organizer) == (REWARD - to_participants) + bond_back + 2 * DEPOSIT
+    forfeited = 2 * DEPOSIT if outcome != Outcome.REFUNDED else 4 * DEPOSIT
+    assert received[organizer.address] == (REWARD - (to_participants - deposits_back)) + bond_back + forfeited
 
 
 # ---------------------------------------------------------------------- randomness

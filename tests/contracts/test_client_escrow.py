@@ -163,7 +163,7 @@ def test_stage_guard__post_test_data_at_test_data_after__agrees_with_the_contrac
     b.at(b.reveal_deadline)
     b.draw()
     passed = _agree(b, after + offset, lambda: c.require_test_data_window("post test data"),
-                    lambda: b.contract.post_test_data("bafkreitestwindow", sender=b.organizer))
+                    lambda: b.ext.post_test_data("bafkreitestwindow", sender=b.organizer))
     assert passed == (offset >= 0)
 
 

@@ -37,7 +37,7 @@ def test_parameter_count__equals_keras_and_the_contract_for_random_configuration
         for _ in range(3):
             hp = _random_hp(rng, layers=3, units=24, dense=3)
             keras_count = build_model(hp, (5, n_features)).count_params()
-            chain_count = b.contract.cost_of(hp.lstm_layers, hp.lstm_units, hp.dense_layers, LOSSES.index(hp.loss))
+            chain_count = b.ext.cost_of(hp.lstm_layers, hp.lstm_units, hp.dense_layers, LOSSES.index(hp.loss))
             assert parameter_count(hp, n_features) == keras_count == chain_count, (hp, n_features)
 
 
@@ -48,7 +48,7 @@ def test_parameter_count__equals_the_contract_over_the_whole_chain_range(make_bo
         configs = [_random_hp(rng, 8, 1024, 8) for _ in range(10)]
         configs.append(Hyperparameters(8, 1024, 8, "relu", "sparse_categorical_crossentropy"))
         for hp in configs:
-            chain_count = b.contract.cost_of(hp.lstm_layers, hp.lstm_units, hp.dense_layers, LOSSES.index(hp.loss))
+            chain_count = b.ext.cost_of(hp.lstm_layers, hp.lstm_units, hp.dense_layers, LOSSES.index(hp.loss))
             assert parameter_count(hp, n_features) == chain_count < 2**32
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ape
 import pytest
-from bounty_harness import N_FEATURES, REWARD, create_call, creation_args, initialize_args
+from bounty_harness import N_FEATURES, REWARD, create_call, creation_args, initialize_params
 
 from bounty_client.protocol.hyperparams import test_commitment
 from bounty_client.protocol.wire import BPS, MAX_CID_LENGTH, MAX_COMMIT_DEPOSIT, MAX_PRIZE_SHARES, MAX_SUBMISSIONS
@@ -39,12 +39,64 @@ def test_create__costs_one_clone_and_holds_the_reward(factory, make_bounty, impl
         (dict(prize_shares=[5_000, 0, 5_000]), "bounty: zero prize share"),
         (dict(prize_shares=[6_000, 3_000]), "bounty: prize shares must sum to 10000"),
         (dict(prize_shares=[6_000, 3_000, 1_000, 1]), "bounty: prize shares must sum to 10000"),
+        (dict(test_window_start=1), "bounty: test commitment and test_window_start both set"),
+        (dict(score_tolerance=10_001), "bounty: score_tolerance above 10000"),
+        (dict(challenge_period=1), "bounty: challenge_period without an arbiter"),
+        (dict(resolution_period=1), "bounty: resolution_period without an arbiter"),
+        (dict(challenge_bond=1), "bounty: challenge_bond without an arbiter"),
     ],
 )
 def test_create__invalid_argument__reverts_with_reason(factory, organizer, chain, overrides, reason):
     args = creation_args(chain.pending_timestamp, **overrides)
     with ape.reverts(reason):
         create_call(factory, organizer, args)
+
+
+@pytest.mark.parametrize(
+    "overrides, reason",
+    [
+        (dict(challenge_period=0), "bounty: challenge_period must be positive"),
+        (dict(resolution_period=0), "bounty: resolution_period must be positive"),
+        (dict(challenge_bond=0), "bounty: challenge_bond must be positive"),
+        (dict(challenge_bond=2**64), "bounty: challenge_bond too large"),
+        (dict(resolution_period=2**32), "bounty: resolution deadline too far"),
+    ],
+)
+def test_create__invalid_dispute_terms__revert_with_reason(factory, organizer, chain, jury, overrides, reason):
+    from bounty_harness import jury_terms
+
+    args = creation_args(chain.pending_timestamp, **jury_terms(jury))
+    args.update(overrides)
+    with ape.reverts(reason):
+        create_call(factory, organizer, args)
+
+
+def test_create__an_arbiter_without_code__reverts(factory, organizer, chain, jury, mallory):
+    from bounty_harness import jury_terms
+
+    args = creation_args(chain.pending_timestamp, **jury_terms(jury))
+    args["arbiter"] = mallory.address
+    with ape.reverts("bounty: arbiter is not a contract"):
+        create_call(factory, organizer, args)
+
+
+def test_create__dispute_terms__are_readable_and_emitted(make_bounty, jury):
+    from bounty_harness import CHALLENGE_BOND, CHALLENGE_PERIOD, RESOLUTION_PERIOD, SCORE_TOLERANCE
+
+    b = make_bounty(jury=jury)
+    c = b.contract
+    assert (c.arbiter(), c.challenge_bond(), c.score_tolerance()) == (jury.address, CHALLENGE_BOND, SCORE_TOLERANCE)
+    assert c.challenge_deadline() == b.evaluation_deadline + CHALLENGE_PERIOD == b.challenge_deadline
+    assert c.resolution_deadline() == b.challenge_deadline + RESOLUTION_PERIOD
+    ev = b.created
+    assert (ev.arbiter, ev.challenge_period, ev.resolution_period) == (jury.address, CHALLENGE_PERIOD, RESOLUTION_PERIOD)
+    assert (ev.challenge_bond, ev.score_tolerance) == (CHALLENGE_BOND, SCORE_TOLERANCE)
+
+
+def test_create__without_an_arbiter__the_challenge_deadline_is_the_evaluation_deadline(bounty):
+    c = bounty.contract
+    assert c.arbiter() == "0x" + "00" * 20
+    assert c.challenge_deadline() == c.resolution_deadline() == bounty.evaluation_deadline
 
 
 @pytest.mark.parametrize("value", [0, REWARD])
@@ -73,18 +125,21 @@ def test_create__max_cost_exactly_the_smallest_model__is_accepted(make_bounty, f
 
 
 def _future(now, **kw):
+    """Future-window terms: the window opens at the reveal deadline and ends 100 s later."""
     args = creation_args(now, test_commitment=b"\x00" * 32, **kw)
+    args["test_window_start"] = args["reveal_deadline"]
+    args["test_data_after"] = args["reveal_deadline"] + 100
     return args
 
 
 @pytest.mark.parametrize("gap", [-1, 0, 1])
-def test_create__future_window_relative_to_the_submission_deadline(factory, organizer, chain, gap):
-    """test_data_after must be at or after the submission deadline (nobody could submit knowing the window)."""
+def test_create__future_window_start_relative_to_the_reveal_deadline(factory, organizer, chain, gap):
+    """The window must open at or after the reveal deadline (nobody could reveal selectively on its prices)."""
     now = chain.pending_timestamp
     args = _future(now)
-    args["test_data_after"] = args["submission_deadline"] + gap
+    args["test_window_start"] = args["reveal_deadline"] + gap
     if gap < 0:
-        with ape.reverts("bounty: test_data_after before the submission deadline"):
+        with ape.reverts("bounty: test window opens before the reveal deadline"):
             create_call(factory, organizer, args)
     else:
         create_call(factory, organizer, args)
@@ -157,13 +212,13 @@ def test_create__limits_at_their_maximum__are_accepted(make_bounty):
 def test_initialize__on_the_implementation__reverts(implementation, factory, organizer, chain):
     args = creation_args(chain.pending_timestamp)
     with ape.reverts("bounty: implementation cannot be initialized"):
-        implementation.initialize(organizer, REWARD, *initialize_args(args), sender=organizer)
+        implementation.initialize(organizer, REWARD, initialize_params(args), sender=organizer)
 
 
 def test_initialize__by_anyone_but_the_factory__reverts(bounty, mallory, chain):
     args = creation_args(chain.pending_timestamp)
     with ape.reverts("bounty: caller is not the factory"):
-        bounty.contract.initialize(mallory, REWARD, *initialize_args(args), sender=mallory)
+        bounty.contract.initialize(mallory, REWARD, initialize_params(args), sender=mallory)
 
 
 def test_initialize__twice_even_by_the_factory__reverts(bounty, factory, chain, accounts):
@@ -171,16 +226,16 @@ def test_initialize__twice_even_by_the_factory__reverts(bounty, factory, chain, 
     as_factory = accounts[factory.address]  # anvil impersonation
     args = creation_args(chain.pending_timestamp)
     with ape.reverts("bounty: already initialized"):
-        bounty.contract.initialize(as_factory, REWARD, *initialize_args(args), sender=as_factory)
+        bounty.contract.initialize(as_factory, REWARD, initialize_params(args), sender=as_factory)
 
 
-def test_implementation__is_unusable(implementation, mallory):
+def test_implementation__is_unusable(project, implementation, mallory):
     with ape.reverts("bounty: not initialized"):
         implementation.commit(b"\x01" * 32, sender=mallory)
     with ape.reverts("bounty: not initialized"):
         implementation.finalize(sender=mallory)
     with ape.reverts("bounty: caller is not the organizer"):
-        implementation.cancel(sender=mallory)
+        project.BountyExtension.at(implementation.address).cancel(sender=mallory)
     assert implementation.escrow() == 0
 
 
@@ -205,7 +260,7 @@ def test_initialize__a_clone_made_by_someone_else__only_the_factory_may_initiali
     clone = project.Bounty.at(_bare_clone(chain, implementation, mallory))
     args = creation_args(chain.pending_timestamp)
     with ape.reverts("bounty: caller is not the factory"):
-        clone.initialize(mallory, REWARD, *initialize_args(args), sender=mallory)
+        clone.initialize(mallory, REWARD, initialize_params(args), sender=mallory)
     with ape.reverts("bounty: not initialized"):
         clone.commit(b"\x01" * 32, sender=mallory)
 
@@ -230,4 +285,4 @@ def test_initialize__checks_unreachable_through_the_factory__still_revert(
     who = "0x" + "00" * 20 if organizer_is_empty else organizer.address
     args = creation_args(chain.pending_timestamp, bond=bond)
     with ape.reverts(reason):
-        clone.initialize(who, reward, *initialize_args(args), sender=as_factory)
+        clone.initialize(who, reward, initialize_params(args), sender=as_factory)

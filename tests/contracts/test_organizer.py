@@ -59,7 +59,7 @@ def test_draw_randomness__after_finalize_or_cancel__reverts(make_bounty, organiz
     with ape.reverts("bounty: already finalized"):
         b.draw(sender=mallory)
     c = make_bounty()
-    c.contract.cancel(sender=organizer)
+    c.ext.cancel(sender=organizer)
     c.to_evaluation()
     with ape.reverts("bounty: cancelled"):
         c.draw(sender=mallory)
@@ -129,7 +129,7 @@ def test_reveal_test_data__not_matching_the_commitment__reverts(bounty, organize
     bounty.to_evaluation()
     bounty.draw()
     with ape.reverts("bounty: test commitment mismatch"):
-        bounty.contract.reveal_test_data(cid, salt, sender=organizer)
+        bounty.ext.reveal_test_data(cid, salt, sender=organizer)
 
 
 def test_reveal_test_data__twice__reverts(bounty):
@@ -147,7 +147,7 @@ def test_reveal_test_data__after_finalize__reverts(bounty, organizer):
 
 
 def test_reveal_test_data__after_cancel__reverts(bounty, organizer):
-    bounty.contract.cancel(sender=organizer)
+    bounty.ext.cancel(sender=organizer)
     bounty.to_reveal()
     with ape.reverts("bounty: cancelled"):
         bounty.reveal_test()
@@ -172,8 +172,8 @@ def _future_bounty(make_bounty, after_reveal: int = 100):
     import ape as _ape
 
     now = _ape.chain.pending_timestamp
-    after = now + SUBMISSION_WINDOW + REVEAL_WINDOW + after_reveal
-    return make_bounty(test_commitment=b"\x00" * 32, test_data_after=after)
+    reveal = now + SUBMISSION_WINDOW + REVEAL_WINDOW
+    return make_bounty(test_commitment=b"\x00" * 32, test_window_start=reveal, test_data_after=reveal + after_reveal)
 
 
 def test_post_test_data__one_second_before_test_data_after__reverts(make_bounty):
@@ -182,7 +182,7 @@ def test_post_test_data__one_second_before_test_data_after__reverts(make_bounty)
     b.draw()
     b.at(b.test_data_after - 1)
     with ape.reverts("bounty: test data window not reached"):
-        b.contract.post_test_data(FUTURE_CID, sender=b.organizer)
+        b.ext.post_test_data(FUTURE_CID, sender=b.organizer)
 
 
 @pytest.mark.parametrize("delta", [0, 1])
@@ -191,39 +191,37 @@ def test_post_test_data__at_or_after_test_data_after__succeeds(make_bounty, delt
     b.to_evaluation()
     b.draw()
     b.at(b.test_data_after + delta)
-    receipt = b.contract.post_test_data(FUTURE_CID, sender=b.organizer)
+    receipt = b.ext.post_test_data(FUTURE_CID, sender=b.organizer)
     (ev,) = receipt.decode_logs(b.contract.TestDataRevealed)
     assert (ev.test_cid, ev.salt) == (FUTURE_CID, b"\x00" * 32)
     assert b.contract.test_revealed() and b.contract.test_commitment() == b"\x00" * 32
 
 
-def test_post_test_data__window_open_but_reveals_still_open__reverts(make_bounty):
-    """test_data_after may equal the submission deadline; the reveal deadline still comes first."""
-    from bounty_harness import SUBMISSION_WINDOW
-    import ape as _ape
-
-    b = make_bounty(test_commitment=b"\x00" * 32, test_data_after=_ape.chain.pending_timestamp + SUBMISSION_WINDOW)
-    assert b.test_data_after == b.submission_deadline
+def test_post_test_data__window_of_zero_length_at_the_reveal_deadline(make_bounty):
+    """The earliest window the contract accepts starts and ends at the reveal deadline; still no test
+    data before it (nor before the draw, which opens at the same time)."""
+    b = _future_bounty(make_bounty, after_reveal=0)
+    assert b.test_data_after == b.reveal_deadline
     b.at(b.reveal_deadline - 1)
     with ape.reverts("bounty: reveal window still open"):
-        b.contract.post_test_data(FUTURE_CID, sender=b.organizer)
+        b.ext.post_test_data(FUTURE_CID, sender=b.organizer)
     b.at(b.reveal_deadline)
     b.draw()
-    b.contract.post_test_data(FUTURE_CID, sender=b.organizer)
+    b.ext.post_test_data(FUTURE_CID, sender=b.organizer)
 
 
 def test_post_test_data__before_the_randomness__reverts(make_bounty):
     b = _future_bounty(make_bounty, after_reveal=0)
     b.to_evaluation()
     with ape.reverts("bounty: randomness not drawn"):
-        b.contract.post_test_data(FUTURE_CID, sender=b.organizer)
+        b.ext.post_test_data(FUTURE_CID, sender=b.organizer)
 
 
 def test_post_test_data__on_a_sealed_bounty__reverts(bounty):
     bounty.to_evaluation()
     bounty.draw()
     with ape.reverts("bounty: sealed bounty: use reveal_test_data"):
-        bounty.contract.post_test_data(TEST_CID, sender=bounty.organizer)
+        bounty.ext.post_test_data(TEST_CID, sender=bounty.organizer)
 
 
 def test_post_test_data__empty_cid_stranger_or_twice__reverts(make_bounty, mallory):
@@ -231,12 +229,12 @@ def test_post_test_data__empty_cid_stranger_or_twice__reverts(make_bounty, mallo
     b.to_evaluation()
     b.draw()
     with ape.reverts("bounty: empty test CID"):
-        b.contract.post_test_data("", sender=b.organizer)
+        b.ext.post_test_data("", sender=b.organizer)
     with ape.reverts("bounty: caller is not the organizer"):
-        b.contract.post_test_data(FUTURE_CID, sender=mallory)
-    b.contract.post_test_data(FUTURE_CID, sender=b.organizer)
+        b.ext.post_test_data(FUTURE_CID, sender=mallory)
+    b.ext.post_test_data(FUTURE_CID, sender=b.organizer)
     with ape.reverts("bounty: test data already revealed"):
-        b.contract.post_test_data(FUTURE_CID, sender=b.organizer)
+        b.ext.post_test_data(FUTURE_CID, sender=b.organizer)
 
 
 # --------------------------------------------------------------------- post_scores
@@ -425,22 +423,22 @@ def test_cancel__before_any_commit__credits_the_reward_and_the_bond(bounty, orga
 def test_cancel__after_a_commit__reverts(bounty, organizer, alice):
     bounty.commit(alice)
     with ape.reverts("bounty: submissions exist"):
-        bounty.contract.cancel(sender=organizer)
+        bounty.ext.cancel(sender=organizer)
 
 
 def test_cancel__by_a_non_organizer__reverts(bounty, mallory):
     with ape.reverts("bounty: caller is not the organizer"):
-        bounty.contract.cancel(sender=mallory)
+        bounty.ext.cancel(sender=mallory)
 
 
 def test_cancel__twice__reverts(bounty, organizer):
-    bounty.contract.cancel(sender=organizer)
+    bounty.ext.cancel(sender=organizer)
     with ape.reverts("bounty: cancelled"):
-        bounty.contract.cancel(sender=organizer)
+        bounty.ext.cancel(sender=organizer)
 
 
 def test_cancel__after_finalize__reverts(bounty, organizer):
     bounty.to_evaluation()
     bounty.contract.finalize(sender=organizer)
     with ape.reverts("bounty: already finalized"):
-        bounty.contract.cancel(sender=organizer)
+        bounty.ext.cancel(sender=organizer)

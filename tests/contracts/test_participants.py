@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ape
 import pytest
-from bounty_harness import HP, N_FEATURES, CreditReason, Stage, salt_for
+from bounty_harness import HP, N_FEATURES, Stage, salt_for
 
 from bounty_client.protocol.hyperparams import LOSSES, Hyperparameters, commitment, parameter_count
 from bounty_client.protocol.wire import decode_revealed, encode_revealed, stored_commitment
@@ -73,7 +73,7 @@ def test_commit__empty_commitment__reverts(bounty, alice):
 
 
 def test_commit__after_cancel__reverts(bounty, organizer, alice):
-    bounty.contract.cancel(sender=organizer)
+    bounty.ext.cancel(sender=organizer)
     with ape.reverts("bounty: cancelled"):
         bounty.commit(alice)
 
@@ -121,25 +121,34 @@ def test_reveal__emits_every_hyperparameter_and_records_the_submitter(bounty, al
     bounty.to_reveal()
     receipt = bounty.reveal(e)
     (ev,) = receipt.decode_logs(bounty.contract.Revealed)
-    assert (ev.submitter, ev.id) == (alice.address, e.id)
+    assert ev.id == e.id
     got = decode_revealed(ev.hyperparameters)
     assert ev.hyperparameters == encode_revealed(hp.to_chain())
     assert got == hp.to_chain() == (8, 1024, 8, 7, 4, 9000, 1_000_000)
     assert Hyperparameters.from_chain(got) == hp
     s = bounty.contract.submission(e.id)
-    assert (s.submitter, s.committed, s.revealed, s.share_claimed) == (alice.address, True, True, False)
+    assert (s.submitter, s.committed, s.revealed, s.eligible, s.claimed) == (alice.address, True, True, True, False)
     assert bounty.contract.commitment_of(e.id) == b"\x00" * 32
 
 
-def test_reveal__credits_the_deposit_back(make_bounty, alice):
+def test_reveal__keeps_the_deposit_until_settlement(make_bounty, alice):
+    """A deposit comes back at settlement (`claim`), not at reveal: a revealed seat that scores below
+    the minimum forfeits it."""
     b = make_bounty(commit_deposit=10**15)
     e = b.commit(alice)
     b.to_reveal()
     receipt = b.reveal(e)
-    (ev,) = receipt.decode_logs(b.contract.Credited)
-    assert (ev.account, ev.amount, ev.reason) == (alice.address, 10**15, CreditReason.DEPOSIT)
-    assert b.contract.credits(alice) == 10**15
-    assert b.contract.escrow() == 20 * 10**18
+    assert receipt.decode_logs(b.contract.Credited) == []
+    assert b.contract.credits(alice) == 0
+    assert b.contract.escrow() == 20 * 10**18 + 10**15
+    assert b.contract.claimable(e.id) == 0  # not settled yet
+
+
+def test_reveal__a_word_with_high_bits_set__reverts(bounty, alice):
+    e = bounty.commit(alice)
+    bounty.to_reveal()
+    with ape.reverts("bounty: hyperparameters word has high bits set"):
+        bounty.contract.reveal(e.id, encode_revealed(HP.to_chain()) | (1 << 96), e.salt, sender=alice)
 
 
 def test_reveal__twice__reverts(bounty, alice):
@@ -154,14 +163,14 @@ def test_reveal__unknown_id__reverts(bounty, alice):
     bounty.commit(alice)
     bounty.to_reveal()
     with ape.reverts("bounty: unknown submission"):
-        bounty.contract.reveal(1, *HP.to_chain(), salt_for(1), sender=alice)
+        bounty.contract.reveal(1, encode_revealed(HP.to_chain()), salt_for(1), sender=alice)
 
 
 def test_reveal__wrong_salt__reverts(bounty, alice):
     e = bounty.commit(alice)
     bounty.to_reveal()
     with ape.reverts("bounty: commitment mismatch"):
-        bounty.contract.reveal(e.id, *HP.to_chain(), salt_for(99), sender=alice)
+        bounty.contract.reveal(e.id, encode_revealed(HP.to_chain()), salt_for(99), sender=alice)
 
 
 def test_reveal__different_hyperparameters__reverts(bounty, alice):
@@ -169,7 +178,7 @@ def test_reveal__different_hyperparameters__reverts(bounty, alice):
     bounty.to_reveal()
     other = Hyperparameters(3, 64, 1, "relu", "sparse_categorical_crossentropy")
     with ape.reverts("bounty: commitment mismatch"):
-        bounty.contract.reveal(e.id, *other.to_chain(), e.salt, sender=alice)
+        bounty.contract.reveal(e.id, encode_revealed(other.to_chain()), e.salt, sender=alice)
 
 
 def test_reveal__copied_commitment_by_another_address__reverts(bounty, alice, mallory):
@@ -181,7 +190,7 @@ def test_reveal__copied_commitment_by_another_address__reverts(bounty, alice, ma
     bounty.to_reveal()
     bounty.reveal(a)  # Alice reveals first; Mallory now knows everything.
     with ape.reverts("bounty: commitment mismatch"):
-        c.reveal(copy_id, *a.hp.to_chain(), a.salt, sender=mallory)
+        c.reveal(copy_id, encode_revealed(a.hp.to_chain()), a.salt, sender=mallory)
     assert c.revealed_count() == 1
     assert c.submission(copy_id).revealed is False
 
@@ -203,7 +212,7 @@ def test_reveal__commitment_bound_to_another_bounty__reverts(make_bounty, alice)
     two.contract.commit(c, sender=alice)
     two.to_reveal()
     with ape.reverts("bounty: commitment mismatch"):
-        two.contract.reveal(0, *HP.to_chain(), salt, sender=alice)
+        two.contract.reveal(0, encode_revealed(HP.to_chain()), salt, sender=alice)
 
 
 @pytest.mark.parametrize(
@@ -234,7 +243,7 @@ def test_reveal__out_of_range_value__reverts_naming_the_field(bounty, alice, ind
     bounty.contract.commit(c, sender=alice)
     bounty.to_reveal()
     with ape.reverts(f"bounty: {field} out of range"):
-        bounty.contract.reveal(0, *values, salt, sender=alice)
+        bounty.contract.reveal(0, encode_revealed(values), salt, sender=alice)
 
 
 def test_stage__follows_the_clock(bounty, chain):
@@ -250,7 +259,7 @@ def test_stage__follows_the_clock(bounty, chain):
     chain.mine(timestamp=bounty.evaluation_deadline - 1)
     assert c.stage() == Stage.EVALUATION
     chain.mine(timestamp=bounty.evaluation_deadline)
-    assert c.stage() == Stage.EXPIRED
+    assert c.stage() == Stage.EXPIRED  # no arbiter: the challenge deadline is the evaluation deadline
 
 
 # ------------------------------------------------------------------------ cost bound
@@ -258,7 +267,7 @@ def test_stage__follows_the_clock(bounty, chain):
 
 def test_cost_of__equals_the_python_parameter_count(bounty):
     for hp in (HP, Hyperparameters(8, 1024, 8, "linear", "categorical_crossentropy"), Hyperparameters(1, 1, 0, "relu", "hinge")):
-        assert bounty.contract.cost_of(hp.lstm_layers, hp.lstm_units, hp.dense_layers, LOSSES.index(hp.loss)) == parameter_count(
+        assert bounty.ext.cost_of(hp.lstm_layers, hp.lstm_units, hp.dense_layers, LOSSES.index(hp.loss)) == parameter_count(
             hp, N_FEATURES
         )
 
@@ -268,7 +277,7 @@ def test_cost_of__outside_the_chain_limits__reverts(bounty, index, value):
     args = [HP.lstm_layers, HP.lstm_units, HP.dense_layers, LOSSES.index(HP.loss)]
     args[index] = value
     with ape.reverts():
-        bounty.contract.cost_of(*args)
+        bounty.ext.cost_of(*args)
 
 
 @pytest.mark.parametrize("slack, ok", [(-1, False), (0, True), (1, True)])

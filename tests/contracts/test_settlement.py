@@ -1,10 +1,13 @@
-"""finalize, claim_shares and withdraw: every outcome, who may finalize when, and hostile recipients."""
+"""finalize, claim and withdraw: every outcome, who may finalize when, deposits back or forfeited, and hostile
+recipients."""
 
 from __future__ import annotations
 
 import ape
 import pytest
 from bounty_harness import REWARD, CreditReason, Outcome, Stage
+
+from bounty_client.protocol.wire import encode_revealed
 
 DEPOSIT = 10**16
 
@@ -29,8 +32,7 @@ def test_finalize__before_the_reveal_deadline__reverts(bounty, organizer, mallor
 
 
 def test_finalize__organizer_at_the_reveal_deadline_with_everything_scored__succeeds(bounty, organizer, alice):
-    _all_revealed(bounty, [alice])
-    bounty.at(bounty.reveal_deadline)
+    _all_revealed(bounty, [alice])  # opens the test set at the reveal deadline (the draw takes two blocks)
     bounty.score({0: 9_000})
     bounty.contract.finalize(sender=organizer)
     assert bounty.contract.outcome() == Outcome.PRIZES
@@ -49,8 +51,8 @@ def test_finalize__by_anyone_one_second_before_the_evaluation_deadline__reverts(
     bounty.to_evaluation()
     bounty.score({0: 9_000})
     bounty.at(bounty.evaluation_deadline - 1)
-    with ape.reverts("bounty: only the organizer may finalize before the evaluation deadline"):
-        bounty.contract.finalize(sender=mallory)
+    with ape.reverts("bounty: only the organizer may finalize before the challenge deadline"):
+        bounty.contract.finalize(sender=mallory)  # without an arbiter the challenge deadline is the evaluation deadline
 
 
 def test_finalize__by_anyone_at_the_evaluation_deadline__succeeds(bounty, alice, mallory):
@@ -78,7 +80,7 @@ def test_finalize__twice__reverts(bounty, organizer):
 
 
 def test_finalize__after_cancel__reverts(bounty, organizer):
-    bounty.contract.cancel(sender=organizer)
+    bounty.ext.cancel(sender=organizer)
     bounty.to_expired()
     with ape.reverts("bounty: cancelled"):
         bounty.contract.finalize(sender=organizer)
@@ -167,71 +169,105 @@ def test_finalize__organizer_never_revealed_test_data__shares_among_revealed_and
     # dust and alice's unrevealed deposit to the organizer; the bond burned
     assert (ev.organizer_amount, ev.burned) == (pot - 3 * share + DEPOSIT, REWARD)
     assert b.contract.burned() == REWARD
-    assert b.contract.escrow() == 3 * share
-    b.contract.claim_shares([0], sender=alice)
-    assert b.contract.credits(alice) == DEPOSIT + share
-    assert b.contract.submission(0).share_claimed
-    b.contract.claim_shares([1], sender=bob)
-    b.contract.claim_shares([2], sender=carol)
-    assert b.contract.escrow() == 0 and b.contract.claimed_share_count() == 3
-    for who in (organizer, alice, bob, carol):
-        b.contract.withdraw(sender=who)
+    assert [b.contract.claimable(e.id) for e in entries] == [share + DEPOSIT] * 3 + [0]
+    receipt = b.claim(entries[0])
+    assert receipt.decode_logs(b.contract.Claimed)[0].amount == share + DEPOSIT
+    assert b.contract.submission(0).claimed and b.contract.claimable(0) == 0
+    b.claim(entries[1])
+    b.claim(entries[2])
+    b.contract.withdraw(sender=organizer)
     assert b.contract.balance == REWARD == b.contract.burned()  # locked for good
 
 
-def test_finalize__partial_scoring__shares_among_all_revealed(bounty, organizer, alice, bob, carol):
-    _all_revealed(bounty, [alice, bob, carol])
+def test_finalize__partial_scoring__shares_among_revealed_not_scored_below_the_minimum(bounty, organizer, alice, bob,
+                                                                                       carol, mallory):
+    entries = _all_revealed(bounty, [alice, bob, carol, mallory])
     bounty.to_evaluation()
-    bounty.score({0: 9_900})
+    bounty.score({0: 9_900, 1: 100})  # bob's seat is scored below the minimum: it does not share
     bounty.to_expired()
     bounty.contract.finalize(sender=bob)
     assert bounty.contract.outcome() == Outcome.SHARED
     assert bounty.contract.abandon_share() == REWARD // 3
-    bounty.contract.claim_shares([0], sender=alice)
-    assert bounty.contract.credits(alice) == REWARD // 3
+    assert bounty.contract.claimable(entries[1].id) == 0
+    bounty.claim(entries[0])
+    with ape.reverts("bounty: submission disqualified: deposit forfeited"):
+        bounty.claim(entries[1])
 
 
-def test_claim_shares__when_rewards_are_not_shared__reverts(bounty, organizer, alice):
-    _all_revealed(bounty, [alice])
-    bounty.to_evaluation()
-    bounty.score({0: 9_000})
-    bounty.contract.finalize(sender=organizer)
-    with ape.reverts("bounty: rewards are not shared"):
-        bounty.contract.claim_shares([0], sender=alice)
+# ------------------------------------------------------------------ claim
 
 
 @pytest.fixture
-def shared(bounty, alice, bob):
-    entries = [bounty.commit(a) for a in (alice, bob, alice)]
-    bounty.to_reveal()
-    bounty.reveal(entries[0])
-    bounty.reveal(entries[1])
-    bounty.to_expired()
-    bounty.contract.finalize(sender=alice)
-    return bounty
+def settled(make_bounty, organizer, alice, bob, carol):
+    """PRIZES with a deposit: alice 9000 (wins), bob 7000 (qualifies), carol 100 (disqualified), one of
+    alice's commitments never revealed."""
+    b = make_bounty(commit_deposit=DEPOSIT)
+    entries = [b.commit(a) for a in (alice, bob, carol, alice)]
+    b.to_reveal()
+    for e in entries[:3]:
+        b.reveal(e)
+    b.open_test()
+    b.score({0: 9_000, 1: 7_000, 2: 100})
+    receipt = b.contract.finalize(sender=organizer)
+    b.finalized = receipt
+    return b
 
 
-def test_claim_shares__someone_elses_submission__reverts(shared, mallory, alice):
+def test_finalize__winner_gets_its_deposit_with_its_prize(settled, alice, organizer):
+    credited = [(e.account, e.amount, e.reason) for e in settled.finalized.decode_logs(settled.contract.Credited)]
+    assert (alice.address, REWARD, CreditReason.PRIZE) in credited
+    assert (alice.address, DEPOSIT, CreditReason.DEPOSIT) in credited
+    # The organizer: the bond, the unrevealed deposit and carol's forfeited one.
+    assert (organizer.address, 2 * DEPOSIT, CreditReason.FORFEIT) in credited
+    assert settled.contract.credits(alice) == REWARD + DEPOSIT
+    assert settled.contract.submission(0).claimed and settled.contract.claimable(0) == 0
+
+
+def test_claim__a_qualified_submission_gets_its_deposit(settled, bob):
+    receipt = settled.claim(settled.entries[1])
+    (ev,) = receipt.decode_logs(settled.contract.Claimed)
+    assert (ev.account, ev.amount) == (bob.address, DEPOSIT)
+    with ape.reverts("bounty: nothing to claim for this submission"):
+        settled.claim(settled.entries[1])
+
+
+def test_claim__a_disqualified_submission__reverts(settled):
+    assert settled.contract.claimable(2) == 0
+    with ape.reverts("bounty: submission disqualified: deposit forfeited"):
+        settled.claim(settled.entries[2])
+
+
+def test_claim__someone_elses_submission__reverts(settled, mallory):
     with ape.reverts("bounty: not your submission"):
-        shared.contract.claim_shares([0], sender=mallory)
+        settled.contract.claim([1], sender=mallory)
 
 
-def test_claim_shares__unrevealed_submission__reverts(shared, alice):
-    with ape.reverts("bounty: submission not revealed"):
-        shared.contract.claim_shares([2], sender=alice)
+def test_claim__an_unrevealed_submission__reverts(settled, alice):
+    with ape.reverts("bounty: nothing to claim for this submission"):
+        settled.contract.claim([3], sender=alice)
 
 
-def test_claim_shares__twice__reverts(shared, alice):
-    with ape.reverts("bounty: share already claimed"):
-        shared.contract.claim_shares([0, 0], sender=alice)
-    shared.contract.claim_shares([0], sender=alice)
-    with ape.reverts("bounty: share already claimed"):
-        shared.contract.claim_shares([0], sender=alice)
+def test_claim__the_same_id_twice_in_one_call__reverts(settled, bob):
+    with ape.reverts("bounty: nothing to claim for this submission"):
+        settled.contract.claim([1, 1], sender=bob)
 
 
-def test_claim_shares__empty__reverts(shared, alice):
-    with ape.reverts("bounty: no submission ids"):
-        shared.contract.claim_shares([], sender=alice)
+def test_claim__empty__reverts(settled, bob):
+    with ape.reverts("bounty: nothing to claim"):
+        settled.contract.claim([], sender=bob)
+
+
+def test_claim__before_settlement_or_after_cancel__reverts(make_bounty, organizer, alice):
+    b = make_bounty()
+    e = b.commit(alice)
+    b.to_reveal()
+    b.reveal(e)
+    with ape.reverts("bounty: claims open at settlement"):
+        b.claim(e)
+    c = make_bounty()
+    c.ext.cancel(sender=organizer)
+    with ape.reverts("bounty: claims open at settlement"):
+        c.contract.claim([0], sender=alice)
 
 
 # ---------------------------------------------------------------- withdraw
@@ -243,7 +279,7 @@ def test_withdraw__nothing_to_withdraw__reverts(bounty, mallory):
 
 
 def test_withdraw__pays_exactly_once(bounty, organizer):
-    bounty.contract.cancel(sender=organizer)
+    bounty.ext.cancel(sender=organizer)
     receipt = bounty.contract.withdraw(sender=organizer)
     (ev,) = receipt.decode_logs(bounty.contract.Withdrawn)
     assert (ev.account, ev.amount) == (organizer.address, 2 * REWARD)
@@ -251,13 +287,13 @@ def test_withdraw__pays_exactly_once(bounty, organizer):
         bounty.contract.withdraw(sender=organizer)
 
 
-def _contract_winner(project, b, owner, mode):
+def _contract_winner(project, b, owner, mode, value=0):
     from bounty_client.protocol.hyperparams import commitment
     from bounty_harness import HP, salt_for
 
     player = owner.deploy(project.ContractParticipant, b.address, mode)
     salt = salt_for(42)
-    player.commit(commitment(b.address, player.address, HP, salt), sender=owner)
+    player.commit(commitment(b.address, player.address, HP, salt), sender=owner, value=value)
     return player, HP, salt
 
 
@@ -265,7 +301,7 @@ def test_withdraw__reentrant_winner__gets_its_credit_exactly_once(project, bount
     player, hp, salt = _contract_winner(project, bounty, alice, mode=1)
     other = bounty.commit(alice)
     bounty.to_reveal()
-    player.reveal(0, *hp.to_chain(), salt, sender=alice)
+    player.reveal(0, encode_revealed(hp.to_chain()), salt, sender=alice)
     bounty.reveal(other)
     bounty.open_test()
     bounty.score({0: 9_000, 1: 6_000})
@@ -284,7 +320,7 @@ def test_withdraw__winner_rejecting_eth__blocks_only_itself(project, make_bounty
     player, hp, salt = _contract_winner(project, b, alice, mode=2)
     other = b.commit(bob)
     b.to_reveal()
-    player.reveal(0, *hp.to_chain(), salt, sender=alice)
+    player.reveal(0, encode_revealed(hp.to_chain()), salt, sender=alice)
     b.reveal(other)
     b.open_test()
     b.score({0: 9_000, 1: 8_000})
@@ -297,3 +333,20 @@ def test_withdraw__winner_rejecting_eth__blocks_only_itself(project, make_bounty
     player.withdraw(sender=alice)
     b.contract.withdraw(sender=organizer)
     assert b.contract.balance == 0
+
+
+def test_claim__reentrant_claimer__gets_its_deposit_exactly_once(project, make_bounty, organizer, alice, bob, chain):
+    b = make_bounty(commit_deposit=DEPOSIT)
+    player, hp, salt = _contract_winner(project, b, alice, mode=3, value=DEPOSIT)
+    other = b.commit(bob)
+    b.to_reveal()
+    player.reveal(0, encode_revealed(hp.to_chain()), salt, sender=alice)
+    b.reveal(other)
+    b.open_test()
+    b.score({0: 6_000, 1: 9_000})  # the contract qualifies, bob wins
+    b.contract.finalize(sender=organizer)
+    player.claim([0], sender=alice)
+    assert player.reentry_attempts() == 1
+    assert player.reentry_succeeded() is False
+    assert player.received() == DEPOSIT
+

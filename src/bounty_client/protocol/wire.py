@@ -7,7 +7,8 @@ checks them against the compiled contract's behaviour (a ``stage()``, an
 ``outcome()``, a ``Credited.reason``, a ``ScoresPosted.entries`` word, the stored
 commitment) so a change to the contract that is not mirrored here fails a test.
 
-Pure Python (only the package's ``errors`` and, when an address is checked, ``eth_utils``): cheap to import.
+Pure Python (only the package's ``errors`` and, where an address is checked or a batch hashed, ``eth_utils``
+and ``eth_abi``, imported by those functions): cheap to import.
 """
 
 from __future__ import annotations
@@ -36,6 +37,14 @@ __all__ = [
     "COMMITMENT_MASK",
     "encode_score_entry",
     "decode_score_entry",
+    "batch_hash",
+    "score_accumulator",
+    "score_proof",
+    "DisputeKind",
+    "TEST_DATA_KEY",
+    "CHECKPOINT_INTERVAL",
+    "MAX_CHALLENGE_BOND",
+    "SWEEP_DELAY",
     "REVEALED_FIELDS",
     "encode_revealed",
     "decode_revealed",
@@ -46,15 +55,23 @@ __all__ = [
 
 
 class Stage(IntEnum):
-    """``Bounty.stage()``: the ``STAGE_*`` constants.  Stages follow from ``block.timestamp``
-    and the deadlines; only FINALIZED and CANCELLED are stored facts."""
+    """``Bounty.stage()``: the ``STAGE_*`` constants of ``contracts/bounty_state.vy``.  Stages
+    follow from ``block.timestamp``, the deadlines and the open disputes; only FINALIZED and
+    CANCELLED are stored facts.
+
+    CHALLENGE: the evaluation deadline passed, scores are provisional and can be challenged
+    until the challenge deadline (never entered without an arbiter).  ARBITRATION: the
+    window closed with disputes the arbiter has not ruled on (until the resolution deadline).
+    EXPIRED: anyone may finalize."""
 
     SUBMISSION = 0
     REVEAL = 1
     EVALUATION = 2
-    EXPIRED = 3
-    FINALIZED = 4
-    CANCELLED = 5
+    CHALLENGE = 3
+    ARBITRATION = 4
+    EXPIRED = 5
+    FINALIZED = 6
+    CANCELLED = 7
 
     def is_closed(self) -> bool:
         """True once the bounty is settled or cancelled (no stage follows)."""
@@ -74,14 +91,33 @@ class Outcome(IntEnum):
 class CreditReason(IntEnum):
     """``Credited.reason``: the ``CREDIT_*`` constants."""
 
-    DEPOSIT = 0
+    DEPOSIT = 0  # a winner's deposit, back with its prize (others take theirs with ``claim``)
     PRIZE = 1
     REFUND = 2
     SHARE = 3
     BOND = 4
-    FORFEIT = 5  # deposits of commitments never revealed, credited to the organizer
+    FORFEIT = 5  # deposits of commitments never revealed or scored below min_accuracy, to the organizer
+    CHALLENGE_BOND = 6  # a challenger's bond (and fee) back
+    CHALLENGE_REWARD = 7  # an upheld challenger's reward, from the organizer's bond
+    CHALLENGE_LOST = 8  # a rejected challenger's bond, to the organizer
 
 
+class DisputeKind(IntEnum):
+    """``IArbiter.create_dispute``'s ``kind``: ``KIND_*`` in ``contracts/constants.vy``."""
+
+    SCORE = 0
+    TEST_DATA = 1
+
+
+#: ``TEST_DATA_KEY``: the dispute key of the posted test data (submission ids are below 2**16 - 1).
+TEST_DATA_KEY = 1 << 16
+#: ``CHECKPOINT_INTERVAL``: the score accumulator is checkpointed every this many batches; a proof
+#: names at most this many later batch hashes and ``rerank`` replays at most this many batches per call.
+CHECKPOINT_INTERVAL = 32
+#: ``MAX_CHALLENGE_BOND``: wei (uint64).
+MAX_CHALLENGE_BOND = (1 << 64) - 1
+#: ``SWEEP_DELAY``: seconds after the resolution deadline before unclaimed money can be swept.
+SWEEP_DELAY = 365 * 86_400
 #: Basis points in one whole (``BPS``): scores, ``min_accuracy`` and prize shares use them.
 BPS = 10_000
 #: ``ScoresPosted.entries`` packs ``id << SCORE_BITS | score`` (score in bps, 0..``BPS``).
@@ -128,6 +164,41 @@ def decode_score_entry(entry: int) -> tuple[int, int]:
     """``(submission_id, score_bps)`` of one ``ScoresPosted.entries`` word."""
     entry = int(entry)
     return entry >> SCORE_BITS, entry & MASK_SCORE
+
+
+def batch_hash(entries: "list[int] | tuple[int, ...]") -> bytes:
+    """``keccak256(abi_encode(entries))`` of one ``ScoresPosted.entries`` list (uint256[])."""
+    from eth_abi import encode
+    from eth_utils import keccak
+
+    return keccak(encode(["uint256[]"], [[int(e) for e in entries]]))
+
+
+def score_accumulator(batches: "list[list[int]]") -> bytes:
+    """``Bounty.score_accumulator()`` after ``batches`` (each a ``ScoresPosted.entries`` list, in
+    posting order): ``acc = keccak256(acc ++ batch_hash(entries))`` from 32 zero bytes."""
+    from eth_utils import keccak
+
+    acc = bytes(32)
+    for entries in batches:
+        acc = keccak(acc + batch_hash(entries))
+    return acc
+
+
+def score_proof(batches: "list[list[int]]", submission_id: int) -> tuple[int, bytes, list[int], list[bytes]]:
+    """``(batch, previous, entries, later)``: the arguments ``challenge`` takes to prove the score
+    posted for ``submission_id`` in ``batches`` (every ``ScoresPosted.entries`` list so far, in
+    order): its batch index, the accumulator before it, its entries, and the hashes of the
+    batches after it up to the end of its ``CHECKPOINT_INTERVAL`` segment (or the last batch).
+
+    Raises ``ValueError`` when no batch holds the id."""
+    for b, entries in enumerate(batches):
+        if any(decode_score_entry(e)[0] == int(submission_id) for e in entries):
+            break
+    else:
+        raise ValueError(f"no posted score for submission #{submission_id}")
+    end = min((b // CHECKPOINT_INTERVAL + 1) * CHECKPOINT_INTERVAL, len(batches))
+    return b, score_accumulator(batches[:b]), [int(e) for e in entries], [batch_hash(x) for x in batches[b + 1 : end]]
 
 
 #: ``Revealed.hyperparameters``: (field, bit offset, bits) of the ``REVEALED_*`` layout, low bits first;
