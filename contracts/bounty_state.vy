@@ -295,7 +295,7 @@ def _insert(ranking: uint256, lane: uint256, k: uint256) -> uint256:
 @pure
 def _cost(lstm_layers: uint256, units: uint256, dense_layers: uint256, loss: uint256, n_features: uint256) -> uint256:
     """
-    @dev Keras' parameter count of `bounty_client.model.build_model` (source:
+    @dev Keras' parameter count of `bounty_client.ml.model.build_model` (source:
          Keras' LSTM, BatchNormalization and Dense weight shapes):
            first LSTM   4u(n_features + u + 1)   (4 gates: input kernel, recurrent kernel, bias)
            other LSTMs  4u(u + u + 1) each
