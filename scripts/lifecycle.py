@@ -16,7 +16,8 @@ from ape.cli import ConnectedProviderCommand
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="Run the whole bounty lifecycle end to end")
-@click.option("--participants", default=3, show_default=True, help="Participants (Anvil test accounts 1..N).")
+@click.option("--participants", default=3, show_default=True,
+              help="Participants (Anvil test accounts 1..N, N <= 5; 6 is the organizer's sock, 7..9 the jurors).")
 @click.option("--trials", default=3, show_default=True, help="Configurations each participant tries locally.")
 @click.option("--epochs", default=2, show_default=True, help="Epochs of the published training protocol.")
 @click.option("--search-epochs", default=1, show_default=True, help="Epochs of each participant's local trials.")
@@ -43,6 +44,11 @@ from ape.cli import ConnectedProviderCommand
 @click.option("--ray-address", default=None, help="Ray cluster for --backend ray ('auto', 'ray://host:port').")
 @click.option("--factory", default=None, help="BountyFactory address (default: configuration, else deploy one).")
 @click.option("--home", default=None, help="Folder for saved secrets (default $BOUNTY_HOME or ~/.local/share/ml-bounty).")
+@click.option("--no-jury", "jury", flag_value=False, default=True,
+              help="No arbiter: the organizer's scores are trusted (checkable with verify, not challengeable).")
+@click.option("--dishonest-organizer", is_flag=True,
+              help="The organizer posts a false top score for a sock; a participant's verify catches it, challenges, "
+                   "three jurors re-run and rule, and the true winner is paid from the organizer's bond.")
 @click.option("--no-progress", is_flag=True, help="Plain output instead of progress bars.")
 def cli(no_progress, **options):
     from bounty_client.errors import BountyError

@@ -22,8 +22,9 @@ __all__ = ["authenticate", "clone_target"]
 _EIP1167_PREFIX = bytes.fromhex("363d3d373d3d3d363d73")
 _EIP1167_SUFFIX = bytes.fromhex("5af43d82803e903d91602b57fd5bf3")
 # Immutables Vyper 0.4 appends to a contract's runtime code, one 32-byte word each in declaration
-# order: Bounty has FACTORY then _IMPLEMENTATION, BountyFactory has BOUNTY_IMPLEMENTATION.
-_IMMUTABLE_WORDS = {"Bounty": 2, "BountyFactory": 1}
+# order: Bounty has FACTORY, _IMPLEMENTATION, EXTENSION; BountyExtension has _SELF; BountyFactory
+# has BOUNTY_IMPLEMENTATION.
+_IMMUTABLE_WORDS = {"Bounty": 3, "BountyExtension": 1, "BountyFactory": 1}
 
 
 def clone_target(code: bytes) -> "str | None":
@@ -86,9 +87,12 @@ def authenticate(address: str, factory: Any = None) -> str:
     if words is None:
         raise NotABountyError(f"{address} is not a bounty: the implementation it clones ({target}) does not run "
                               "the shipped Bounty code")
-    factory_address, self_address = words
+    factory_address, self_address, extension = words
     if self_address != target:
         raise NotABountyError(f"{address} is not a bounty: implementation {target} records {self_address} as itself")
+    if _immutables(code(extension), "BountyExtension") != [extension]:
+        raise NotABountyError(f"{address} is not a bounty: the extension of its implementation ({extension}) does not "
+                              "run the shipped BountyExtension code")
     factory_words = _immutables(code(factory_address), "BountyFactory")
     if factory_words is None:
         raise NotABountyError(f"{address} is not a bounty: the factory of its implementation ({factory_address}) "

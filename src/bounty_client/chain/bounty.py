@@ -18,15 +18,16 @@ from typing import Any
 
 from ..errors import ArgumentError, ChainError, StageError
 from ..protocol.hyperparams import Hyperparameters
-from ..protocol.settlement import Credit, Settlement
-from ..protocol.wire import (MAX_SCORE_BATCH, CreditReason, Outcome, Stage, checksum_address, decode_revealed,
-                             decode_score_entry)
+from ..protocol.settlement import Claim, Credit, Settlement
+from ..protocol.wire import (BPS, CHECKPOINT_INTERVAL, MAX_SCORE_BATCH, TEST_DATA_KEY, CreditReason, DisputeKind,
+                             Outcome, Stage, checksum_address, decode_revealed, decode_score_entry, encode_revealed,
+                             score_proof)
 from .authenticity import authenticate
 from .clock import format_utc, mined_timestamp, relative_time
 from .factory import BountyCreation, Factory
 from .project import contract_at
 
-__all__ = ["Bounty", "BountyStatus", "RevealedSubmission", "SubmissionState"]
+__all__ = ["Bounty", "BountyStatus", "Dispute", "RevealedSubmission", "SubmissionState"]
 
 
 # ---------------------------------------------------------------- data records
@@ -43,12 +44,57 @@ class RevealedSubmission:
 class SubmissionState:
     """``submission(id)``: what the contract stores of one submission."""
 
-    #: revealing address; empty (the zero address) until revealed
+    #: revealing address; empty (the zero address) until revealed and again once its claim is paid
     submitter: str
     committed: bool
     revealed: bool
-    #: abandonment share already claimed (SHARED outcome only)
-    share_claimed: bool
+    #: its deposit (and after SHARED a share) can be claimed: revealed and not scored below the minimum
+    eligible: bool
+    #: its deposit or share was paid (a winner's with its prize at finalize)
+    claimed: bool
+
+
+@dataclass(frozen=True)
+class Dispute:
+    """One challenge (``Challenged`` event) and, once the arbiter answered, its ruling (``Ruled``).
+
+    ``key``: the submission id, or ``TEST_DATA_KEY`` (65536) for the test data; ``posted`` and
+    ``claimed``: bps (score disputes); ``bond``, ``fee``: wei the challenger escrowed; ``ruling``:
+    the arbiter's score in bps (or 1 / 0 for the test data), ``None`` while open; ``upheld``: the
+    score was replaced (or the data voided)."""
+
+    key: int
+    challenger: str
+    posted: int
+    claimed: int
+    bond: int
+    fee: int
+    arbiter_dispute: int
+    block: int
+    tx: str
+    ruling: "int | None" = None
+    upheld: "bool | None" = None
+    ruled_tx: "str | None" = None
+
+    @property
+    def kind(self) -> DisputeKind:
+        return DisputeKind.TEST_DATA if self.key == TEST_DATA_KEY else DisputeKind.SCORE
+
+    @property
+    def open(self) -> bool:
+        return self.ruling is None
+
+    def describe(self) -> str:
+        """``"#3: 9999 bps challenged by 0xabc.. (claims 5200): upheld, 5205"``."""
+        what = "test data" if self.kind is DisputeKind.TEST_DATA else f"#{self.key}: {self.posted} bps"
+        claim = "" if self.kind is DisputeKind.TEST_DATA else f" (claims {self.claimed})"
+        if self.open:
+            verdict = "open"
+        elif self.kind is DisputeKind.TEST_DATA:
+            verdict = "upheld: the test data is void" if self.upheld else "rejected: the test data stands"
+        else:
+            verdict = f"upheld, now {self.ruling} bps" if self.upheld else f"rejected (ruling {self.ruling} bps)"
+        return f"{what} challenged by {self.challenger}{claim}: {verdict}"
 
 
 @dataclass
@@ -74,13 +120,39 @@ class BountyStatus:
     scored_count: int
     test_revealed: bool
     ranking: list[tuple[int, int]] = field(default_factory=list)
-    #: every posted score by submission id (qualifying or not)
+    #: every score on record by submission id (qualifying or not; rulings applied)
     scores: dict[int, int] = field(default_factory=dict)
+    #: scores pay nothing before this time; the arbiter rules before the resolution deadline
+    challenge_deadline: int = 0
+    resolution_deadline: int = 0
+    #: the zero address: no arbiter (trusted scores)
+    arbiter: str = "0x" + "00" * 20
+    challenge_bond: int = 0
+    score_tolerance: int = 0
+    #: every challenge so far, open or ruled
+    disputes: list[Dispute] = field(default_factory=list)
+    #: the ranking lost a ruled entry and must be rebuilt (``rerank``) before finalize
+    ranking_stale: bool = False
+    test_data_voided: bool = False
+    fail_safe: bool = False
+    #: ``"sealed"`` or ``"future"`` (window ``[test_window_start, test_data_after]``)
+    test_mode: str = "sealed"
+    test_window: "tuple[int, int] | None" = None
+    bond: int = 0
+
+    @property
+    def has_arbiter(self) -> bool:
+        return int(self.arbiter, 16) != 0
+
+    @property
+    def open_disputes(self) -> list[Dispute]:
+        return [d for d in self.disputes if d.open]
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
         d["stage"] = self.stage.name
         d["outcome"] = self.outcome.name
+        d["disputes"] = [dict(x.__dict__) for x in self.disputes]
         return d
 
     def __repr__(self) -> str:
@@ -92,18 +164,35 @@ class BountyStatus:
             self._deadline("submissions close", self.submission_deadline),
             self._deadline("reveals close", self.reveal_deadline),
             self._deadline("evaluation closes", self.evaluation_deadline),
+        ]
+        if self.has_arbiter:
+            lines += [self._deadline("challenges close", self.challenge_deadline),
+                      self._deadline("rulings close", self.resolution_deadline),
+                      f"  arbiter {self.arbiter}: challenge bond {self.challenge_bond / 1e18:g} ETH, tolerance "
+                      f"{self.score_tolerance} bps; scores are provisional until challenges close"]
+        else:
+            lines.append("  no arbiter: the organizer's scores are trusted (checkable with verify, not challengeable)")
+        lines += [
             f"  min accuracy {self.min_accuracy} bps, prize shares {list(self.prize_shares)} bps,"
             f" deposit {self.commit_deposit / 1e18:g} ETH",
             f"  {self.submission_count}/{self.max_submissions} committed, {self.revealed_count} revealed,"
-            f" {self.scored_count} scored, test set {'revealed' if self.test_revealed else 'sealed'}",
+            f" {self.scored_count} scored, test set {'posted' if self.test_revealed else 'not posted'}"
+            f" ({self.test_mode})",
         ]
         if self.ranking:
-            lines.append("  ranking: " + ", ".join(f"#{i} {s} bps" for i, s in self.ranking))
+            lines.append("  ranking: " + ", ".join(f"#{i} {s} bps" for i, s in self.ranking)
+                         + (" (stale: rerank before finalize)" if self.ranking_stale else ""))
         if self.scores:
             below = [f"#{i} {s} bps" for i, s in sorted(self.scores.items(), key=lambda p: (-p[1], p[0]))
                      if s < self.min_accuracy]
             if below:
                 lines.append(f"  below the minimum {self.min_accuracy} bps: " + ", ".join(below))
+        for d in self.disputes:
+            lines.append(f"  challenge {d.describe()}")
+        if self.test_data_voided:
+            lines.append("  the test data was voided by a ruling: the reward is shared by the revealed submissions")
+        if self.fail_safe:
+            lines.append("  settled by the fail-safe (a dispute was never ruled on): the bond was burned")
         return "\n".join(lines)
 
     def _deadline(self, label: str, ts: int) -> str:
@@ -184,9 +273,19 @@ class Bounty:
                                int(c.evaluation_deadline()), int(c.test_data_after()))
         return self._deadlines
 
+    def challenge_deadline(self) -> int:
+        """``challenge_deadline()``: scores pay nothing before it and can be challenged until it (unix
+        seconds; the evaluation deadline when the bounty has no arbiter)."""
+        return self.creation().challenge_deadline
+
+    def resolution_deadline(self) -> int:
+        """``resolution_deadline()``: the arbiter rules before it; open disputes then meet the fail-safe."""
+        return self.creation().resolution_deadline
+
     def stage_at(self, timestamp: int) -> Stage:
         """The stage a transaction mined at ``timestamp`` meets: the contract's ``stage()`` rule applied to
-        the stored outcome and the deadlines (not the view at the latest block, which is one block old)."""
+        the stored outcome, the deadlines and the open disputes (not the view at the latest block, which
+        is one block old)."""
         outcome = Outcome(self.contract.outcome())
         if outcome == Outcome.CANCELLED:
             return Stage.CANCELLED
@@ -199,6 +298,10 @@ class Bounty:
             return Stage.REVEAL
         if timestamp < d3:
             return Stage.EVALUATION
+        if timestamp < self.challenge_deadline():
+            return Stage.CHALLENGE
+        if self.open_disputes() and timestamp < self.resolution_deadline():
+            return Stage.ARBITRATION
         return Stage.EXPIRED
 
     def status(self) -> BountyStatus:
@@ -206,6 +309,8 @@ class Bounty:
 
         c = self.contract
         ids, scores = c.ranking()
+        creation = self.creation()
+        future = creation.test_data_after != 0
         return BountyStatus(
             address=self.address,
             stage=Stage(c.stage()),
@@ -226,7 +331,19 @@ class Bounty:
             scored_count=int(c.scored_count()),
             test_revealed=bool(c.test_revealed()),
             ranking=[(int(i), int(s)) for i, s in zip(ids, scores)],
-            scores=self.posted_scores()[0] if int(c.scored_count()) else {},
+            scores=self.scores_on_record() if int(c.scored_count()) else {},
+            challenge_deadline=creation.challenge_deadline,
+            resolution_deadline=creation.resolution_deadline,
+            arbiter=creation.arbiter,
+            challenge_bond=creation.challenge_bond,
+            score_tolerance=creation.score_tolerance,
+            disputes=self.disputes() if creation.has_arbiter else [],
+            ranking_stale=bool(c.ranking_stale()),
+            test_data_voided=bool(c.test_data_voided()),
+            fail_safe=bool(c.fail_safe()),
+            test_mode="future" if future else "sealed",
+            test_window=(creation.test_window_start, creation.test_data_after) if future else None,
+            bond=int(c.bond()),
         )
 
     def commits(self, submitter: "str | None" = None) -> list[tuple[int, str]]:
@@ -241,11 +358,13 @@ class Bounty:
         return None if value == bytes(32) else "0x" + value.hex()
 
     def revealed_submissions(self) -> list[RevealedSubmission]:
-        """Every revealed submission with its hyperparameters, in id order."""
+        """Every revealed submission with its hyperparameters, in id order (its revealer is its committer:
+        the commitment binds the sender)."""
+        committers = dict(self.commits())
         out = []
         for e in self._events("Revealed"):
             values = list(decode_revealed(e.hyperparameters))
-            out.append(RevealedSubmission(int(e.id), str(e.submitter), Hyperparameters.from_chain(values)))
+            out.append(RevealedSubmission(int(e.id), committers[int(e.id)], Hyperparameters.from_chain(values)))
         return sorted(out, key=lambda s: s.id)
 
     def revealed_test_data(self) -> "tuple[str, str] | None":
@@ -256,7 +375,8 @@ class Bounty:
         return str(logs[-1].test_cid), "0x" + bytes(logs[-1].salt).hex()
 
     def posted_scores(self) -> tuple[dict[int, int], list[str]]:
-        """Scores posted so far by id, and the report CIDs in posting order."""
+        """Scores the organizer posted so far by id (as posted, before any ruling), and the report CIDs
+        in posting order."""
         scores: dict[int, int] = {}
         reports: list[str] = []
         for e in self._events("ScoresPosted"):
@@ -264,6 +384,76 @@ class Bounty:
             if str(e.report_cid) not in reports:
                 reports.append(str(e.report_cid))
         return scores, reports
+
+    def score_batches(self) -> list[list[int]]:
+        """Every ``ScoresPosted.entries`` list in posting order: what a challenge proves a score from and
+        what ``rerank`` replays (``bounty_client.protocol.wire.score_proof``)."""
+        return [[int(x) for x in e.entries] for e in self._events("ScoresPosted")]
+
+    def scores_on_record(self) -> dict[int, int]:
+        """The scores that decide the payout: posted, with every upheld ruling's score in place of the
+        posted one."""
+        scores, _ = self.posted_scores()
+        for d in self.disputes():
+            if d.upheld and d.kind is DisputeKind.SCORE:
+                scores[d.key] = int(d.ruling)
+        return scores
+
+    def disputes(self) -> list[Dispute]:
+        """Every challenge (``Challenged`` events) with its ruling once the arbiter answered
+        (``Ruled``), in the order they were opened."""
+        opened = self._events("Challenged")
+        if not opened:
+            return []
+        ruled: dict[int, list[Any]] = {}
+        for e in self._events("Ruled"):
+            ruled.setdefault(int(e.key), []).append(e)
+        out = []
+        for e in opened:
+            key = int(e.key)
+            # A key is disputed at most once at a time: its n-th ruling answers its n-th challenge.
+            answer = ruled.get(key, []).pop(0) if ruled.get(key) else None
+            out.append(Dispute(
+                key=key, challenger=checksum_address(e.challenger), posted=int(e.posted), claimed=int(e.claimed),
+                bond=int(e.bond), fee=int(e.fee), arbiter_dispute=int(e.arbiter_dispute), block=int(e.block_number),
+                tx=str(e.transaction_hash), ruling=None if answer is None else int(answer.ruling),
+                upheld=None if answer is None else bool(answer.upheld),
+                ruled_tx=None if answer is None else str(answer.transaction_hash)))
+        return out
+
+    def open_disputes(self) -> int:
+        """``open_disputes()``: challenges the arbiter has not ruled on."""
+        return int(self.contract.open_disputes())
+
+    def arbiter(self) -> "str | None":
+        """The arbiter named at creation, or ``None`` (scores trusted, not challengeable)."""
+        creation = self.creation()
+        return creation.arbiter if creation.has_arbiter else None
+
+    def arbiter_fee(self) -> int:
+        """Wei the arbiter charges per dispute (``IArbiter.fee()``), paid besides the challenge bond."""
+        arbiter = self.arbiter()
+        if arbiter is None:
+            return 0
+        return int(contract_at("RerunJury", arbiter).fee())
+
+    def ranking_stale(self) -> bool:
+        """``ranking_stale()``: a ruling removed a ranked entry; :meth:`rerank` rebuilds the ranking."""
+        return bool(self.contract.ranking_stale())
+
+    def test_data_voided(self) -> bool:
+        """``test_data_voided()``: an upheld challenge voided the test data (the bounty ends SHARED)."""
+        return bool(self.contract.test_data_voided())
+
+    def claimable(self, submission_id: int) -> int:
+        """``claimable(id)``: wei ``claim([id])`` pays its revealer after settlement (deposit, and share)."""
+        return int(self.contract.claimable(submission_id))
+
+    def claimable_ids(self, account: Any) -> list[int]:
+        """Ids ``account`` revealed that still have something to claim, in id order."""
+        address = str(getattr(account, "address", account)).lower()
+        ids = [i for i, who in self.commits() if who.lower() == address]
+        return [i for i in sorted(ids) if self.claimable(i) > 0]
 
     def credits(self, account: Any) -> int:
         """``credits(account)``: wei ``account`` can withdraw now."""
@@ -326,9 +516,11 @@ class Bounty:
         return [(int(i), int(s)) for i, s in zip(ids, scores)]
 
     def submission(self, submission_id: int) -> SubmissionState:
-        """``submission(id)``: submitter (once revealed) and the committed/revealed/share-claimed flags."""
+        """``submission(id)``: submitter (while revealed and unclaimed) and the committed, revealed, eligible
+        and claimed flags."""
         s = self.contract.submission(submission_id)
-        return SubmissionState(str(s.submitter), bool(s.committed), bool(s.revealed), bool(s.share_claimed))
+        return SubmissionState(str(s.submitter), bool(s.committed), bool(s.revealed), bool(s.eligible),
+                               bool(s.claimed))
 
     def credited(self, receipts: Any = None) -> list[Credit]:
         """Every ``Credited`` event as a :class:`~bounty_client.protocol.settlement.Credit` (account,
@@ -345,24 +537,31 @@ class Bounty:
         """What this bounty pays, read from the chain (compare with
         :func:`bounty_client.protocol.settlement.settle`, the pure mirror of the contract's rules).
 
-        ``outcome`` and ``ranking`` from the views, ``qualified`` from the posted scores and
-        ``min_accuracy()``, ``credits`` from every ``Credited`` event plus, under SHARED, one
-        SHARE per revealed id whose share is not claimed yet (``abandon_share()``): so it
-        compares with ``settle`` whether or not shares were claimed.  Before ``finalize``
-        only the deposits are credited (outcome NONE)."""
+        ``outcome`` and ``ranking`` from the views, ``qualified`` from the scores on record and
+        ``min_accuracy()``, ``credits`` from every ``Credited`` event, ``claims`` from what each
+        revealed submission can still claim (``claimable(id)``) plus what ``Claimed`` events paid
+        (one pseudo-claim per account: a paid claim does not say its ids), so it compares with
+        ``settle`` whether or not claims were made.  Before ``finalize`` nothing is credited by the
+        settlement (outcome NONE)."""
         c = self.contract
         outcome = self.outcome()
         ranking = tuple(self.ranking())
-        posted, _ = self.posted_scores()
+        scores = self.scores_on_record()
         min_accuracy = self.min_accuracy()
-        qualified = tuple(sorted(i for i, s in posted.items() if s >= min_accuracy))
+        qualified = tuple(sorted(i for i, s in scores.items() if s >= min_accuracy))
         credits = self.credited()
         share = int(c.abandon_share())
-        if outcome is Outcome.SHARED and share:
+        claims: list[Claim] = []
+        if outcome not in (Outcome.NONE, Outcome.CANCELLED):
             for s in self.revealed_submissions():
-                if not c.submission(s.id).share_claimed:
-                    credits.append(Credit(checksum_address(s.submitter), share, CreditReason.SHARE))
-        return Settlement(outcome, qualified, ranking, tuple(credits), share, int(c.burned()))
+                amount = self.claimable(s.id)
+                if amount:
+                    claims.append(Claim(s.id, checksum_address(s.submitter), amount - share, share))
+            # A paid claim says how much, not for which ids: one pseudo-claim (id -1) per event.
+            for e in self._events("Claimed"):
+                claims.append(Claim(-1, checksum_address(e.account), int(e.amount), 0))
+        burned = int(c.burned())
+        return Settlement(outcome, qualified, ranking, tuple(credits), share, burned, tuple(claims))
 
     # ------------------------------------------------------------- guards
     def require_stage(self, action: str, *allowed: Stage) -> Stage:
@@ -375,7 +574,8 @@ class Bounty:
         wanted = " or ".join(s.name for s in allowed)
         msg = f"cannot {action}: bounty {self.address} is in stage {stage.name}; {action} needs {wanted}"
         d1, d2, d3, _ = self.deadlines()
-        opens = {Stage.REVEAL: d1, Stage.EVALUATION: d2, Stage.EXPIRED: d3}
+        d4 = self.challenge_deadline()
+        opens = {Stage.REVEAL: d1, Stage.EVALUATION: d2, Stage.CHALLENGE: d3, Stage.EXPIRED: d4}
         future = [(opens[s], s) for s in allowed if s in opens and opens[s] > now]
         if stage.is_closed():
             msg += "; the bounty is closed"
@@ -402,34 +602,123 @@ class Bounty:
             raise StageError(f"cannot {action}: the test window of {self.address} closes at {format_utc(after)} "
                              f"(in {after - now} s); no test data is accepted before")
 
+    def randomness_block(self) -> int:
+        """``randomness_block()``: while the draw is requested, the block whose hash will fix it; else 0."""
+        return int(self.contract.randomness_block())
+
     def draw_randomness(self, sender: Any) -> Any:
-        """Anyone, once, in stage EVALUATION: fix the evaluation randomness (one transaction; returns the
-        receipt).  Raises :class:`StageError` outside the stage, :class:`ChainError` once drawn."""
+        """Anyone, once, in stage EVALUATION: fix the evaluation randomness.  The contract draws in two
+        calls (the first requests the next block's hash, a later one reads it: a caller cannot grind
+        it); this sends the request unless one is pending, waits for the requested block (on a
+        development node by mining it, see :func:`~bounty_client.chain.clock.mine_block`), then draws.
+        Returns the receipt of the draw.  Raises :class:`StageError` outside the stage,
+        :class:`ChainError` once drawn."""
+        from .clock import wait_for_block
+
         self.require_stage("draw the randomness", Stage.EVALUATION)
         if self.randomness_drawn():
             raise ChainError(f"the randomness of {self.address} is already drawn")
+        from ape import chain
+
+        target = self.randomness_block()
+        if not target or chain.blocks.height - target > 255:
+            self.contract.draw_randomness(sender=sender)
+            target = self.randomness_block()
+        wait_for_block(target)  # the draw must land after the requested block
         return self.contract.draw_randomness(sender=sender)
 
-    def claimable_share_ids(self, account: Any) -> list[int]:
-        """Ids ``account`` revealed whose abandonment share it has not claimed yet, in id order."""
-        address = str(getattr(account, "address", account))
-        ids = [int(e.id) for e in self._events("Revealed") if str(e.submitter).lower() == address.lower()]
-        return [i for i in sorted(ids) if not self.contract.submission(i).share_claimed]
-
-    def claim_shares(self, sender: Any) -> list[Any]:
-        """After a SHARED outcome, claim ``sender``'s unclaimed shares: only ids it revealed and has not
-        claimed, in batches of at most ``MAX_SCORE_BATCH`` (128) ids.  Returns the receipts.  Raises
-        :class:`ChainError` when the outcome is not SHARED or nothing is left to claim (nothing sent)."""
-        outcome = Outcome(self.contract.outcome())
-        if outcome != Outcome.SHARED:
-            raise ChainError(f"cannot claim shares: bounty {self.address} has outcome {outcome.name}; shares exist "
-                             "only after an abandoned bounty (SHARED)")
-        ids = self.claimable_share_ids(sender)
+    def claim(self, sender: Any, ids: "list[int] | None" = None) -> list[Any]:
+        """After settlement, claim what ``sender``'s submissions are owed (each one's deposit, and after
+        SHARED its share): ``ids`` (default: every id it revealed with something left to claim), in
+        batches of at most ``MAX_SCORE_BATCH`` (128).  Returns the receipts.  Raises :class:`ChainError`
+        before settlement or when nothing is left to claim (nothing sent)."""
+        outcome = self.outcome()
+        if outcome in (Outcome.NONE, Outcome.CANCELLED):
+            raise ChainError(f"cannot claim: bounty {self.address} is not settled (outcome {outcome.name}); claims "
+                             "open at finalize")
+        ids = self.claimable_ids(sender) if ids is None else [int(i) for i in ids]
         if not ids:
-            raise ChainError(f"nothing to claim: {sender.address} has no revealed, unclaimed submission in "
-                             f"{self.address}")
-        return [self.contract.claim_shares(ids[i : i + MAX_SCORE_BATCH], sender=sender)
+            raise ChainError(f"nothing to claim: {sender.address} has no revealed submission in {self.address} with "
+                             "a deposit or share left (a winner's deposit came with its prize; a score below the "
+                             "minimum forfeits it)")
+        return [self.contract.claim(ids[i : i + MAX_SCORE_BATCH], sender=sender)
                 for i in range(0, len(ids), MAX_SCORE_BATCH)]
+
+    # ------------------------------------------------------------- disputes
+    def require_challengeable(self, action: str) -> None:
+        """Guard of a challenge at the mined timestamp: an arbiter, not settled, test data not voided, before
+        the challenge deadline.  Raises :class:`ChainError` / :class:`StageError` naming what fails."""
+        if self.arbiter() is None:
+            raise ChainError(f"cannot {action}: bounty {self.address} has no arbiter; its scores are trusted "
+                             "(verify still checks them) and cannot be challenged")
+        if self.outcome() is not Outcome.NONE:
+            raise StageError(f"cannot {action}: bounty {self.address} is settled ({self.outcome().name})")
+        if self.test_data_voided():
+            raise StageError(f"cannot {action}: the test data of {self.address} was voided; no score stands")
+        deadline, now = self.challenge_deadline(), self.now()
+        if now >= deadline:
+            raise StageError(f"cannot {action}: the challenge window of {self.address} closed at "
+                             f"{format_utc(deadline)} ({relative_time(deadline, now)})")
+
+    def challenge(self, submission_id: int, claimed: int, *, sender: Any) -> Any:
+        """Dispute the score on record of ``submission_id``: ``claimed`` bps is what ``sender`` says it is.
+        Pays ``challenge_bond() + arbiter fee``; proves the posted score from its ``ScoresPosted`` batch
+        (:func:`~bounty_client.protocol.wire.score_proof`).  Returns the receipt.  Raises
+        :class:`ArgumentError` for a claim outside 0..10000 or within the tolerance of the score on
+        record, :class:`ChainError` when it is not scored or already disputed, :class:`StageError`
+        outside the window (nothing sent)."""
+        self.require_challengeable("challenge")
+        if isinstance(claimed, bool) or not isinstance(claimed, int) or not 0 <= claimed <= BPS:
+            raise ArgumentError(f"claimed: a score in 0..{BPS} bps, got {claimed!r}")
+        record = self.scores_on_record()
+        if submission_id not in record:
+            raise ChainError(f"cannot challenge #{submission_id}: no score of it is posted on {self.address}")
+        tolerance = self.creation().score_tolerance
+        if abs(claimed - record[submission_id]) <= tolerance:
+            raise ArgumentError(f"claimed: {claimed} bps is within the {tolerance} bps tolerance of the score on "
+                                f"record ({record[submission_id]}); a ruling could not uphold it")
+        if int(self.contract.dispute(submission_id).challenger, 16) != 0:
+            raise ChainError(f"cannot challenge #{submission_id}: it is already disputed; wait for the ruling")
+        corrected, _ = self.contract.corrected_score(submission_id)
+        proof = (0, bytes(32), [], []) if corrected else score_proof(self.score_batches(), submission_id)
+        value = self.creation().challenge_bond + self.arbiter_fee()
+        return self.contract.challenge(submission_id, claimed, *proof, sender=sender, value=value)
+
+    def challenge_test_data(self, *, sender: Any) -> Any:
+        """Dispute the posted test data (not the source's rows, or not a valid test set).  Pays the bond
+        plus the arbiter fee; an upheld ruling voids every score.  Returns the receipt; raises like
+        :meth:`challenge` (nothing sent)."""
+        self.require_challengeable("challenge the test data")
+        if not self.test_revealed():
+            raise StageError(f"cannot challenge the test data of {self.address}: none is posted yet")
+        if int(self.contract.dispute(TEST_DATA_KEY).challenger, 16) != 0:
+            raise ChainError(f"cannot challenge the test data of {self.address}: it is already disputed")
+        value = self.creation().challenge_bond + self.arbiter_fee()
+        return self.contract.challenge_test_data(sender=sender, value=value)
+
+    def rerank(self, *, sender: Any) -> list[Any]:
+        """Rebuild a stale ranking: replay every score batch (from ``ScoresPosted`` events) from the
+        contract's cursor on, one call per checkpoint segment (32 batches).  Returns the receipts;
+        raises :class:`ChainError` when the ranking is not stale (nothing sent)."""
+        if not self.ranking_stale():
+            raise ChainError(f"nothing to rerank: the ranking of {self.address} is not stale")
+        batches = self.score_batches()
+        cursor = int(self.contract.rerank_cursor())
+        receipts = []
+        while cursor < len(batches):
+            end = min((cursor // CHECKPOINT_INTERVAL + 1) * CHECKPOINT_INTERVAL, len(batches))
+            receipts.append(self.contract.rerank(batches[cursor:end], sender=sender))
+            cursor = end
+        return receipts
+
+    def reclaim(self, key: int, *, sender: Any) -> Any:
+        """After a fail-safe settlement, return a dispute the arbiter never ruled on: its challenger is
+        credited its bond and fee back (``reclaim(key)``).  Returns the receipt."""
+        if self.outcome() is Outcome.NONE:
+            raise StageError(f"cannot reclaim: bounty {self.address} is not finalized")
+        if int(self.contract.dispute(key).challenger, 16) == 0:
+            raise ChainError(f"nothing to reclaim: no open dispute of key {key} on {self.address}")
+        return self.contract.reclaim(key, sender=sender)
 
     # ------------------------------------------------------------- transactions
     def commit(self, commitment: "bytes | str", *, sender: Any, deposit: int) -> int:
@@ -441,10 +730,10 @@ class Bounty:
 
     def reveal(self, submission_id: int, hyperparameters: Hyperparameters, salt: "bytes | str", *,
                sender: Any) -> Any:
-        """``reveal(id, values..., salt)``: open one sealed submission (values in ``to_chain()`` order);
-        returns the receipt."""
+        """``reveal(id, hyperparameters, salt)``: open one sealed submission (the seven committed values
+        packed into one word, :func:`~bounty_client.protocol.wire.encode_revealed`); returns the receipt."""
         salt = bytes.fromhex(salt[2:]) if isinstance(salt, str) else bytes(salt)
-        return self.contract.reveal(submission_id, *hyperparameters.to_chain(), salt, sender=sender)
+        return self.contract.reveal(submission_id, encode_revealed(hyperparameters.to_chain()), salt, sender=sender)
 
     def reveal_test_data(self, test_cid: str, salt: "bytes | str", *, sender: Any) -> Any:
         """Organizer, sealed mode: ``reveal_test_data(cid, salt)`` opens the test commitment; returns the receipt."""

@@ -2,8 +2,12 @@
 times written for people (UTC, or relative to chain time).
 
 A bounty's stage follows from ``block.timestamp`` and its deadlines, so every check the client makes
-before sending reads :func:`mined_timestamp`, not the wall clock.  :func:`advance` moves a local
-development node's clock (Anvil, Hardhat) and refuses any other network.
+before sending reads :func:`mined_timestamp`, not the wall clock.  :func:`travel_to` is the one way
+the client moves a development node's clock (Anvil, Hardhat; the node Ape starts or one reached by
+URL: it sends ``evm_setNextBlockTimestamp`` and ``evm_mine``, which every such node answers), and
+refuses any other network before anything is sent; :func:`advance` (``ape run bounty advance``) and
+the lifecycle demo both use it.  :func:`wait_for_block` waits for a block to be mined (mining it on a
+development node).
 """
 
 from __future__ import annotations
@@ -13,11 +17,15 @@ from typing import Any
 
 from ..errors import ArgumentError, ChainError
 
-__all__ = ["ADVANCE_TARGETS", "advance", "format_utc", "is_dev_node", "mined_timestamp", "relative_time"]
+__all__ = ["ADVANCE_TARGETS", "advance", "format_utc", "is_dev_node", "mined_timestamp", "relative_time",
+           "travel_to", "wait_for_block"]
 
-#: ``advance --to`` targets and the deadline that opens each stage (stage = f(block.timestamp)).
+#: ``advance --to`` targets and the deadline that opens each stage (stage = f(block.timestamp)):
+#: ``challenge`` opens at the evaluation deadline, ``expired`` (anyone may finalize) at the challenge
+#: deadline (the evaluation deadline without an arbiter), ``resolution`` is where the fail-safe begins.
 ADVANCE_TARGETS = {"reveal": "submission_deadline", "evaluation": "reveal_deadline",
-                   "expired": "evaluation_deadline"}
+                   "challenge": "evaluation_deadline", "expired": "challenge_deadline",
+                   "resolution": "resolution_deadline"}
 
 # Development nodes answer ``web3_clientVersion`` with their name; they alone accept
 # ``evm_increaseTime``.  Checked before any time travel so a live network is never asked.
@@ -57,6 +65,11 @@ def mined_timestamp() -> int:
     provider = chain.provider
     if isinstance(provider, TestProviderAPI):
         return int(chain.pending_timestamp)
+    if is_dev_node():  # reached by URL: its pending block carries the time travel
+        pending = provider.make_request("eth_getBlockByNumber", ["pending", False])
+        if pending and pending.get("timestamp") is not None:
+            stamp = pending["timestamp"]
+            return int(stamp, 16) if isinstance(stamp, str) else int(stamp)
     block_time = int(getattr(provider.network, "block_time", 0) or 12)
     return max(int(time.time()), int(chain.blocks.head.timestamp)) + block_time
 
@@ -72,15 +85,58 @@ def is_dev_node() -> bool:
     return version.lower().startswith(_DEV_NODES)
 
 
+def travel_to(timestamp: int) -> int:
+    """Mine a block at ``timestamp`` (unix seconds) on a development node; returns the new block's
+    timestamp.  Nothing is sent when ``timestamp`` is not after the latest block.  Raises
+    :class:`ChainError` on anything but a development node (live networks keep their time), with the
+    deadline in the message so the user knows what to wait for."""
+    from ape import chain, networks
+
+    latest = int(chain.blocks.head.timestamp)
+    if int(timestamp) <= latest:
+        return latest
+    if not is_dev_node():
+        raise ChainError(f"cannot move time to {format_utc(timestamp)} on {networks.provider.network_choice}: only "
+                         "a local development node (Anvil) travels in time; wait until then and run the next step "
+                         "with `ape run bounty ...`")
+    # An exact timestamp (not evm_increaseTime, which counts from the wall clock, not the last block).
+    networks.provider.make_request("evm_setNextBlockTimestamp", [int(timestamp)])
+    networks.provider.make_request("evm_mine", [])
+    return int(chain.blocks.head.timestamp)
+
+
+def wait_for_block(number: int, *, poll: float = 2.0, limit: float = 600.0) -> int:
+    """Return once block ``number`` is mined: on a development node by mining empty blocks, elsewhere by
+    waiting (at most ``limit`` seconds).  Returns the chain's height.  Raises :class:`ChainError` when
+    the block does not come in time."""
+    import time
+
+    from ape import chain, networks
+
+    if chain.blocks.height >= number:
+        return int(chain.blocks.height)
+    if is_dev_node():
+        while chain.blocks.height < number:
+            networks.provider.make_request("evm_mine", [])
+        return int(chain.blocks.height)
+    waited = 0.0
+    while chain.blocks.height < number:
+        if waited >= limit:
+            raise ChainError(f"block {number} was not mined within {limit:g} s (height {chain.blocks.height})")
+        time.sleep(poll)
+        waited += poll
+    return int(chain.blocks.height)
+
+
 def advance(bounty: Any = None, *, to: "str | None" = None, seconds: "int | None" = None) -> int:
     """Move a local development node's clock forward and mine one block; returns the new block's
     timestamp (unix seconds).
 
-    ``to``: ``"reveal"``, ``"evaluation"`` or ``"expired"`` (needs ``bounty``, a
-    :class:`~bounty_client.chain.Bounty`; the clock moves to the deadline that opens that stage); or
-    ``seconds``: a positive number of seconds.  Raises :class:`ArgumentError` for both, neither, an
-    unknown target or a stage already reached, and :class:`ChainError` on anything but a development
-    node (live networks keep their time)."""
+    ``to``: ``"reveal"``, ``"evaluation"``, ``"challenge"``, ``"expired"`` or ``"resolution"`` (needs
+    ``bounty``, a :class:`~bounty_client.chain.Bounty`; the clock moves to the deadline that opens that
+    stage, :data:`ADVANCE_TARGETS`); or ``seconds``: a positive number of seconds.  Raises
+    :class:`ArgumentError` for both, neither, an unknown target or a stage already reached, and
+    :class:`ChainError` on anything but a development node (live networks keep their time)."""
     from ape import chain, networks
 
     if (to is None) == (seconds is None):
@@ -94,7 +150,10 @@ def advance(bounty: Any = None, *, to: "str | None" = None, seconds: "int | None
             raise ArgumentError(f"advance --to: {to!r} is not one of {', '.join(ADVANCE_TARGETS)}")
         if bounty is None:
             raise ArgumentError("advance --to: needs the bounty whose deadline to reach")
-        deadlines = dict(zip(("submission_deadline", "reveal_deadline", "evaluation_deadline"), bounty.deadlines()))
+        d1, d2, d3, _ = bounty.deadlines()
+        deadlines = {"submission_deadline": d1, "reveal_deadline": d2, "evaluation_deadline": d3,
+                     "challenge_deadline": bounty.challenge_deadline(),
+                     "resolution_deadline": bounty.resolution_deadline()}
         target = int(deadlines[ADVANCE_TARGETS[to]])
         if target <= latest:
             raise ArgumentError(f"advance --to {to}: already reached ({ADVANCE_TARGETS[to]} passed "
@@ -102,7 +161,4 @@ def advance(bounty: Any = None, *, to: "str | None" = None, seconds: "int | None
         seconds = target - latest
     if not isinstance(seconds, int) or seconds <= 0:
         raise ArgumentError(f"advance --seconds: must be a positive number of seconds, got {seconds!r}")
-    # An exact timestamp (not evm_increaseTime, which counts from the wall clock, not the last block).
-    networks.provider.make_request("evm_setNextBlockTimestamp", [latest + seconds])
-    networks.provider.make_request("evm_mine", [])
-    return int(chain.blocks.head.timestamp)
+    return travel_to(latest + seconds)

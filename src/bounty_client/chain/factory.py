@@ -50,7 +50,32 @@ class BountyCreation:
     bond: int = 0
     n_features: int = 0
     max_cost: int = 0
-    test_data_after: int = 0  # future-window mode; 0 in sealed mode
+    #: future-window mode: the test window ``[test_window_start, test_data_after]`` (unix seconds); 0 in sealed mode
+    test_window_start: int = 0
+    test_data_after: int = 0
+    #: who rules on disputes (the zero address: none, the scores are trusted)
+    arbiter: str = "0x" + "00" * 20
+    #: seconds of challenge window after the evaluation deadline, then of rulings after it
+    challenge_period: int = 0
+    resolution_period: int = 0
+    #: wei a challenger escrows per dispute; bps within which a ruling rejects a challenge
+    challenge_bond: int = 0
+    score_tolerance: int = 0
+
+    @property
+    def has_arbiter(self) -> bool:
+        """Whether scores can be challenged (an arbiter was named at creation)."""
+        return int(self.arbiter, 16) != 0
+
+    @property
+    def challenge_deadline(self) -> int:
+        """Scores are provisional until this time (unix seconds); the evaluation deadline without an arbiter."""
+        return self.evaluation_deadline + self.challenge_period
+
+    @property
+    def resolution_deadline(self) -> int:
+        """The arbiter rules before this time (unix seconds); open disputes then lead to the fail-safe."""
+        return self.challenge_deadline + self.resolution_period
 
 
 def _creation(e: Any) -> BountyCreation:
@@ -74,7 +99,13 @@ def _creation(e: Any) -> BountyCreation:
         bond=int(e.bond),
         n_features=int(e.n_features),
         max_cost=int(e.max_cost),
+        test_window_start=int(e.test_window_start),
         test_data_after=int(e.test_data_after),
+        arbiter=checksum_address(str(e.arbiter)),
+        challenge_period=int(e.challenge_period),
+        resolution_period=int(e.resolution_period),
+        challenge_bond=int(e.challenge_bond),
+        score_tolerance=int(e.score_tolerance),
     )
 
 
@@ -144,15 +175,19 @@ class Factory:
 
     @classmethod
     def deploy(cls, sender: Any) -> "Factory":
-        """Declare the Bounty blueprint and deploy a ``BountyFactory`` (two transactions)."""
-        bounty, factory = contract_container("Bounty"), contract_container("BountyFactory")
-        # Some nodes fail to estimate gas for a blueprint deployment (ERC-5202 code that
-        # cannot run); its cost is known: creation + 200 gas per stored byte + calldata.
-        code = bounty.contract_type.deployment_bytecode.bytecode or "0x"
-        size = len(bytes.fromhex(code.removeprefix("0x")))
-        blueprint = sender.declare(bounty, gas_limit=100_000 + 250 * size)
-        address = getattr(blueprint, "contract_address", None) or getattr(blueprint, "address", None)
-        return cls(factory.deploy(address, sender=sender))
+        """Declare the Bounty and BountyExtension blueprints and deploy a ``BountyFactory``, which deploys
+        the implementation and its extension from them (three transactions)."""
+        def declare(name: str) -> str:
+            container = contract_container(name)
+            # Some nodes fail to estimate gas for a blueprint deployment (ERC-5202 code that
+            # cannot run); its cost is known: creation + 200 gas per stored byte + calldata.
+            code = container.contract_type.deployment_bytecode.bytecode or "0x"
+            size = len(bytes.fromhex(code.removeprefix("0x")))
+            blueprint = sender.declare(container, gas_limit=100_000 + 250 * size)
+            return getattr(blueprint, "contract_address", None) or getattr(blueprint, "address", None)
+
+        bounty, extension = declare("Bounty"), declare("BountyExtension")
+        return cls(contract_container("BountyFactory").deploy(bounty, extension, sender=sender))
 
     # ------------------------------------------------------------- views and events
     def implementation(self) -> str:
@@ -220,7 +255,7 @@ class Factory:
 
 
 def deploy_factory(sender: Any) -> Factory:
-    """Declare the Bounty blueprint and deploy a ``BountyFactory`` (two transactions): :meth:`Factory.deploy`."""
+    """Declare the blueprints and deploy a ``BountyFactory`` (three transactions): :meth:`Factory.deploy`."""
     return Factory.deploy(sender)
 
 

@@ -51,16 +51,39 @@ def contracts_project() -> "Any | None":
 
 @lru_cache(maxsize=None)
 def contract_container(name: str) -> Any:
-    """Ape's ``ContractContainer`` of ``"Bounty"`` or ``"BountyFactory"``: from the Ape project
-    when inside the checkout, else from the types shipped in :mod:`bounty_client.contracts`."""
-    project = contracts_project()
-    if project is not None:
-        return getattr(project, name)
+    """Ape's ``ContractContainer`` of ``"Bounty"``, ``"BountyExtension"``, ``"BountyFactory"`` or
+    ``"RerunJury"``: from the Ape project when inside the checkout, else from the types shipped in
+    :mod:`bounty_client.contracts`.
+
+    ``"Bounty"``'s type carries the ABI of its extension too: a bounty runs ``BountyExtension``'s
+    functions (the draw, the test data, cancel, challenges, rulings) from its own address by
+    DELEGATECALL, so one contract object at the bounty's address calls both halves and decodes
+    every event."""
     from ape.contracts import ContractContainer
 
-    from ..contracts import contract_type
+    project = contracts_project()
+    if project is not None:
+        container = getattr(project, name)
+    else:
+        from ..contracts import contract_type
 
-    return ContractContainer(contract_type(name))
+        container = ContractContainer(contract_type(name))
+    if name != "Bounty":
+        return container
+    extension = contract_container("BountyExtension").contract_type
+    return ContractContainer(_with_abi_of(container.contract_type, extension))
+
+
+def _with_abi_of(base: Any, other: Any) -> Any:
+    """``base`` (an ethpm ``ContractType``) with ``other``'s functions and events added to its ABI
+    (each once; ``base``'s bytecode, name and docs kept). Written here because Ape has no notion of a
+    contract whose functions live in a DELEGATECALL target."""
+    def key(item: Any) -> tuple:
+        return (item.type, getattr(item, "name", None), tuple(str(i) for i in getattr(item, "inputs", [])))
+
+    seen = {key(item) for item in base.abi}
+    extra = [item for item in other.abi if item.type in ("function", "event") and key(item) not in seen]
+    return base.model_copy(update={"abi": [*base.abi, *extra]})
 
 
 def contract_at(name: str, address: Any) -> Any:

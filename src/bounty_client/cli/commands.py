@@ -374,15 +374,19 @@ def reveal(bounty, account, store, home):
     click.echo(f"revealed submission(s) {', '.join(f'#{i}' for i in ids)}")
 
 
-@command(short_help="Claim abandonment shares (after an abandoned bounty)")
+@command(short_help="Claim deposits (and shares) of your submissions after settlement")
 @click.argument("bounty", type=BOUNTY)
 @account
 @lasting
 def claim(bounty, account):
-    """After a bounty finalized as SHARED, credit the equal share of each revealed submission."""
+    """After the bounty is finalized, take back what your revealed submissions are owed: each one's
+    deposit (unless it scored below the minimum) and, after an abandoned or voided bounty, its
+    share. A winner's deposit came with its prize (withdraw)."""
     b = Bounty.at(bounty)
-    receipt = roles.Participant(account, None).claim_shares(b)
-    click.echo("\n".join(record.explain_credits(b, receipt)) or "nothing credited")
+    ids = b.claimable_ids(account)
+    total = sum(b.claimable(i) for i in ids)
+    roles.Participant(account, None).claim(b)
+    click.echo(f"claimed {total / 1e18:g} ETH for submission(s) {', '.join(f'#{i}' for i in ids)} (paid at once)")
 
 
 @command(short_help="Withdraw the account's credit")

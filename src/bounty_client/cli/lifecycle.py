@@ -29,13 +29,14 @@ minimum above 5000 plus the noise the report shows.
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..chain import find_or_deploy_factory
-from ..errors import ArgumentError, ChainError
+from ..errors import ArgumentError
 from ..storage.base import ContentStore
 
 __all__ = ["LifecycleConfig", "run_lifecycle", "demo_candidates", "load_lifecycle_prices"]
@@ -69,12 +70,17 @@ class LifecycleConfig:
     factory: "str | None" = None
     home: "str | None" = None
     progress: bool = True
+    #: a RerunJury of three staked jurors judges the scores (False: trusted scores, no challenges)
+    jury: bool = True
+    #: the organizer posts a false top score for its sock; a participant's verify catches it and challenges
+    dishonest_organizer: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def validate(self) -> None:
         """Raise :class:`~bounty_client.errors.ArgumentError` naming the first bad option."""
         checks = [
-            ("participants", 1 <= self.participants <= 9, "must be 1..9 (Anvil's test accounts 1..9)"),
+            ("participants", 1 <= self.participants <= 5, "must be 1..5 (Anvil's test accounts 1..5; 6 is the "
+                                                           "organizer's sock, 7..9 the jurors)"),
             ("trials", self.trials >= 1, "must be >= 1"),
             ("epochs", self.epochs >= 1, "must be >= 1"),
             ("search_epochs", self.search_epochs >= 1, "must be >= 1"),
@@ -92,6 +98,9 @@ class LifecycleConfig:
                 raise ArgumentError(f"--{name.replace('_', '-')}: {getattr(self, name)} {why}")
         if self.data_dir and self.coinpaprika:
             raise ArgumentError("--data and --coinpaprika are exclusive: choose one price source")
+        if self.dishonest_organizer and not self.jury:
+            raise ArgumentError("--dishonest-organizer needs the jury: without an arbiter a false score cannot be "
+                                "challenged (drop --no-jury)")
         if self.test_mode == "future" and (self.data_dir or self.coinpaprika):
             raise ArgumentError("--test-mode future: historical prices (--data, --coinpaprika) can only be replayed "
                                 "sealed; a future window needs a market that has no rows past the chain's time")
@@ -173,61 +182,101 @@ def _eth(wei: int) -> str:
 
 
 def _advance_to(timestamp: int, say: Callable[[str], None]) -> None:
-    from ape import chain
+    """Move the chain to ``timestamp`` with the one clock the role commands use too
+    (:func:`bounty_client.chain.travel_to`: any development node, the one Ape starts or one reached
+    by URL); refused in one line on a live network."""
+    from ..chain import mined_timestamp, travel_to
 
-    now = int(chain.pending_timestamp)
+    now = mined_timestamp()
     if now >= timestamp:
         return
-    try:
-        chain.mine(timestamp=timestamp)
-    except Exception as exc:  # a live network cannot travel in time
-        raise ChainError(
-            f"cannot advance time to {timestamp} on this network ({exc}); wait until then and run the next step "
-            "with `ape run bounty ...`"
-        ) from exc
-    say(f"   ... time travel: +{timestamp - now} s (Anvil)")
+    travel_to(timestamp)
+    say(f"   ... time travel: +{timestamp - now} s")
+
+
+#: Anvil's test accounts in the story: 0 the organizer, 1..5 the participants, 6 the organizer's
+#: sock (--dishonest-organizer), 7..9 the jurors.
+ORGANIZER, SOCK, JURORS = 0, 6, (7, 8, 9)
+NAMES = ["alice", "bob", "carol", "dave", "erin"]
+#: The demo jury's terms: a 1 ETH stake per juror, 0.01 ETH per dispute, an hour to commit and an
+#: hour to reveal; the bounty gives a day of challenges and a day of rulings.
+JURY_STAKE, JURY_FEE, JURY_PERIOD = 10**18, 10**16, 3600
+
+
+def _deploy_jury(factory: Any, jurors: "list[Any]", deployer: Any, say: Callable[[str], None]) -> Any:
+    from ..chain import Jury, mined_timestamp
+
+    jury = Jury.deploy(factory, jurors, sender=deployer, stake=JURY_STAKE, fee=JURY_FEE, commit_period=JURY_PERIOD,
+                       reveal_period=JURY_PERIOD, tolerance_bps=200, slash_bps=2_000,
+                       service_end=mined_timestamp() + 30 * 86_400)
+    for juror in jurors:
+        jury.stake(sender=juror)
+    say(f"   deployed a RerunJury at {jury.address}: {len(jurors)} jurors, each staking {_eth(JURY_STAKE)}; "
+        f"{_eth(JURY_FEE)} per dispute")
+    return jury
 
 
 def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the lifecycle on the connected network; returns the summary dict."""
+    from pathlib import Path
+
     from ape import accounts, chain, networks
 
-    from ..roles import Organizer, Participant, Vault
-    from ..protocol.terms import BountyTerms
+    from ..chain import Bounty, record_factory
+    from ..paths import default_home
+    from ..protocol.hyperparams import HyperparameterBounds, Hyperparameters
     from ..protocol.spec import TrainingProtocol
-    from ..protocol.hyperparams import HyperparameterBounds
+    from ..protocol.terms import BountyTerms
+    from ..protocol.wire import CreditReason, Outcome
     from ..record import open_record, verify
+    from ..roles import Challenger, Juror, Organizer, Participant, Vault
     from ..storage import open_store
 
     cfg.validate()
     started = time.perf_counter()
-    store = open_store(cfg.store)
-    vault = Vault(cfg.home)
+    root = Path(cfg.home).expanduser() if cfg.home else default_home()
+    homes = {"organizer": root / "organizer"}
+    store_url = cfg.store or f"local:{root / 'ipfs'}"
+    store = open_store(store_url)
     test_accounts = accounts.test_accounts
-    organizer_acct = test_accounts[0]
+    organizer_acct = test_accounts[ORGANIZER]
     people = [test_accounts[i] for i in range(1, cfg.participants + 1)]
-    names = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan"]
+    names = NAMES[: cfg.participants]
+    for name in names:
+        homes[name] = root / name
+    sock = test_accounts[SOCK] if cfg.dishonest_organizer else None
+    juror_accts = [test_accounts[i] for i in JURORS] if cfg.jury else []
+    for n, _ in enumerate(juror_accts, 1):
+        homes[f"juror-{n}"] = root / f"juror-{n}"
 
     say(f"ML Bounty lifecycle on {networks.provider.network_choice} (chain id {chain.chain_id})")
     say(f"store: {store!r}")
 
     # 1. preprocessing ------------------------------------------------------------
-    say("\n[1/6] Preprocessing (organizer)")
+    say("\n[1/7] Preprocessing (organizer)")
     mode = cfg.mode
     protocol = TrainingProtocol(epochs=cfg.epochs, batch_size=64, seed=cfg.seed, seeds=cfg.seeds)
     bounds = HyperparameterBounds(lstm_layers=(1, 2), lstm_units=(1, 64), dense_layers=(0, 2))
-    organizer = Organizer(organizer_acct, store, vault=vault)
+    organizer = Organizer(organizer_acct, store, vault=Vault(homes["organizer"]))
     common = dict(name=f"{cfg.target} direction in {cfg.future_period} steps", target=cfg.target,
                   seq_len=cfg.seq_len, future_period=cfg.future_period, protocol=protocol, bounds=bounds,
                   min_accuracy_bps=cfg.min_accuracy,
                   description="Predict whether the target coin's price is higher future_period steps ahead.")
+    factory, deployed = find_or_deploy_factory(organizer_acct, cfg.factory)
+    if deployed:
+        record_factory(factory)  # where `ape run bounty list/status/...` find it later, as create --deploy-factory
+    jury = _deploy_jury(factory, juror_accts, organizer_acct, lambda line: None) if cfg.jury else None
+    dispute_terms: dict[str, Any] = {}
+    if jury is not None:
+        dispute_terms = dict(arbiter=jury.address, challenge_period=86_400, resolution_period=86_400)
     if mode == "future":
         from ..data import LocalMarket
 
         market = LocalMarket(organizer.market_file)
         # The evaluation period covers the window (it opens at the reveal deadline) plus an hour.
         terms = organizer.check_create_args(BountyTerms(
-            reward=cfg.reward, max_submissions=100, evaluation_period=cfg.window_rows * market.interval + 3600))
+            reward=cfg.reward, max_submissions=100, evaluation_period=cfg.window_rows * market.interval + 3600,
+            **dispute_terms))
         if cfg.target not in ("BTC", "ETH", "LTC", "BCH"):
             raise ArgumentError(f"--target: {cfg.target!r} is not among the coins ['BCH', 'BTC', 'ETH', 'LTC']")
         prepared = organizer.prepare_future(market, terms, symbols=["BTC", "ETH", "LTC", "BCH"],
@@ -235,7 +284,7 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
         say(f"   prices: {market!r}, the offline stand-in for a public market: {cfg.rows} rows per coin up to "
             "the chain's time")
     else:
-        terms = organizer.check_create_args(BountyTerms(reward=cfg.reward, max_submissions=100))
+        terms = organizer.check_create_args(BountyTerms(reward=cfg.reward, max_submissions=100, **dispute_terms))
         prices, source = load_lifecycle_prices(cfg, organizer.private_store)
         say(f"   prices: {source}")
         if cfg.target not in prices:
@@ -257,18 +306,27 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
         say(f"   {line}")
 
     # 2. initialization -----------------------------------------------------------
-    say("\n[2/6] Initialization (organizer)")
-    factory, deployed = find_or_deploy_factory(organizer_acct, cfg.factory)
-    say(f"   deployed BountyFactory at {factory.address}" if deployed
+    say("\n[2/7] Initialization (organizer)")
+    say(f"   deployed BountyFactory at {factory.address} (recorded for this chain)" if deployed
         else f"   using BountyFactory at {factory.address} from configuration")
+    if jury is not None:
+        say(f"   arbiter: a RerunJury at {jury.address} of {len(juror_accts)} staked jurors "
+            f"({_eth(JURY_STAKE)} each, {_eth(JURY_FEE)} per dispute)")
+    else:
+        say("   no arbiter (--no-jury): the organizer's scores are trusted, checkable but not challengeable")
     organizer.factory = factory
-    before = {a.address: int(a.balance) for a in [organizer_acct, *people]}
+    coalition = [organizer_acct, *([sock] if sock is not None else [])]
+    before = {a.address: int(a.balance) for a in [*coalition, *people]}
     say(f"   organizer balance before: {_eth(before[organizer_acct.address])}")
     bounty = organizer.create(prepared, terms)
     st = bounty.status()
-    say(f"   bounty {bounty.address}: reward {_eth(st.reward)}, min {prepared.spec.metric} {st.min_accuracy} bps")
+    say(f"   bounty {bounty.address}: reward {_eth(st.reward)}, bond {_eth(st.bond)}, min {prepared.spec.metric} "
+        f"{st.min_accuracy} bps" + (" (the demo's few epochs score near the 5000 a constant guess gets: a real "
+                                    "bounty sets its minimum above that plus the noise)" if st.min_accuracy < 5000
+                                    else ""))
     say(f"   deadlines: submissions {_utc(st.submission_deadline)}, reveals {_utc(st.reveal_deadline)}, "
-        f"evaluation {_utc(st.evaluation_deadline)}")
+        f"evaluation {_utc(st.evaluation_deadline)}"
+        + (f", challenges {_utc(st.challenge_deadline)}, rulings {_utc(st.resolution_deadline)}" if jury else ""))
     say(f"   organizer balance after:  {_eth(int(organizer_acct.balance))}")
     if rule.is_future:
         say(f"   test data accepted from {_utc(bounty.creation().test_data_after)} (the window's end)")
@@ -276,29 +334,36 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
         say(f"   test commitment {prepared.test_commitment.hex()}")
 
     # 3. submission ----------------------------------------------------------------
-    say("\n[3/6] Submission (participants)")
+    say("\n[3/7] Submission (participants)")
     rng = random.Random(cfg.seed)
-    committed: dict[str, int] = {}
+    role = {name: Participant(acct, store, vault=Vault(homes[name])) for name, acct in zip(names, people)}
     for name, acct in zip(names, people):
-        p = Participant(acct, store, vault=vault)
+        p = role[name]
         data = p.download(bounty)
         say(f"   {name} ({acct.address[:10]}…) downloaded {len(data)} files, CIDs verified")
         result = p.search(bounty, demo_candidates(rng, cfg.trials), epochs=cfg.search_epochs)
-        best = result.best
-        sid = p.commit(bounty, best)
-        committed[name] = sid
+        sid = p.commit(bounty, result.best)
         say(f"   {name} tried {cfg.trials} configurations, best validation {int(result.leaderboard['val_bps'].iloc[0])} bps;"
             f" committed submission #{sid} (sealed)")
+    sock_role = None
+    if sock is not None:
+        homes["sock"] = root / "sock"
+        sock_role = Participant(sock, store, vault=Vault(homes["sock"]))
+        cheapest = Hyperparameters(1, 1, 0, "relu", "binary_crossentropy")
+        sid = sock_role.commit(bounty, cheapest)
+        say(f"   the organizer's sock ({sock.address[:10]}…) committed the cheapest model as #{sid}")
 
     # 4. reveal ---------------------------------------------------------------------
-    say("\n[4/6] Reveal")
+    say("\n[4/7] Reveal")
     _advance_to(st.submission_deadline, say)
-    for name, acct in zip(names, people):
-        ids = Participant(acct, store, vault=vault).reveal(bounty)
+    for name in names:
+        ids = role[name].reveal(bounty)
         say(f"   {name} revealed #{', #'.join(map(str, ids))}")
+    if sock_role is not None:
+        say(f"   the sock revealed #{', #'.join(map(str, sock_role.reveal(bounty)))}")
 
     # 5. evaluation ------------------------------------------------------------------
-    say("\n[5/6] Evaluation (organizer)")
+    say("\n[5/7] Evaluation (organizer)")
     _advance_to(st.reveal_deadline, say)
     if rule.is_future:
         _advance_to(bounty.creation().test_data_after, say)  # the window closes: its rows now exist
@@ -306,46 +371,109 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
     organizer.reveal_test(bounty)  # future mode: post_test_data
     record = open_record(bounty, store)
     seeds = record.evaluation_seeds()
-    say(f"   randomness {record.randomness().hex()} drawn on-chain after the reveal deadline")
+    say(f"   randomness {record.randomness().hex()} drawn on-chain after the reveal deadline (two calls: a "
+        "request, then the next block's hash)")
     say(f"   evaluation seeds ({prepared.spec.protocol.seed_rule}): {seeds}")
     verb = "posted the window's rows" if rule.is_future else "revealed the test set"
     say(f"   organizer {verb}: {bounty.revealed_test_data()[0]}"
         + ("" if rule.is_future else " (commitment checked on-chain)"))
     options = {"ray_address": cfg.ray_address} if cfg.backend == "ray" else {}
     result = organizer.evaluate(bounty, workers=cfg.workers, backend=cfg.backend, progress=cfg.progress, **options)
-    posted = organizer.post_scores(bounty, result)
-    say(f"   posted {len(result.leaderboard)} scores with report {posted.report_cid}")
+    if sock is not None:
+        # The dishonest organizer: its sock's cheap model "scores" 9999, the others keep their true scores.
+        sock_id = bounty.commits(submitter=sock.address)[0][0]
+        true_scores = dict(result.scores())
+        forged = {**true_scores, sock_id: 9_999}
+        # What any organizer can do: the contract takes the scores it posts (that is what challenges are for).
+        report_cid = store.add(json.dumps(result.report(), sort_keys=True, default=str).encode())
+        ids = sorted(forged)
+        bounty.post_scores(ids, [forged[i] for i in ids], report_cid, sender=organizer_acct)
+        say(f"   the organizer posted 9999 bps for its sock #{sock_id} (true score {true_scores[sock_id]}) and the "
+            f"true scores of the others, report {report_cid}")
+    else:
+        posted = organizer.post_scores(bounty, result)
+        say(f"   posted {len(result.leaderboard)} scores with report {posted.report_cid}")
     for line in result.leaderboard.to_string(index=False).splitlines():
         say(f"   {line}")
     for line in result.how_to_read().splitlines():
         say(f"   {line}")
 
-    # 6. final ----------------------------------------------------------------------
-    say("\n[6/6] Final")
+    # 6. challenge window ------------------------------------------------------------
+    challenges: list[dict[str, Any]] = []
+    rulings: list[dict[str, Any]] = []
+    if jury is not None:
+        say("\n[6/7] Challenge window: scores are provisional until " + _utc(bounty.challenge_deadline()))
+        watcher = Challenger(people[0], store, workers=cfg.workers, backend=cfg.backend)
+        found = watcher.check(bounty)
+        say(f"   {names[0]} re-ran the evaluation from the public record (verify): "
+            + ("every score on record confirmed" if not found else
+               "; ".join(d.describe() for d in found)))
+        if found:
+            for sent in watcher.challenge(bounty, differences=found):
+                d = sent.difference
+                challenges.append({"key": d.key, "posted_bps": d.on_record, "claimed_bps": d.recomputed,
+                                   "challenger": people[0].address})
+                say(f"   {names[0]} challenged #{d.key}: claims {d.recomputed} bps against {d.on_record}, paying the "
+                    f"bond {_eth(st.challenge_bond)} + fee {_eth(JURY_FEE)}")
+            jurors = [Juror(a, store, jury, vault=Vault(homes[f"juror-{n}"]), workers=1, backend="sequential")
+                      for n, a in enumerate(juror_accts, 1)]
+            disputes = jury.disputes(bounty.address, open_only=True)
+            for d in disputes:
+                for n, juror in enumerate(jurors, 1):
+                    answer, _ = juror.commit(d.id)
+                    say(f"   juror {n} re-ran #{d.key} and committed a sealed answer ({answer} bps)")
+            _advance_to(max(d.commit_deadline for d in disputes), say)
+            for d in disputes:
+                for n, juror in enumerate(jurors, 1):
+                    juror.reveal(d.id)
+            say(f"   the {len(jurors)} jurors revealed their answers")
+            _advance_to(max(d.reveal_deadline for d in disputes), say)
+            for d in disputes:
+                jurors[0].resolve(d.id)
+            for ruled in bounty.disputes():
+                rulings.append({"key": ruled.key, "ruling_bps": ruled.ruling, "upheld": ruled.upheld})
+                say(f"   ruling: {ruled.describe()}")
+            if bounty.ranking_stale():
+                bounty.rerank(sender=people[0])
+                say(f"   {names[0]} rebuilt the ranking from the posted batches (rerank): "
+                    + ", ".join(f"#{i} {s} bps" for i, s in bounty.ranking()))
+        _advance_to(bounty.challenge_deadline(), say)
+        say("   the challenge window closed: the scores on record are final")
+
+    # 7. final ----------------------------------------------------------------------
+    say("\n[7/7] Final")
     organizer.finalize(bounty)
     st = bounty.status()
     say(f"   finalized: outcome {st.outcome.name}")
     winner_addr = None
-    by_addr = {a.address: (n, a) for n, a in zip(names, people)}
-    by_addr[organizer_acct.address] = ("organizer", organizer_acct)
-    for addr, (name, acct) in by_addr.items():
+    by_addr = {a.address: (n, a, role[n]) for n, a in zip(names, people)}
+    by_addr[organizer_acct.address] = ("organizer", organizer_acct, organizer)
+    if sock_role is not None:
+        by_addr[sock.address] = ("sock", sock, sock_role)
+    for addr, (name, acct, party) in by_addr.items():
         credit = bounty.credits(acct)
         if credit:
-            receipt = (organizer if acct is organizer_acct else Participant(acct, store, vault=vault)).withdraw(bounty)
+            receipt = party.withdraw(bounty)
             say(f"   {name} withdrew {_eth(credit)} (gas {receipt.gas_used:,})")
-    # The reward paid out: prize (or abandonment) credits only, not the commit deposits that came
-    # back on reveal nor the organizer's refund and bond.
-    from ..protocol.wire import CreditReason
-
-    paid = sum(c.amount for c in bounty.credited() if c.reason in (CreditReason.PRIZE, CreditReason.SHARE))
-    if st.ranking and st.ranking[0][1] >= st.min_accuracy:
+        if party is not organizer and bounty.claimable_ids(acct):
+            amount = sum(bounty.claimable(i) for i in bounty.claimable_ids(acct))
+            party.claim(bounty)
+            say(f"   {name} claimed its deposit back: {_eth(amount)}")
+    # The reward paid out: prize (or abandonment) credits only, not the deposits nor the organizer's refund and bond.
+    paid = sum(c.amount for c in bounty.credited() if c.reason is CreditReason.PRIZE)
+    if st.outcome is Outcome.SHARED:
+        paid = st.reward - sum(c.amount for c in bounty.credited() if c.reason is CreditReason.REFUND)
+    if st.ranking and st.ranking[0][1] >= st.min_accuracy and st.outcome is Outcome.PRIZES:
         winner_id, winner_score = st.ranking[0]
-        winner_addr = bounty.submission(winner_id).submitter
+        winner_addr = dict(bounty.commits())[winner_id]
     else:
         winner_id, winner_score = None, None
-    for addr, (name, acct) in by_addr.items():
+    for addr, (name, acct, _) in by_addr.items():
         delta = int(acct.balance) - before.get(addr, int(acct.balance))
         say(f"   {name:<9} balance {_eth(int(acct.balance))} ({'+' if delta >= 0 else ''}{delta / 1e18:.4f})")
+    organizer_net = sum(int(a.balance) - before[a.address] for a in coalition)
+    say(f"   the organizer{' and its sock' if sock is not None else ''}: {organizer_net / 1e18:+.4f} ETH in all "
+        f"(an honest organizer: -{st.reward / 1e18:g} ETH, the reward, plus gas)")
     say(f"   contract balance: {_eth(int(chain.provider.get_balance(bounty.address)))}")
 
     say("\nVerify: re-computing every score from chain + store")
@@ -355,8 +483,11 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
     for problem in report.problems:
         say(f"   problem: {problem}")
     say(f"   verify: {'OK' if report.ok else 'MISMATCH'}")
+    _say_where(say, bounty, networks.provider, homes, store_url)
     return {
         "bounty": bounty.address,
+        "factory": factory.address,
+        "arbiter": jury.address if jury is not None else None,
         "winner": winner_addr,
         "winning_score_bps": winner_score,
         "reward_paid_eth": paid / 1e18,
@@ -367,5 +498,32 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
         "submission_deadline": int(st.submission_deadline),
         "seeds": list(result.seeds),
         "metric": result.metric,
+        "challenges": challenges,
+        "rulings": rulings,
+        "organizer_net_eth": round(organizer_net / 1e18, 6),
+        "homes": {name: str(path) for name, path in homes.items()},
+        "store": store_url,
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def _say_where(say: Callable[[str], None], bounty: Any, provider: Any, homes: "dict[str, Any]", store: str) -> None:
+    """Where the run left its bounty and homes, and the commands that carry on from them."""
+    uri = getattr(provider, "http_uri", None) or getattr(provider, "uri", None)
+    # Ape started this node for the command (it stops with it) when the provider holds its process.
+    lasting = getattr(provider, "process", None) is None
+    network = f" --network {uri}" if uri else ""
+    say("\nWhere things are")
+    for name, path in homes.items():
+        say(f"   {name:<10} BOUNTY_HOME={path}")
+    say(f"   store      --store {store}")
+    if uri and lasting:
+        say("   look at it (the node stays up):")
+        say(f"     ape run bounty status {bounty.address}{network}")
+        say(f"     ape run bounty leaderboard {bounty.address} --store {store}{network}")
+        say(f"     BOUNTY_HOME={homes.get('alice', next(iter(homes.values())))} ape run bounty verify {bounty.address} "
+            f"--store {store}{network}")
+        say(f"     ape run bounty explorer --store {store}{network}")
+    else:
+        say("   this chain ends with the command (Ape's throwaway Anvil): to keep a bounty to look at, start "
+            "`anvil --port 8545` and run `ape run lifecycle --network http://127.0.0.1:8545` (make demo-node)")

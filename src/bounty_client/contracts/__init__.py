@@ -1,4 +1,5 @@
-"""The compiled contract types shipped with the package (``Bounty``, ``BountyFactory``).
+"""The compiled contract types shipped with the package (``Bounty``, ``BountyExtension``, ``BountyFactory``,
+``RerunJury``).
 
 ``import bounty_client`` + ``Bounty.at(address)`` must work from a notebook outside the
 repository, where no Vyper sources or compiler are at hand; so the package carries
@@ -24,7 +25,7 @@ from typing import Any
 __all__ = ["CONTRACTS", "SHIPPED_FIELDS", "contract_type", "shipped_dict", "export"]
 
 #: The contracts the client talks to.
-CONTRACTS = ("Bounty", "BountyFactory")
+CONTRACTS = ("Bounty", "BountyExtension", "BountyFactory", "RerunJury")
 #: ``ContractType`` fields (by alias) kept in the shipped JSON.
 SHIPPED_FIELDS = ("contractName", "sourceId", "abi", "deploymentBytecode", "runtimeBytecode", "pcmap",
                   "dev_messages", "methodIdentifiers", "userdoc", "devdoc")

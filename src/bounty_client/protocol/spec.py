@@ -613,7 +613,8 @@ def chain_terms(spec: BountySpec) -> dict[str, Any]:
     the ``BountyCreated`` event.  ``data_cids`` (in order), ``seq_len``, ``future_period``,
     ``min_accuracy`` (bps), ``n_features`` (features x coins: the model's input width),
     ``max_cost`` (the largest Keras parameter count the spec's bounds allow, the cost bound of a
-    reveal) and ``test_data_after`` (future window: its end; sealed: 0)."""
+    reveal) and the test window ``test_window_start`` / ``test_data_after`` (future window: its start
+    and end, unix seconds; sealed: 0 and 0)."""
     n_features = len(spec.features) * len(spec.data_files)
     return {
         "data_cids": [f.cid for f in spec.data_files],
@@ -622,6 +623,7 @@ def chain_terms(spec: BountySpec) -> dict[str, Any]:
         "min_accuracy": spec.min_accuracy_bps,
         "n_features": n_features,
         "max_cost": max_parameter_count(spec.bounds, n_features),
+        "test_window_start": spec.test.window[0] if spec.test.is_future else 0,
         "test_data_after": spec.test.window[1] if spec.test.is_future else 0,
     }
 

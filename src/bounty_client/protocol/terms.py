@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence
 
 from ..errors import ArgumentError
-from .wire import (BPS, MAX_BOND, MAX_CID_LENGTH, MAX_COMMIT_DEPOSIT, MAX_COST, MAX_DATA_CIDS, MAX_PRIZE_SHARES,
-                   MAX_REWARD, MAX_SUBMISSIONS, MAX_TIMESTAMP, MAX_UINT16, parse_ether)
+from .wire import (BPS, MAX_BOND, MAX_CHALLENGE_BOND, MAX_CID_LENGTH, MAX_COMMIT_DEPOSIT, MAX_COST, MAX_DATA_CIDS,
+                   MAX_PRIZE_SHARES, MAX_REWARD, MAX_SUBMISSIONS, MAX_TIMESTAMP, MAX_UINT16, checksum_address,
+                   parse_ether)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .spec import BountySpec
@@ -31,6 +32,29 @@ class Prepared(Protocol):
     spec: "BountySpec"
     spec_cid: str
     test_commitment: bytes
+    #: test windows the evaluation scores (0: unknown); sizes the default score tolerance
+    test_windows: int
+
+
+#: Without an arbiter's terms given, a challenge window and a resolution period of one day each ...
+DEFAULT_CHALLENGE_PERIOD = 86_400
+DEFAULT_RESOLUTION_PERIOD = 86_400
+#: ... and a challenge bond of this share of the reward (basis points: 5%): a frivolous challenge
+#: costs it, an upheld one earns it from the organizer's bond (a bond of one reward covers 20).
+DEFAULT_CHALLENGE_BOND_BPS = 500
+#: The score tolerance when the test part's size is unknown: the cross-machine tolerance of a
+#: 150-window test part (``bounty_client.ml.model.score_tolerance_bps``).
+DEFAULT_SCORE_TOLERANCE = 200
+
+
+def default_score_tolerance(test_windows: int) -> int:
+    """Basis points within which a ruling confirms a posted score: the cross-machine tolerance for
+    ``test_windows`` test windows, ``max(50, ceil(30000 / n))`` (a different CPU can flip a few
+    borderline predictions: see ``bounty_client.ml.model.score_tolerance_bps``, the same rule), or
+    :data:`DEFAULT_SCORE_TOLERANCE` when the size is unknown (0)."""
+    if test_windows <= 0:
+        return DEFAULT_SCORE_TOLERANCE
+    return max(50, -(-30_000 // int(test_windows)))
 
 
 #: The default commit deposit is this share of the reward (basis points: 1%) ...
@@ -69,8 +93,16 @@ class BountyTerms:
 
     ``commit_deposit`` (``None``: :func:`default_commit_deposit`, 1% of the reward and at least
     0.001 ether) is paid with each commit, returned on reveal and forfeited to the organizer otherwise.
-    ``reward``, ``bond`` and ``commit_deposit`` also accept ``"1 ether"``/``"100 gwei"``/``"0.5"``
-    (ether); ``prize_shares`` also accepts ``"6000,3000,1000"``.  ``bond`` (``None``: equal to the
+    ``reward``, ``bond``, ``commit_deposit`` and ``challenge_bond`` also accept ``"1 ether"``/``"100 gwei"``/
+    ``"0.5"`` (ether); ``prize_shares`` also accepts ``"6000,3000,1000"``.
+
+    ``arbiter`` (an address; ``None``: no arbiter, the organizer's scores are trusted and cannot be
+    challenged) rules on disputes.  With one, ``challenge_period`` (seconds after the evaluation
+    deadline; default one day) is the window in which anyone may challenge a score or the test data,
+    ``resolution_period`` (default one day) the arbiter's time to rule after it,
+    ``challenge_bond`` (default 5% of the reward) what a challenger escrows, and
+    ``score_tolerance`` (bps; default from the test part's size, :func:`default_score_tolerance`)
+    how far a ruling may be from the posted score and still confirm it.  ``bond`` (``None``: equal to the
     reward) is escrowed beside the reward and burned if the bounty ends abandoned (SHARED), so the
     contract requires ``bond >= reward``: withholding the test data to pay sock puppets the shared
     reward then always costs the organizer more than it returns.  Raises :class:`ArgumentError`
@@ -88,10 +120,44 @@ class BountyTerms:
     commit_deposit: "int | str | None" = None
     prize_shares: tuple[int, ...] = field(default=())
     bond: "int | None" = None
+    arbiter: "str | None" = None
+    challenge_period: "int | None" = None
+    resolution_period: "int | None" = None
+    challenge_bond: "int | str | None" = None
+    score_tolerance: "int | None" = None
+
+    @property
+    def has_arbiter(self) -> bool:
+        return self.arbiter is not None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen: normalize once, here
         set_(self, "reward", parse_ether(self.reward))
+        if self.arbiter is not None:
+            set_(self, "arbiter", checksum_address(self.arbiter, "arbiter"))
+            for name, default in (("challenge_period", DEFAULT_CHALLENGE_PERIOD),
+                                  ("resolution_period", DEFAULT_RESOLUTION_PERIOD)):
+                value = default if getattr(self, name) is None else getattr(self, name)
+                if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                    raise ArgumentError(f"{name}: must be a positive number of seconds with an arbiter, got {value!r}")
+                set_(self, name, value)
+            bond = (self.reward * DEFAULT_CHALLENGE_BOND_BPS // BPS if self.challenge_bond is None
+                    else parse_ether(self.challenge_bond))
+            if not 0 < bond <= MAX_CHALLENGE_BOND:
+                raise ArgumentError(f"challenge_bond: must be more than 0 and at most {MAX_CHALLENGE_BOND} wei, "
+                                    f"got {bond}")
+            set_(self, "challenge_bond", bond)
+            if self.score_tolerance is not None and (isinstance(self.score_tolerance, bool) or
+                                                     not isinstance(self.score_tolerance, int) or
+                                                     not 0 <= self.score_tolerance <= BPS):
+                raise ArgumentError(f"score_tolerance: must be 0..{BPS} bps, got {self.score_tolerance!r}")
+        else:
+            for name in ("challenge_period", "resolution_period", "challenge_bond", "score_tolerance"):
+                if getattr(self, name) not in (None, 0):
+                    raise ArgumentError(f"{name}: needs an arbiter (give one, or leave {name} out: without an "
+                                        "arbiter the scores are trusted and cannot be challenged)")
+            for name in ("challenge_period", "resolution_period", "challenge_bond", "score_tolerance"):
+                set_(self, name, 0)
         set_(self, "bond", self.reward if self.bond is None else parse_ether(self.bond))
         set_(self, "commit_deposit", default_commit_deposit(self.reward) if self.commit_deposit is None
              else parse_ether(self.commit_deposit))
@@ -124,8 +190,9 @@ class BountyTerms:
         d1 = int(start) + self.submission_period
         d2 = d1 + self.reveal_period
         d3 = d2 + self.evaluation_period
-        if d3 > MAX_TIMESTAMP:
-            raise ArgumentError(f"evaluation_period: the evaluation deadline {d3} is past the contract's uint32 "
+        d5 = d3 + int(self.challenge_period or 0) + int(self.resolution_period or 0)
+        if d5 > MAX_TIMESTAMP:
+            raise ArgumentError(f"evaluation_period: the last deadline {d5} is past the contract's uint32 "
                                 f"limit {MAX_TIMESTAMP} (shorten the periods)")
         return d1, d2, d3
 
@@ -166,11 +233,18 @@ class BountyTerms:
             reveal_deadline=d2,
             evaluation_deadline=d3,
             test_commitment=prepared.test_commitment,
+            test_window_start=fixed["test_window_start"],
             test_data_after=fixed["test_data_after"],
             max_submissions=self.max_submissions,
             commit_deposit=self.commit_deposit,
             bond=self.bond,
             prize_shares=list(self.prize_shares),
+            arbiter=self.arbiter or "0x" + "00" * 20,
+            challenge_period=int(self.challenge_period),
+            resolution_period=int(self.resolution_period),
+            challenge_bond=int(self.challenge_bond),
+            score_tolerance=(0 if not self.has_arbiter else self.score_tolerance if self.score_tolerance is not None
+                             else default_score_tolerance(int(getattr(prepared, "test_windows", 0) or 0))),
         )
 
 
@@ -219,9 +293,22 @@ def check_factory_arguments(args: Mapping[str, Any], value: int, *, now: int) ->
     commitment = args.get("test_commitment")
     after = args.get("test_data_after")
     if commitment is None or bytes(commitment) == bytes(32):
-        uint("test_data_after", d1, d3 - 1)
+        start = uint("test_window_start", d2, d3 - 1)
+        uint("test_data_after", start, d3 - 1)
     elif after != 0:
         fail("test_data_after", "must be 0 with a sealed test commitment")
+    elif args.get("test_window_start") != 0:
+        fail("test_window_start", "must be 0 with a sealed test commitment")
+    uint("score_tolerance", 0, BPS)
+    arbiter = args.get("arbiter")
+    if arbiter is None or int(str(arbiter), 16) == 0:
+        for name in ("challenge_period", "resolution_period", "challenge_bond"):
+            if args.get(name) != 0:
+                fail(name, "must be 0 without an arbiter")
+    else:
+        challenge = uint("challenge_period", 1, MAX_TIMESTAMP)
+        uint("resolution_period", 1, MAX_TIMESTAMP - d3 - challenge)
+        uint("challenge_bond", 1, MAX_CHALLENGE_BOND)
     uint("max_submissions", 1, MAX_SUBMISSIONS)
     uint("commit_deposit", 0, MAX_COMMIT_DEPOSIT)
     shares = list(args.get("prize_shares") or [])

@@ -116,9 +116,10 @@ def check_spec(spec: "BountySpec", creation: BountyCreation) -> list[str]:
     The spec must say what the chain says: data CIDs (in order), ``seq_len``, ``future_period``,
     ``min_accuracy`` (bps), the cost bound (``n_features`` = features x coins and ``max_cost`` =
     the largest parameter count the spec's bounds allow: a smaller on-chain bound would let the
-    organizer refuse every reveal and keep the deposits) and the test mode (future window: its end
-    is the chain's ``test_data_after`` and it starts at or after the REVEAL deadline, so no price
-    in it exists while anyone can still choose what to reveal; sealed: no ``test_data_after``).
+    organizer refuse every reveal and keep the deposits) and the test mode (future window: its start
+    and end are the chain's ``test_window_start`` and ``test_data_after`` and it starts at or after the
+    REVEAL deadline, so no price in it exists while anyone can still choose what to reveal; sealed:
+    no window).
     The spec's side is :func:`bounty_client.protocol.spec.chain_terms`, the mapping the bounty was
     created with; :func:`require_matching_spec` raises on any difference."""
     ours = chain_terms(spec)
@@ -135,6 +136,8 @@ def check_spec(spec: "BountySpec", creation: BountyCreation) -> list[str]:
             wrong.append("test mode (spec 'future', chain sealed: a test commitment and no test_data_after)")
         elif ours["test_data_after"] != int(creation.test_data_after):
             wrong.append(f"test window end (spec {end}, chain test_data_after {creation.test_data_after})")
+        elif ours["test_window_start"] != int(creation.test_window_start):
+            wrong.append(f"test window start (spec {start}, chain test_window_start {creation.test_window_start})")
         if start < int(creation.reveal_deadline):
             wrong.append(f"test window start (spec {start}, before the chain's reveal deadline "
                          f"{creation.reveal_deadline}: its first prices would be public while participants "
@@ -278,14 +281,17 @@ def open_record(bounty: "Bounty | str", store: ContentStore, *, strict: bool = T
 
 # ------------------------------------------------------------------ read-only operations
 def evaluate_record(record: BountyRecord, *, dataset: Any = None, workers: int = 1, backend: str = "auto",
-                    progress: bool = True, ray_address: "str | None" = None) -> Any:
-    """Re-train every revealed submission under the spec's protocol and score it on the posted test
-    set (what the organizer posts and what :func:`~bounty_client.record.verify` recomputes).
+                    progress: bool = True, ray_address: "str | None" = None,
+                    ids: "Iterable[int] | None" = None) -> Any:
+    """Re-train every revealed submission (or only ``ids``: a juror re-runs the disputed one) under the
+    spec's protocol and score it on the posted test set (what the organizer posts and what
+    :func:`~bounty_client.record.verify` recomputes).
 
     ``dataset`` is ``record.dataset(with_test=True)`` when not given.  Every submission is
     trained once per evaluation seed (:meth:`BountyRecord.evaluation_seeds`, from the on-chain
     randomness) and scored by the spec's metric.  Returns an ``EvaluationResult``.  Raises
-    ``StageError`` before the test set is posted or the randomness drawn."""
+    ``StageError`` before the test set is posted or the randomness drawn, ``ArgumentError`` for an
+    id that was never revealed."""
     from ..ml.evaluation import evaluate
 
     test = record.require_test_data("evaluate")
@@ -296,7 +302,16 @@ def evaluate_record(record: BountyRecord, *, dataset: Any = None, workers: int =
         from ..ml.evaluation.ray_backend import connect
 
         connect(ray_address)
-    result = evaluate(record.submissions(), dataset, record.spec.protocol, seeds=seeds, spec=record.spec,
+    submissions = record.submissions()
+    if ids is not None:
+        wanted = {int(i) for i in ids}
+        unknown = sorted(wanted - {s.id for s in submissions})
+        if unknown:
+            from ..errors import ArgumentError
+
+            raise ArgumentError(f"ids: {unknown} were never revealed in {record.address}")
+        submissions = [s for s in submissions if s.id in wanted]
+    result = evaluate(submissions, dataset, record.spec.protocol, seeds=seeds, spec=record.spec,
                       workers=workers, backend=backend, progress=progress, test_cid=test.cid,
                       data_cids=record.spec.data_cids)
     # The report names its bounty and spec, so a report cannot be posted on another bounty.

@@ -233,10 +233,13 @@ def _payout(record: Any, posted_scores: dict[int, int], recomputed: dict[int, in
 
     bounty, creation = record.bounty, record.creation
     revealed = {s.id: s.submitter for s in record.revealed()}
-    terms = dict(organizer=creation.organizer, reward=creation.reward, bond=creation.bond,
+    status = bounty.status()
+    # The bond the disputes left (upheld challenges are paid from it at their ruling), the void and
+    # the fail-safe: facts of the record, the same for both sides.
+    terms = dict(organizer=creation.organizer, reward=creation.reward, bond=status.bond,
                  min_accuracy=creation.min_accuracy, prize_shares=creation.prize_shares,
                  commit_deposit=creation.commit_deposit, submission_count=bounty.submission_count(),
-                 revealed=revealed)
+                 revealed=revealed, voided=status.test_data_voided, fail_safe=status.fail_safe)
     # An honest organizer scores every revealed submission: derive from all of them.
     derived = settle(scores={i: recomputed[i] for i in revealed if i in recomputed}, **terms)
     as_posted = settle(scores={i: s for i, s in posted_scores.items() if i in revealed}, **terms)
@@ -295,6 +298,10 @@ def verify(
         notes += said
 
     posted, report_cids = record.posted_scores()
+    on_record = record.bounty.scores_on_record()  # rulings replace the scores they upheld
+    for sid, score in sorted(on_record.items()):
+        if posted.get(sid) != score:
+            notes.append(f"submission #{sid}: posted {posted.get(sid)} bps, replaced by the arbiter's ruling {score}")
     dataset = record.dataset(with_test=True)
     result = evaluate_record(record, dataset=dataset, workers=workers, backend=backend, progress=progress,
                              ray_address=ray_address)
@@ -312,8 +319,16 @@ def verify(
             continue
         in_report = reports[-1][1].scores()
         wrong_ids = sorted(i for i, s in posted.items() if i in in_report and in_report[i] != s)
-        if wrong_ids:
-            problems.append(f"report {cid}: scores differ from the posted ones for ids {wrong_ids}")
+        # The report is the organizer's; the scores compared below are those on record. A posted score
+        # its own report contradicts is evidence of a false score: a problem while it stands, a note
+        # once a ruling replaced it.
+        ruled = [i for i in wrong_ids if on_record.get(i) != posted.get(i)]
+        standing = [i for i in wrong_ids if i not in ruled]
+        if standing:
+            problems.append(f"report {cid}: scores differ from the posted ones for ids {standing}")
+        if ruled:
+            notes.append(f"report {cid}: the organizer posted other scores than its report for ids {ruled}; "
+                         "rulings replaced them")
     found, said = _check_seeds(record, reports, result)
     problems += found
     notes += said
@@ -323,6 +338,7 @@ def verify(
     else:
         tolerance_source = "given by the verifier"
 
+    posted = on_record
     posted_side, derived, settled, found = _payout(record, posted, recomputed)
     posted_rank = {i: n for n, (i, _) in enumerate(posted_side.ranking, 1)}
     derived_rank = {i: n for n, (i, _) in enumerate(derived.ranking, 1)}

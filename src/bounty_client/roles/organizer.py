@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from ..chain import NO_FACTORY, Bounty, Factory, Stage, find_factory, format_utc, mined_timestamp, record_factory
+from ..chain import (NO_FACTORY, Bounty, Factory, Stage, find_factory, format_utc, mined_timestamp, record_factory,
+                     relative_time)
 from ..errors import ArgumentError, ChainError, StageError
 from ..protocol.hyperparams import new_salt, test_commitment
 from ..protocol.terms import BountyTerms
@@ -90,6 +91,8 @@ class PreparedBounty:
     start: "int | None" = None
     #: Training windows of the public dataset (the evaluation budget's size; 0: unknown).
     train_windows: int = field(default=0, repr=False)
+    #: Test windows the evaluation will score (sizes the default score tolerance; 0: unknown).
+    test_windows: int = field(default=0, repr=False)
 
     @property
     def data_cids(self) -> list[str]:
@@ -237,7 +240,7 @@ class Organizer:
             summary=_public_summary(dataset),
             reused_test_set=reused, rows=int(getattr(dataset, "n_rows", 0)),
             dropped_rows=int(getattr(dataset, "dropped_rows", 0) or 0),
-            train_windows=len(dataset.x_train),
+            train_windows=len(dataset.x_train), test_windows=len(dataset.y_test),
         )
 
     def prepare_future(
@@ -312,8 +315,11 @@ class Organizer:
                            for s in public)
         spec = BountySpec.from_dict({**probe.to_dict(), "data_files": [f.to_dict() for f in data_files]})
         spec_cid = self.store.add(spec.to_bytes())
+        # The window's rows, each the last step of a window whose label lies in the window too.
+        test_windows = max((window[1] - window[0]) // interval + 1 - future_period, 0)
         return PreparedBounty(spec=spec, spec_cid=spec_cid, test_cid="", test_salt=b"", test_commitment=bytes(32),
-                              summary=_public_summary(dataset), start=t0, train_windows=len(dataset.x_train))
+                              summary=_public_summary(dataset), start=t0, train_windows=len(dataset.x_train),
+                              test_windows=test_windows)
 
     # -------------------------------------------------------- initialization
     def create(self, prepared: PreparedBounty, terms: "BountyTerms | None" = None, *, start: "int | None" = None,
@@ -431,7 +437,8 @@ class Organizer:
         self._only_organizer(bounty, "cancel")
         if bounty.submission_count() != 0:
             raise StageError("cannot cancel: a submission was already committed")
-        bounty.require_stage("cancel", Stage.SUBMISSION, Stage.REVEAL, Stage.EVALUATION, Stage.EXPIRED)
+        bounty.require_stage("cancel", Stage.SUBMISSION, Stage.REVEAL, Stage.EVALUATION, Stage.CHALLENGE,
+                             Stage.ARBITRATION, Stage.EXPIRED)
         return bounty.cancel(sender=self.account)
 
     def _only_organizer(self, bounty: Bounty, action: str) -> None:
@@ -541,20 +548,33 @@ class Organizer:
 
     # -------------------------------------------------------- final
     def finalize(self, bounty: Bounty) -> Any:
-        """Settle the bounty: the organizer once every revealed submission is scored (stage EVALUATION),
-        anyone at stage EXPIRED (judged at the mined timestamp).  Raises :class:`StageError` otherwise."""
-        stage = bounty.require_stage("finalize", Stage.EVALUATION, Stage.EXPIRED)
-        if stage == Stage.EVALUATION:
+        """Settle the bounty (rebuilding a stale ranking first, :meth:`Bounty.rerank`): anyone from the
+        challenge deadline once every dispute is ruled, or from the resolution deadline (the fail-safe);
+        the organizer earlier when nothing was revealed, or, on a bounty without an arbiter, once every
+        revealed submission is scored.  Judged at the mined timestamp; raises :class:`StageError`
+        otherwise (nothing sent)."""
+        stage = bounty.require_stage("finalize", Stage.EVALUATION, Stage.CHALLENGE, Stage.ARBITRATION, Stage.EXPIRED)
+        revealed = bounty.revealed_count()
+        if stage is not Stage.EXPIRED:
+            early = revealed == 0 or (bounty.arbiter() is None and stage is Stage.EVALUATION)
+            if not early:
+                deadline = bounty.resolution_deadline() if stage is Stage.ARBITRATION else bounty.challenge_deadline()
+                what = ("the arbiter rules on the open disputes until" if stage is Stage.ARBITRATION
+                        else "scores are provisional and can be challenged until")
+                raise StageError(f"cannot finalize yet: {what} {format_utc(deadline)} "
+                                 f"({relative_time(deadline, bounty.now())}); anyone can finalize then")
             if not bounty.is_organizer(self.account):
-                d3 = bounty.deadlines()[2]
-                raise StageError(f"cannot finalize yet: before the evaluation deadline ({format_utc(d3)}) only the "
-                                 f"organizer of {bounty.address} may finalize")
-            scored, revealed = bounty.scored_count(), bounty.revealed_count()
+                raise StageError(f"cannot finalize yet: before the challenge deadline "
+                                 f"({format_utc(bounty.challenge_deadline())}) only the organizer of {bounty.address} "
+                                 "may finalize")
+            scored = bounty.scored_count()
             if scored < revealed:
                 raise StageError(
                     f"cannot finalize yet: {scored} of {revealed} revealed submissions are scored; "
                     "post the remaining scores, or anyone can finalize after the evaluation deadline"
                 )
+        if bounty.ranking_stale():
+            bounty.rerank(sender=self.account)
         return bounty.finalize(sender=self.account)
 
     def withdraw(self, bounty: Bounty) -> Any:

@@ -186,11 +186,11 @@ class Participant:
             bounty.reveal(sid, secret.hyperparameters, secret.salt, sender=self.account)
         return [sid for sid, _ in pending]
 
-    def claim_shares(self, bounty: Bounty) -> list[Any]:
-        """After an abandoned bounty (outcome SHARED): claim the share of every submission this account
-        revealed and has not claimed, in batches of at most 128 ids (:meth:`Bounty.claim_shares`).
-        Returns the receipts; withdraw afterwards."""
-        return bounty.claim_shares(self.account)
+    def claim(self, bounty: Bounty) -> list[Any]:
+        """After settlement: take back what this account's revealed submissions are owed (each one's
+        deposit unless it scored below the minimum, and after SHARED its share), in batches of at most
+        128 ids (:meth:`Bounty.claim`; paid at once).  Returns the receipts."""
+        return bounty.claim(self.account)
 
     def withdraw(self, bounty: Bounty) -> Any:
         """Pull this account's whole credit (:meth:`Bounty.withdraw`); ``ChainError`` when there is none."""

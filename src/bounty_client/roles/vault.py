@@ -19,6 +19,7 @@ Layout (``root`` defaults to ``$BOUNTY_HOME`` or ``~/.local/share/ml-bounty``)::
 
     root/vault/<chain id>/submissions/<commitment>.json
     root/vault/<chain id>/test-sets/<test commitment>.json
+    root/vault/<chain id>/votes/<jury>-<dispute id>-<juror>.json      (a juror's sealed answer)
 
 The submission id is not stored: it is looked up on-chain from the
 ``Committed`` event carrying the commitment, so a record stays valid even when
@@ -40,7 +41,7 @@ from ..errors import VaultError
 from ..paths import default_home
 from ..protocol.hyperparams import Hyperparameters, HyperparameterBounds, CHAIN_LIMITS
 
-__all__ = ["Vault", "VaultError", "VaultWarning", "SubmissionSecret", "TestSetSecret"]
+__all__ = ["Vault", "VaultError", "VaultWarning", "SubmissionSecret", "TestSetSecret", "VoteSecret"]
 
 
 class VaultWarning(UserWarning):
@@ -101,6 +102,23 @@ class TestSetSecret:
         }
 
 
+@dataclass(frozen=True)
+class VoteSecret:
+    """What a juror needs to reveal its sealed answer in one dispute."""
+
+    chain_id: int
+    jury: str
+    dispute_id: int
+    juror: str
+    answer: int
+    salt: str
+    created_at: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": "vote", "chain_id": self.chain_id, "jury": self.jury, "dispute_id": self.dispute_id,
+                "juror": self.juror, "answer": self.answer, "salt": self.salt, "created_at": self.created_at}
+
+
 class Vault:
     """Write-once store of reveal secrets under ``root/vault``."""
 
@@ -150,6 +168,25 @@ class Vault:
         )
         self._write_once(self._test_path(chain_id, secret.test_commitment), secret.to_dict())
         return secret
+
+    def save_vote(self, chain_id: int, jury: str, dispute_id: int, juror: str, answer: int,
+                  salt: "bytes | str") -> VoteSecret:
+        """A juror's answer and salt, saved before the commit that seals them."""
+        secret = VoteSecret(chain_id=int(chain_id), jury=str(jury), dispute_id=int(dispute_id), juror=str(juror),
+                            answer=int(answer), salt=_hex(salt), created_at=time.time())
+        self._write_once(self._vote_path(chain_id, jury, dispute_id, juror), secret.to_dict())
+        return secret
+
+    def vote(self, chain_id: int, jury: str, dispute_id: int, juror: str) -> VoteSecret:
+        """A juror's saved answer; :class:`VaultError` if missing or unreadable."""
+        path = self._vote_path(chain_id, jury, dispute_id, juror)
+        d = self._load(path)
+        with _fields(path):
+            return VoteSecret(chain_id=d["chain_id"], jury=d["jury"], dispute_id=d["dispute_id"], juror=d["juror"],
+                              answer=d["answer"], salt=d["salt"], created_at=d["created_at"])
+
+    def _vote_path(self, chain_id: int, jury: str, dispute_id: int, juror: str) -> Path:
+        return self.root / str(int(chain_id)) / "votes" / f"{str(jury).lower()}-{int(dispute_id)}-{str(juror).lower()}.json"
 
     # ------------------------------------------------------------------ reading
     def _submission_path(self, chain_id: int, commitment: str) -> Path:
