@@ -14,7 +14,8 @@ from ..errors import ChainError, StageError
 from ..protocol.wire import CreditReason, Outcome, Stage, parse_ether, stored_commitment
 from .authenticity import authenticate, clone_target
 from .bounty import Bounty, BountyStatus, Dispute, RevealedSubmission, SubmissionState
-from .clock import (ADVANCE_TARGETS, advance, format_utc, is_dev_node, mined_timestamp, relative_time, travel_to,
+from .clock import (ADVANCE_TARGETS, advance, format_time, format_utc, is_dev_node, mined_timestamp, relative_time,
+                    travel_to,
                     wait_for_block)
 from .factory import (NO_FACTORY, BountyCreation, Factory, deploy_factory, find_factory, find_or_deploy_factory,
                       list_bounties)
@@ -44,6 +45,7 @@ __all__ = [
     "clone_target",
     "contracts_project",
     "contract_container",
+    "format_time",
     "format_utc",
     "is_dev_node",
     "mined_timestamp",

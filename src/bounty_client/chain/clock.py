@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import ArgumentError, ChainError
 
-__all__ = ["ADVANCE_TARGETS", "advance", "format_utc", "is_dev_node", "mined_timestamp", "relative_time",
+__all__ = ["ADVANCE_TARGETS", "advance", "format_time", "format_utc", "is_dev_node", "mined_timestamp", "relative_time",
            "travel_to", "wait_for_block"]
 
 #: ``advance --to`` targets and the deadline that opens each stage (stage = f(block.timestamp)):
@@ -35,6 +35,11 @@ _DEV_NODES = ("anvil", "hardhat", "ganache", "ethereumjs")
 def format_utc(ts: int) -> str:
     """``"2026-01-02 03:04:05 UTC"``: unix seconds ``ts`` as a UTC time."""
     return _dt.datetime.fromtimestamp(int(ts), _dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def format_time(ts: int, now: int) -> str:
+    """``"2026-12-01 14:00:00 UTC (in 23h56m)"``: a deadline as people read it, UTC and relative to ``now``."""
+    return f"{format_utc(ts)} ({relative_time(ts, now)})"
 
 
 def relative_time(ts: int, now: int) -> str:

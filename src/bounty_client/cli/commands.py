@@ -32,7 +32,7 @@ from click.core import ParameterSource
 
 # All cheap (no TensorFlow, Ray or Ape at import): `ape run bounty --help` stays fast.
 from bounty_client import record, roles
-from bounty_client.chain import ADVANCE_TARGETS, Bounty, advance as advance_clock, list_bounties
+from bounty_client.chain import ADVANCE_TARGETS, Bounty, advance as advance_clock, format_time, list_bounties
 from bounty_client.cli import inputs
 from bounty_client.cli.inputs import BOUNTY
 from bounty_client.cli.lifecycle import secret_synthetic_prices
@@ -149,20 +149,37 @@ def cli():
                                               "deployments, or the one recorded by --deploy-factory]")
 @click.option("--deploy-factory", is_flag=True, help="Deploy a new factory (once per network) and record it in "
                                                      "Ape's deployments, where later commands find it.")
+@click.option("--arbiter", default=None,
+              help="Who rules on challenged scores: a RerunJury address (ape run bounty jury deploy), or 'none' for "
+                   "trusted scores that cannot be challenged  [default: none]")
+@click.option("--challenge-period", type=int, default=None,
+              help="Seconds after the evaluation deadline in which anyone may challenge a score  [default: 86400 "
+                   "with an arbiter]")
+@click.option("--resolution-period", type=int, default=None,
+              help="Seconds after the challenge window for the arbiter's rulings  [default: 86400 with an arbiter]")
+@click.option("--challenge-bond", default=None,
+              help="What a challenger escrows (ether, or wei/gwei with the unit)  [default: 5% of the reward]")
+@click.option("--score-tolerance", type=int, default=None,
+              help="Basis points within which a ruling confirms a posted score  [default: the cross-machine "
+                   "tolerance of the test part's size]")
 @store_option
 @home_option
 @lasting
 def create(account, data_dir, synthetic_rows, spec_file, name, target, seq_len, future_period, epochs, min_accuracy,
            reward, submission_period, reveal_period, evaluation_period, max_submissions, deposit, workers,
-           prize_shares, factory, deploy_factory, store, home):
+           prize_shares, factory, deploy_factory, arbiter, challenge_period, resolution_period, challenge_bond,
+           score_tolerance, store, home):
     """Split off a hidden test set, store the public data and the spec, and escrow the reward.
     Prints a summary of the data (rows, dropped rows, windows per split) and, last, one JSON line."""
     if bool(data_dir) == bool(synthetic_rows):
         raise click.UsageError("give exactly one price source: --data DIR or --synthetic-rows N")
+    arbiter = None if arbiter in (None, "none", "") else arbiter
     bounty_terms = BountyTerms(reward=reward, submission_period=submission_period,
-                                     reveal_period=reveal_period, evaluation_period=evaluation_period,
-                                     max_submissions=max_submissions, commit_deposit=deposit,
-                                     prize_shares=prize_shares)
+                               reveal_period=reveal_period, evaluation_period=evaluation_period,
+                               max_submissions=max_submissions, commit_deposit=deposit,
+                               prize_shares=prize_shares, arbiter=arbiter, challenge_period=challenge_period,
+                               resolution_period=resolution_period, challenge_bond=challenge_bond,
+                               score_tolerance=score_tolerance)
     vault = Vault(home)
     organizer = roles.Organizer(account, open_store(store), vault=vault)
     if data_dir:
@@ -361,7 +378,11 @@ def commit(bounty, account, store, home, hp):
     """Seal one configuration with a fresh salt (saved in the vault before sending) and commit it."""
     values = inputs.read_candidate(hp)
     vault = Vault(home)
-    sid = roles.Participant(account, open_store(store), vault=vault).commit(Bounty.at(bounty), values)
+    b = Bounty.at(bounty)
+    if b.arbiter() is None:
+        click.echo("NOTE: this bounty has no arbiter: the organizer's scores are trusted (verify checks them, "
+                   "nobody can challenge them)", err=True)
+    sid = roles.Participant(account, open_store(store), vault=vault).commit(b, values)
     click.echo(f"committed submission #{sid}; salt and values saved in {vault!r}")
 
 
@@ -451,3 +472,205 @@ def verify(bounty, tolerance_bps, workers, backend, ray_address, store):
     click.echo(json.dumps(report.to_dict(), default=str))
     if not report.ok:
         sys.exit(1)
+
+
+# ------------------------------------------------------------------ disputes
+@command(short_help="Re-run the evaluation and challenge each score beyond the tolerance")
+@click.argument("bounty", type=BOUNTY)
+@account
+@click.option("--id", "ids", type=int, multiple=True, help="Only these submission ids (repeat the option)  "
+                                                           "[default: every difference]")
+@evaluation_options
+@lasting
+def challenge(bounty, account, ids, workers, backend, ray_address, store):
+    """Re-compute every revealed submission's score from the public record (as verify does) and challenge
+    each score on record the re-run does not confirm within the bounty's score tolerance (and, in
+    future-window mode, posted rows that differ from the source).  Each challenge escrows the bounty's
+    challenge bond plus the arbiter's fee: back with a reward from the organizer's bond when upheld,
+    lost when rejected."""
+    b = Bounty.at(bounty)
+    watcher = roles.Challenger(account, open_store(store), workers=workers, backend=backend)
+    for sent in watcher.challenge(b, list(ids) or None):
+        click.echo(f"challenged {sent.difference.describe()} (transaction {sent.receipt.txn_hash})")
+    click.echo(f"the arbiter rules by {format_time(b.resolution_deadline(), b.now())}; "
+               f"follow it with: ape run bounty status {b.address}")
+
+
+@command(short_help="Watch a bounty through its challenge window and challenge false scores")
+@click.argument("bounty", type=BOUNTY)
+@account
+@click.option("--poll", default="15s", show_default=True, help="How often to look for new scores (90s, 1m, ...).")
+@click.option("--once", is_flag=True, help="One pass, then exit.")
+@evaluation_options
+@lasting
+def watch(bounty, account, poll, once, workers, backend, ray_address, store):
+    """The one honest party the scores need: re-run the evaluation once the test data is posted, compare
+    every score batch as it lands and challenge each difference beyond the tolerance, until the
+    challenge window closes (a long-running command; Ctrl-C stops it)."""
+    b = Bounty.at(bounty)
+    watcher = roles.Challenger(account, open_store(store), workers=workers, backend=backend)
+    sent = watcher.watch(b, say=click.echo, poll=float(inputs.parse_duration(poll)), once=once)
+    click.echo(json.dumps({"bounty": b.address, "challenges": [s.difference.key for s in sent]}))
+
+
+@command(short_help="Rebuild a ranking a ruling left stale (anyone)")
+@click.argument("bounty", type=BOUNTY)
+@account
+@lasting
+def rerank(bounty, account):
+    """Replay every posted score batch (checked against the chain) to rebuild the top of the ranking after a
+    ruling removed a ranked entry; finalize needs it done."""
+    b = Bounty.at(bounty)
+    receipts = b.rerank(sender=account)
+    click.echo(f"ranking rebuilt in {len(receipts)} transaction(s): "
+               + (", ".join(f"#{i} {s} bps" for i, s in b.ranking()) or "nobody qualifies"))
+
+
+@command(short_help="Return an unruled dispute's bond and fee after a fail-safe settlement")
+@click.argument("bounty", type=BOUNTY)
+@click.argument("key", type=int)
+@account
+@lasting
+def reclaim(bounty, account, key):
+    """After the bounty settled with a dispute the arbiter never ruled on (the fail-safe), credit its
+    challenger the bond and fee back (anyone may send it); KEY is the submission id (65536: the test data)."""
+    b = Bounty.at(bounty)
+    receipt = b.reclaim(key, sender=account)
+    click.echo("\n".join(record.explain_credits(b, receipt)))
+
+
+@cli.group(cls=BountyCommands, short_help="A RerunJury: deploy, stake, list disputes, vote, resolve")
+def jury():
+    """The default arbiter: named jurors with a stake re-run a disputed submission, commit a sealed answer,
+    reveal it; the median is the ruling.  JURY is the jury's address."""
+
+
+def jury_command(name=None, **kwargs):
+    return jury.command(name=name, cls=ConnectedProviderCommand, **kwargs)
+
+
+def _jury(address):
+    from bounty_client.chain import Jury
+
+    return Jury.at(address)
+
+
+@jury_command(name="deploy", short_help="Deploy a jury over the factory")
+@account
+@click.option("--juror", "jurors", multiple=True, required=True, help="A juror's address (repeat: 1..15, odd).")
+@click.option("--stake", default="1 ether", show_default=True, help="What each juror stakes.")
+@click.option("--fee", default="0.01 ether", show_default=True, help="What each dispute pays the jury.")
+@click.option("--commit-period", default="1h", show_default=True, help="Time to commit an answer (1h, 30m, ...).")
+@click.option("--reveal-period", default="1h", show_default=True, help="Time to reveal it.")
+@click.option("--tolerance-bps", type=int, default=200, show_default=True,
+              help="How far from the median an answer may be and still earn the fee.")
+@click.option("--slash-bps", type=int, default=2000, show_default=True,
+              help="Share of its stake a silent or far-off juror loses per dispute.")
+@click.option("--service", default="30d", show_default=True, help="How long the jury takes disputes.")
+@click.option("--factory", default=None, help="Factory address  [default: as for create]")
+@lasting
+def jury_deploy(account, jurors, stake, fee, commit_period, reveal_period, tolerance_bps, slash_bps, service,
+                factory):
+    """Deploy a RerunJury whose jurors judge the disputes of the factory's bounties that name it."""
+    from bounty_client.chain import Factory, Jury, mined_timestamp
+    from bounty_client.chain.factory import NO_FACTORY
+    from bounty_client.errors import ChainError
+    from bounty_client.protocol.wire import parse_ether
+
+    found = Factory.find(factory)
+    if found is None:
+        raise ChainError(NO_FACTORY)
+    deployed = Jury.deploy(found, list(jurors), sender=account, stake=parse_ether(stake), fee=parse_ether(fee),
+                           commit_period=inputs.parse_duration(commit_period),
+                           reveal_period=inputs.parse_duration(reveal_period), tolerance_bps=tolerance_bps,
+                           slash_bps=slash_bps, service_end=mined_timestamp() + inputs.parse_duration(service))
+    click.echo(f"deployed RerunJury {deployed.address}: {len(jurors)} juror(s) must each stake "
+               f"{parse_ether(stake) / 1e18:g} ETH (ape run bounty jury stake {deployed.address} --account ...); "
+               f"name it with create --arbiter {deployed.address}")
+
+
+@jury_command(name="stake", short_help="Stake as a juror")
+@click.argument("jury_address")
+@account
+@lasting
+def jury_stake(jury_address, account):
+    """Put up the juror's stake (once)."""
+    j = _jury(jury_address)
+    j.stake(sender=account)
+    click.echo(f"staked {j.stake_required() / 1e18:g} ETH in {j.address}; the jury is "
+               + ("active" if j.active() else "waiting for the other jurors' stakes"))
+
+
+@jury_command(name="list", short_help="The jury's disputes")
+@click.argument("jury_address")
+@click.option("--open", "open_only", is_flag=True, help="Only disputes not resolved yet.")
+def jury_list(jury_address, open_only):
+    """Every dispute: bounty, what is disputed, deadlines, state."""
+    j = _jury(jury_address)
+    found = j.disputes(open_only=open_only)
+    from bounty_client.chain import mined_timestamp
+
+    now = mined_timestamp()
+    for d in found:
+        click.echo(f"{d.describe()}; commit {format_time(d.commit_deadline, now)}, reveal "
+                   f"{format_time(d.reveal_deadline, now)}, {d.revealed} revealed")
+    if not found:
+        click.echo(f"no {'open ' if open_only else ''}dispute in jury {j.address}")
+
+
+@jury_command(name="vote", short_help="Re-run a disputed submission and commit a sealed answer")
+@click.argument("jury_address")
+@click.argument("dispute_id", type=int)
+@account
+@click.option("--answer", type=int, default=None,
+              help="Your answer instead of the re-run (bps; 1 or 0 for test data)  [default: re-run it]")
+@store_option
+@home_option
+@lasting
+def jury_vote(jury_address, dispute_id, account, answer, store, home):
+    """Re-run the disputed submission from the bounty's public record (or compare the posted test rows
+    with the source), then commit the answer sealed with a fresh salt, saved in the vault first."""
+    juror = roles.Juror(account, open_store(store), _jury(jury_address), vault=Vault(home))
+    value, _ = juror.commit(dispute_id, answer)
+    click.echo(f"committed a sealed answer in dispute {dispute_id} ({value}); reveal it with: ape run bounty jury "
+               f"reveal {jury_address} {dispute_id} --account ... after the commit deadline")
+
+
+@jury_command(name="reveal", short_help="Reveal your sealed answer")
+@click.argument("jury_address")
+@click.argument("dispute_id", type=int)
+@account
+@home_option
+@lasting
+def jury_reveal(jury_address, dispute_id, account, home):
+    """Open the answer saved by `jury vote` (from the commit deadline to the reveal deadline)."""
+    value, _ = roles.Juror(account, None, _jury(jury_address), vault=Vault(home)).reveal(dispute_id)
+    click.echo(f"revealed {value} in dispute {dispute_id}")
+
+
+@jury_command(name="resolve", short_help="Send the median to the bounty (anyone)")
+@click.argument("jury_address")
+@click.argument("dispute_id", type=int)
+@account
+@lasting
+def jury_resolve(jury_address, dispute_id, account):
+    """After the reveal deadline (or once every juror revealed): the median of the revealed answers becomes
+    the bounty's ruling; the fee goes to the jurors within the tolerance, silent or far-off ones lose stake."""
+    j = _jury(jury_address)
+    j.resolve(dispute_id, sender=account)
+    d = j.dispute(dispute_id)
+    click.echo(f"dispute {dispute_id}: " + (f"ruling {d.ruling} sent to {d.bounty}" if d.ruled else
+                                            "no ruling (too few answers, or past the bounty's resolution deadline)"))
+
+
+@jury_command(name="withdraw", short_help="Pull a juror's earned fees")
+@click.argument("jury_address")
+@account
+@lasting
+def jury_withdraw(jury_address, account):
+    """Pull the fees and slashed stakes this juror earned."""
+    j = _jury(jury_address)
+    amount = j.credits(account)
+    j.withdraw(sender=account)
+    click.echo(f"withdrew {amount / 1e18:g} ETH from jury {j.address}")
+
