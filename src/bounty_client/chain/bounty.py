@@ -610,7 +610,7 @@ class Bounty:
         """Anyone, once, in stage EVALUATION: fix the evaluation randomness.  The contract draws in two
         calls (the first requests the next block's hash, a later one reads it: a caller cannot grind
         it); this sends the request unless one is pending, waits for the requested block (on a
-        development node by mining it, see :func:`~bounty_client.chain.clock.mine_block`), then draws.
+        development node by mining it, see :func:`~bounty_client.chain.clock.wait_for_block`), then draws.
         Returns the receipt of the draw.  Raises :class:`StageError` outside the stage,
         :class:`ChainError` once drawn."""
         from .clock import wait_for_block
@@ -624,7 +624,9 @@ class Bounty:
         if not target or chain.blocks.height - target > 255:
             self.contract.draw_randomness(sender=sender)
             target = self.randomness_block()
-        wait_for_block(target)  # the draw must land after the requested block
+        # The draw must land after the requested block, and its gas estimate (run on the latest block,
+        # whose number the contract then sees) must too: one block past the target.
+        wait_for_block(target + 1)
         return self.contract.draw_randomness(sender=sender)
 
     def claim(self, sender: Any, ids: "list[int] | None" = None) -> list[Any]:

@@ -83,7 +83,10 @@ def _with_abi_of(base: Any, other: Any) -> Any:
 
     seen = {key(item) for item in base.abi}
     extra = [item for item in other.abi if item.type in ("function", "event") and key(item) not in seen]
-    return base.model_copy(update={"abi": [*base.abi, *extra]})
+    # Validated (not model_copy(update=...)): the ABI list stays pydantic's ABIList, so Ape caching the
+    # contract type later serializes it without warnings.
+    return type(base).model_validate({**base.model_dump(by_alias=True, mode="json"),
+                                      "abi": [item.model_dump(by_alias=True, mode="json") for item in [*base.abi, *extra]]})
 
 
 def contract_at(name: str, address: Any) -> Any:

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..chain import find_or_deploy_factory
-from ..errors import ArgumentError
+from ..errors import ArgumentError, ChainError
 from ..storage.base import ContentStore
 
 __all__ = ["LifecycleConfig", "run_lifecycle", "demo_candidates", "load_lifecycle_prices"]
@@ -233,6 +233,13 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
     from ..storage import open_store
 
     cfg.validate()
+    from ..chain import is_dev_node
+
+    if not is_dev_node():
+        # The story moves the clock through every deadline: refused here, before any transaction.
+        raise ChainError(f"lifecycle: {networks.provider.network_choice} is not a local development node (Anvil, "
+                         "Hardhat): the demo travels in time through every deadline. Start `anvil --port 8545` and "
+                         "run `ape run lifecycle --network http://127.0.0.1:8545` (make demo-node)")
     started = time.perf_counter()
     root = Path(cfg.home).expanduser() if cfg.home else default_home()
     homes = {"organizer": root / "organizer"}
