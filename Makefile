@@ -11,7 +11,7 @@ export PYTHONWARNINGS := ignore::UserWarning:pydantic._internal._fields
 STAMP_PY := $(VENV)/.installed
 STAMP_JS := node_modules/.installed
 
-.PHONY: setup demo test test-fast gas contracts bench-eval bench-train bench-search bench-pruning bench-storage bench clean
+.PHONY: setup demo demo-node demo-node-stop test test-fast gas contracts bench-eval bench-train bench-search bench-pruning bench-storage bench clean
 
 setup: $(STAMP_PY) $(STAMP_JS)
 
@@ -30,6 +30,30 @@ $(STAMP_JS): package.json
 
 demo: setup
 	ape run lifecycle
+
+# The demo on a node that stays: an Anvil on DEMO_PORT (started in the background unless one already
+# answers there), the lifecycle run against it by URL, homes and store under DEMO_DIR; afterwards the
+# role commands (and the explorer) read the demo's bounty from that node.  `make demo-node-stop` ends it.
+DEMO_PORT ?= 8545
+DEMO_DIR ?= $(CURDIR)/.demo
+DEMO_URL := http://127.0.0.1:$(DEMO_PORT)
+demo-node: setup
+	@mkdir -p $(DEMO_DIR)
+	@if (exec 3<>/dev/tcp/127.0.0.1/$(DEMO_PORT)) 2>/dev/null; then \
+		echo "using the node already listening on $(DEMO_URL)"; \
+	else \
+		nohup anvil --port $(DEMO_PORT) > $(DEMO_DIR)/anvil.log 2>&1 & echo $$! > $(DEMO_DIR)/anvil.pid; \
+		for i in $$(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$(DEMO_PORT)) 2>/dev/null && break; sleep 0.2; done; \
+		echo "started anvil on $(DEMO_URL) (pid $$(cat $(DEMO_DIR)/anvil.pid), log $(DEMO_DIR)/anvil.log)"; \
+	fi
+	ape run lifecycle --network $(DEMO_URL) --home $(DEMO_DIR)/homes
+	@echo "the node stays up on $(DEMO_URL): run the commands above; \`make demo-node-stop\` ends it"
+
+demo-node-stop:
+	@if test -f $(DEMO_DIR)/anvil.pid && kill $$(cat $(DEMO_DIR)/anvil.pid) 2>/dev/null; then \
+		echo "stopped anvil (pid $$(cat $(DEMO_DIR)/anvil.pid)); the homes in $(DEMO_DIR)/homes stay"; \
+	else echo "no demo node started by make demo-node is running"; fi
+	@rm -f $(DEMO_DIR)/anvil.pid
 
 # The suite on every core (pytest-xdist, one test file per worker at a time; tests/conftest.py
 # starts the longest files first; xdist would otherwise reorder files by test count).  Contracts

@@ -30,10 +30,11 @@ def cli_env(home: Path) -> dict:
     return env
 
 
-def run_ape(args, home: Path, cwd: Path = ROOT, timeout: int = 600) -> subprocess.CompletedProcess:
-    """Run ``ape <args>`` as a user would, capturing output."""
-    ape = shutil.which("ape", path=cli_env(home)["PATH"])
-    return subprocess.run([ape, *args], cwd=cwd, env=cli_env(home), capture_output=True, text=True,
+def run_ape(args, home: Path, cwd: Path = ROOT, timeout: int = 600, env: "dict | None" = None) -> subprocess.CompletedProcess:
+    """Run ``ape <args>`` as a user would, capturing output (``env``: variables set over :func:`cli_env`'s)."""
+    full = {**cli_env(home), **(env or {})}
+    ape = shutil.which("ape", path=full["PATH"])
+    return subprocess.run([ape, *args], cwd=cwd, env=full, capture_output=True, text=True,
                           timeout=timeout, stdin=subprocess.DEVNULL)
 
 
@@ -83,3 +84,59 @@ class Anvil:
             self.proc.kill()
 
 
+
+
+class LiveNodeFacade:
+    """A loopback JSON-RPC proxy in front of ``node`` (an :class:`Anvil`) that answers
+    ``web3_clientVersion`` as a live client (Geth) does and refuses the development methods
+    (``evm_*``, ``anvil_*``): what a live network looks like to the client, while every other call
+    (and any transaction that slips through) still reaches the Anvil behind it, where a test can
+    count them."""
+
+    CLIENT_VERSION = "Geth/v1.14.11-stable/linux-amd64/go1.23.2"
+
+    def __init__(self, node: Anvil):
+        import json
+        import threading
+        import urllib.request
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        facade = self
+        self.node = node
+        self.dev_calls: list[str] = []
+
+        def answer(call: dict) -> dict:
+            method = call.get("method", "")
+            if method == "web3_clientVersion":
+                return {"jsonrpc": "2.0", "id": call.get("id"), "result": facade.CLIENT_VERSION}
+            if method.startswith(("evm_", "anvil_", "hardhat_")):
+                facade.dev_calls.append(method)
+                return {"jsonrpc": "2.0", "id": call.get("id"),
+                        "error": {"code": -32601, "message": f"the method {method} does not exist/is not available"}}
+            body = json.dumps(call).encode()
+            req = urllib.request.Request(node.url, body, {"Content-Type": "application/json"})
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return json.loads(resp.read())
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's name
+                payload = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                out = [answer(c) for c in payload] if isinstance(payload, list) else answer(payload)
+                data = json.dumps(out).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):  # quiet
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
