@@ -16,7 +16,8 @@ from e2e_support import run_ape
 SMALL = dict(participants=2, trials=1, epochs=1, search_epochs=1, rows=400, workers=1, progress=False,
              min_accuracy=0, seeds=2, window_rows=60)
 KEYS = {"bounty", "winner", "winning_score_bps", "reward_paid_eth", "submissions", "verify", "test_mode",
-        "test_window", "submission_deadline", "seeds", "metric"}
+        "test_window", "submission_deadline", "seeds", "metric", "factory", "arbiter", "challenges", "rulings",
+        "organizer_net_eth", "homes", "store"}
 
 
 def _before(lines: list[str], marker: str) -> str:
@@ -46,9 +47,13 @@ def test_lifecycle__pays_the_winner_and_verifies(home):
     gained = after[summary["winner"]] - before[[a.address for a in people].index(summary["winner"])]
     assert 2 * 10**18 - 10**16 < gained < 2 * 10**18
     text = "\n".join(lines)
-    for stage in ("[1/6] Preprocessing", "[2/6] Initialization", "[3/6] Submission", "[4/6] Reveal",
-                  "[5/6] Evaluation", "[6/6] Final", "verify: OK", "How to read this"):
+    for stage in ("[1/7] Preprocessing", "[2/7] Initialization", "[3/7] Submission", "[4/7] Reveal",
+                  "[5/7] Evaluation", "[6/7] Challenge window", "[7/7] Final", "verify: OK", "How to read this",
+                  "every score on record confirmed"):
         assert stage in text
+    # An honest organizer: nothing challenged, and it pays the reward (plus gas), nothing more.
+    assert summary["challenges"] == [] and summary["rulings"] == [] and summary["arbiter"]
+    assert -2.01 < summary["organizer_net_eth"] < -2.0
     # The future-window story: a window opening at the reveal deadline, seeds from the drawn randomness.
     creation = bounty.creation()
     assert set(summary) >= KEYS and summary["test_mode"] == "future" and summary["metric"] == "balanced_accuracy"
@@ -58,6 +63,37 @@ def test_lifecycle__pays_the_winner_and_verifies(home):
     assert summary["seeds"] == evaluation_seeds(bytes(bounty.contract.randomness()), 2)
     test_cid = bounty.revealed_test_data()[0]
     assert test_cid not in _before(lines, "posted the window's rows")
+
+
+def test_lifecycle__dishonest_organizer__challenged_overturned_and_worse_off(home):
+    """``--dishonest-organizer``: the organizer posts 9999 for its sock (account 6); alice's re-run finds it,
+    she challenges, three jurors re-run and rule, the score is replaced, and the true winner is paid. The
+    organizer and its sock together lose more than the reward (the challenger is paid from the bond)."""
+    sock = accounts.test_accounts[6]
+    lines: list[str] = []
+    summary = run_lifecycle(LifecycleConfig(**SMALL, reward="2 ether", dishonest_organizer=True), say=lines.append)
+    bounty = Bounty.at(summary["bounty"])
+    sock_id = bounty.commits(submitter=sock.address)[0][0]
+    [challenge] = summary["challenges"]
+    assert challenge["key"] == sock_id and challenge["posted_bps"] == 9_999
+    assert challenge["challenger"] == accounts.test_accounts[1].address
+    [ruling] = summary["rulings"]
+    assert ruling == {"key": sock_id, "ruling_bps": challenge["claimed_bps"], "upheld": True}
+    assert bounty.scores_on_record()[sock_id] == challenge["claimed_bps"] < 9_999
+    assert summary["winner"] != sock.address and summary["verify"] == "ok" and summary["reward_paid_eth"] == 2.0
+    assert summary["organizer_net_eth"] < -2.0 - 0.1  # the reward and the challenger's reward from its bond
+    assert bounty.status().stage == Stage.FINALIZED and int(chain.provider.get_balance(bounty.address)) == 0
+    text = "\n".join(lines)
+    assert f"the organizer posted 9999 bps for its sock #{sock_id}" in text and "ruling: " in text
+
+
+def test_lifecycle__no_jury__says_there_is_no_challenge_window(home):
+    lines: list[str] = []
+    summary = run_lifecycle(LifecycleConfig(**SMALL, jury=False), say=lines.append)
+    assert summary["arbiter"] is None and summary["verify"] == "ok" and summary["challenges"] == []
+    assert any(line.strip().startswith("[6/7] Challenge window: none") for line in lines)
+    with pytest.raises(ValueError, match="--dishonest-organizer needs the jury"):
+        run_lifecycle(LifecycleConfig(**SMALL, jury=False, dishonest_organizer=True), say=lambda _: None)
 
 
 def test_lifecycle__original_sized_csv_folder_reaches_a_winner(home, tmp_path):
@@ -73,7 +109,7 @@ def test_lifecycle__original_sized_csv_folder_reaches_a_winner(home, tmp_path):
     assert "REPLAY" in "\n".join(lines)
     # Sealed: neither the hidden CID nor any statistic of the hidden part is printed before the reveal.
     hidden_cid = Bounty.at(summary["bounty"]).revealed_test_data()[0]
-    early = _before(lines, "[5/6] Evaluation")
+    early = _before(lines, "[5/7] Evaluation")
     assert hidden_cid not in early and not re.search(r"^\s*test\s+\d", early, re.MULTILINE)  # no test-split row
     assert re.search(r"^\s*train\s+\d", early, re.MULTILINE)  # (the public rows of the summary are there)
 

@@ -446,6 +446,9 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
                     + ", ".join(f"#{i} {s} bps" for i, s in bounty.ranking()))
         _advance_to(bounty.challenge_deadline(), say)
         say("   the challenge window closed: the scores on record are final")
+    else:
+        say("\n[6/7] Challenge window: none (--no-jury: no arbiter, the posted scores are final; verify still "
+            "checks them)")
 
     # 7. final ----------------------------------------------------------------------
     say("\n[7/7] Final")
