@@ -167,7 +167,9 @@ def challenge(
     assert meta & state.META_VOIDED_FLAG == 0, "bounty: test data voided"
     record: uint256 = state._submissions[id]
     posted: uint256 = 0
-    if record & state.RECORD_CORRECTED_FLAG != 0:
+    # Before its reveal a submission's word is its commitment (a hash): only a revealed word's
+    # flags mean anything, so a commitment with bit 253 set is not a replaced score.
+    if record & state.RECORD_REVEALED_FLAG != 0 and record & state.RECORD_CORRECTED_FLAG != 0:
         posted = (record >> state.RECORD_CORRECTED_SCORE_OFFSET) & state.MASK_16
     else:
         posted = self._posted_score(id, batch, previous, entries, later)
