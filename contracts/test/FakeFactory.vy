@@ -1,4 +1,4 @@
-# pragma version ~=0.4.3
+# pragma version 0.4.3
 """
 @title Test double: a factory that deploys the genuine Bounty code (tests only)
 @license MIT
@@ -11,8 +11,8 @@ BOUNTY_IMPLEMENTATION: public(immutable(address))
 
 
 @deploy
-def __init__(bounty_blueprint: address):
-    BOUNTY_IMPLEMENTATION = create_from_blueprint(bounty_blueprint)
+def __init__(bounty_blueprint: address, extension_blueprint: address):
+    BOUNTY_IMPLEMENTATION = create_from_blueprint(bounty_blueprint, create_from_blueprint(extension_blueprint))
 
 
 @external

@@ -5,13 +5,14 @@ only by the functions that need them.  The main entry points::
 
     from bounty_client import Organizer, Participant, BountyTerms, verify
     from bounty_client import Bounty, open_record, Hyperparameters, BountySpec, open_store
+    from bounty_client import Challenger, Juror, Jury       # the dispute step: watch, challenge, rule
 
 Every error the client raises on purpose is a :class:`BountyError` (``bounty_client.errors``).
 
 Wings (arrows point down; ``tests/test_layers.py`` keeps them so): ``cli`` (role commands,
-the lifecycle demo) -> ``roles`` (organizer, participant, vault) -> ``record`` (a bounty's
+the lifecycle demo) -> ``roles`` (organizer, participant, challenger, juror, vault) -> ``record`` (a bounty's
 public record: record, verify, views, transfer) -> ``ml`` (model, budget, evaluation, search) and
-``chain`` (one class per contract: ``Bounty``, ``Factory``; the clock) -> ``protocol`` (wire,
+``chain`` (one class per contract: ``Bounty``, ``Factory``, ``Jury``; the clock) -> ``protocol`` (wire,
 hyperparams, spec, terms, seeds, settlement), ``data`` and ``storage`` -> ``errors``, ``quiet``,
 ``paths``.  ``contracts`` holds the shipped contract types.
 """
@@ -40,7 +41,10 @@ _LAZY = {
     "Submission": "ml.evaluation",
     "Organizer": "roles",
     "Participant": "roles",
+    "Challenger": "roles",
+    "Juror": "roles",
     "Bounty": "chain",
+    "Jury": "chain",
     "Stage": "protocol.wire",
     "Outcome": "protocol.wire",
     "CreditReason": "protocol.wire",

@@ -65,7 +65,11 @@ def factory(project, deployer):
     return deployer.deploy(project.BountyFactory, bounty, extension)
 
 
-@pytest.fixture(scope="session")
+# The fixtures below that depend on `factory` are per test, not per session: Ape's isolation may re-run the
+# session `factory` (fixture rebasing after a module's snapshot is reverted) while a session-cached jury or
+# implementation of the old factory stays, which failed ("caller is not the factory", "jury: not a bounty
+# of the factory") only in some xdist schedules.  A jury costs four transactions; an implementation a read.
+@pytest.fixture
 def make_jury(project, chain, factory, deployer):
     """Deploy a RerunJury over ``factory``: ``make_jury(jurors, stake=..., fee=..., staked=True, **kw)``."""
 
@@ -81,13 +85,13 @@ def make_jury(project, chain, factory, deployer):
     return _make
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def jury(make_jury, jurors):
     """The default jury, every juror staked."""
     return make_jury(jurors)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def implementation(project, factory):
     return project.Bounty.at(factory.BOUNTY_IMPLEMENTATION())
 

@@ -274,6 +274,7 @@ def test_claim(make_bounty, organizer, alice, mallory, accounts):
     client passed every committed id, so the unrevealed one reverted the whole claim). Mallory cannot
     claim Alice's ids and ends with exactly her one share."""
     from bounty_client.chain import Bounty
+    from bounty_client.errors import ChainError
     from bounty_client.roles import Participant
 
     b = make_bounty(max_submissions=200)
@@ -290,16 +291,20 @@ def test_claim(make_bounty, organizer, alice, mallory, accounts):
     assert share == REWARD // 131
 
     with ape.reverts("bounty: not your submission"):
-        b.contract.claim_shares([mine[0].id], sender=mallory)
+        b.contract.claim([mine[0].id], sender=mallory)
     client = Bounty.at(b.address)
-    assert client.claimable_share_ids(alice) == [e.id for e in mine[:130]]
-    receipts = Participant(alice, None).claim_shares(client)
-    assert [len(r.decode_logs(b.contract.Credited)) for r in receipts] == [1, 1]  # two batches: 128 + 2
-    assert b.contract.credits(alice) == 130 * share
-    assert client.claimable_share_ids(alice) == []
-    Participant(mallory, None).claim_shares(client)
-    received = _settle_and_withdraw(b, [alice, mallory])
-    assert received == {alice.address: 130 * share, mallory.address: share}
+    assert client.claimable_ids(alice) == [e.id for e in mine[:130]]
+    before = alice.balance
+    receipts = Participant(alice, None).claim(client)
+    assert [len(r.decode_logs(b.contract.Claimed)) for r in receipts] == [1, 1]  # two batches: 128 + 2
+    gas = sum(r.total_fees_paid for r in receipts)
+    assert alice.balance - before + gas == 130 * share  # paid at once (no deposit: the bounty has none)
+    assert client.claimable_ids(alice) == []
+    with pytest.raises(ChainError, match="nothing to claim"):  # nothing sent twice
+        Participant(alice, None).claim(client)
+    before = mallory.balance
+    [receipt] = Participant(mallory, None).claim(client)
+    assert mallory.balance - before + receipt.total_fees_paid == share
 
 
 def test_stage_guard_boundaries(make_bounty, chain, alice, mallory, tmp_path):
@@ -329,7 +334,8 @@ def test_stage_guard_boundaries(make_bounty, chain, alice, mallory, tmp_path):
         client.require_stage("commit", Stage.SUBMISSION)
     b.at(b.reveal_deadline - 1)
     assert alice_role.reveal(client) == [entry.id]
-    assert alice.nonce == nonce + 1 and b.contract.credits(alice) == DEPOSIT
+    # revealed in time: her deposit is held for her until settlement (claimable then), not forfeited
+    assert alice.nonce == nonce + 1 and b.contract.submission(entry.id).revealed
     b.at(b.reveal_deadline - 1)
     with pytest.raises(StageError, match="opens at"):
         client.draw_randomness(mallory)

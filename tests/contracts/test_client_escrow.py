@@ -49,7 +49,8 @@ def test_bounty_at__genuine_bounty_code_from_a_fake_factory__is_refused(lookalik
     and emit their terms) is Mallory's contract: only the chain of code back to the shipped factory
     catches it."""
     blueprint = mallory.declare(project.Bounty).contract_address
-    fake = mallory.deploy(lookalike_types["FakeFactory"], blueprint)
+    extension = mallory.declare(project.BountyExtension).contract_address
+    fake = mallory.deploy(lookalike_types["FakeFactory"], blueprint, extension)
     clone = fake.clone(sender=mallory).return_value
     with pytest.raises(NotABountyError, match="does not run the shipped BountyFactory code"):
         client_chain.Bounty.at(clone)
@@ -60,7 +61,8 @@ def test_bounty_at__genuine_bounty_code_from_a_fake_factory__is_refused(lookalik
 def test_bounty_at__a_bounty_of_another_genuine_factory__is_refused_when_a_factory_is_configured(
     bounty, project, deployer
 ):
-    other = deployer.deploy(project.BountyFactory, deployer.declare(project.Bounty).contract_address)
+    other = deployer.deploy(project.BountyFactory, deployer.declare(project.Bounty).contract_address,
+                            deployer.declare(project.BountyExtension).contract_address)
     with pytest.raises(NotABountyError, match=f"configured factory {other.address}"):
         client_chain.Bounty.at(bounty.address, factory=other)
 
@@ -121,8 +123,14 @@ def test_stage_guard__reveal_at_its_window_edges__agrees_with_the_contract(bount
 @pytest.mark.parametrize("offset", OFFSETS)
 def test_stage_guard__draw_randomness_at_its_window_edges__agrees_with_the_contract(bounty, mallory, deadline,
                                                                                       offset):
+    """The draw is two calls DRAW_BLOCKS blocks apart. At the reveal deadline the client and the contract agree
+    to the second; near the evaluation deadline the client refuses DRAW_BLOCKS block times earlier and sends
+    nothing (a request whose draw might land after the deadline only burns gas; Anvil may mine the blocks in
+    the same second, so the contract alone would still accept there)."""
+    from bounty_client.chain.bounty import DRAW_BLOCKS
+
     c = _client(bounty)
-    t = getattr(bounty, deadline) + offset
+    t = getattr(bounty, deadline) + offset - (DRAW_BLOCKS if deadline == "evaluation_deadline" else 0)
 
     def guard():  # the client method is guard + transaction: on success it already sent
         c.draw_randomness(mallory)
@@ -134,9 +142,11 @@ def test_stage_guard__draw_randomness_at_its_window_edges__agrees_with_the_contr
         assert c.contract.randomness_drawn()
     except StageError:
         passed = False
-        bounty.at(t)
-        with ape.reverts():
-            bounty.draw(sender=mallory)
+        assert not c.randomness_block()  # refused before the request: nothing sent
+        if deadline == "reveal_deadline":
+            bounty.at(t)
+            with ape.reverts("bounty: reveal window still open"):
+                bounty.draw(sender=mallory)
     assert passed == ((offset >= 0) if deadline == "reveal_deadline" else (offset < 0))
 
 
@@ -158,7 +168,7 @@ def test_stage_guard__reveal_test_data_at_its_window_edges__agrees_with_the_cont
 def test_stage_guard__post_test_data_at_test_data_after__agrees_with_the_contract(make_bounty, chain, offset):
     now = chain.pending_timestamp
     after = now + 2_500  # between the reveal deadline (now + 2000) and the evaluation deadline (now + 3000)
-    b = make_bounty(test_commitment=bytes(32), test_data_after=after)
+    b = make_bounty(test_commitment=bytes(32), test_window_start=now + 2_000, test_data_after=after)
     c = _client(b)
     b.at(b.reveal_deadline)
     b.draw()
@@ -221,7 +231,7 @@ def test_stage_guard__stranger_finalize_at_the_evaluation_deadline__agrees_with_
     except StageError:
         passed = False
         bounty.at(t)
-        with ape.reverts("bounty: only the organizer may finalize before the evaluation deadline"):
+        with ape.reverts("bounty: only the organizer may finalize before the challenge deadline"):
             bounty.contract.finalize(sender=mallory)
     assert passed == (offset >= 0)
 
@@ -286,12 +296,17 @@ LIMITS = [
      lambda n: dict(evaluation_deadline=n + 2_000), True),
     ("evaluation_deadline uint32", "evaluation_deadline", lambda n: dict(evaluation_deadline=MAX_U32),
      lambda n: dict(evaluation_deadline=MAX_U32 + 1), True),
-    ("test_data_after from submission deadline", "test_data_after",
-     lambda n: dict(test_commitment=bytes(32), test_data_after=n + 1_000),
-     lambda n: dict(test_commitment=bytes(32), test_data_after=n + 999), True),
+    ("test window from the reveal deadline", "test_window_start",
+     lambda n: dict(test_commitment=bytes(32), test_window_start=n + 2_000, test_data_after=n + 2_500),
+     lambda n: dict(test_commitment=bytes(32), test_window_start=n + 1_999, test_data_after=n + 2_500), True),
+    ("test_data_after from the window's start", "test_data_after",
+     lambda n: dict(test_commitment=bytes(32), test_window_start=n + 2_500, test_data_after=n + 2_500),
+     lambda n: dict(test_commitment=bytes(32), test_window_start=n + 2_500, test_data_after=n + 2_499), True),
     ("test_data_after before evaluation deadline", "test_data_after",
-     lambda n: dict(test_commitment=bytes(32), test_data_after=n + 2_999),
-     lambda n: dict(test_commitment=bytes(32), test_data_after=n + 3_000), True),
+     lambda n: dict(test_commitment=bytes(32), test_window_start=n + 2_000, test_data_after=n + 2_999),
+     lambda n: dict(test_commitment=bytes(32), test_window_start=n + 2_000, test_data_after=n + 3_000), True),
+    ("test_window_start sealed", "test_window_start", lambda n: dict(test_window_start=0),
+     lambda n: dict(test_window_start=n + 2_000), True),
     ("test_data_after sealed", "test_data_after", lambda n: dict(test_data_after=0), lambda n: dict(test_data_after=1),
      True),
     ("max_submissions zero", "max_submissions", lambda n: dict(max_submissions=1), lambda n: dict(max_submissions=0),

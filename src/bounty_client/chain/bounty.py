@@ -23,7 +23,7 @@ from ..protocol.wire import (BPS, CHECKPOINT_INTERVAL, MAX_SCORE_BATCH, TEST_DAT
                              Outcome, Stage, checksum_address, decode_revealed, decode_score_entry, encode_revealed,
                              score_proof)
 from .authenticity import authenticate
-from .clock import format_utc, mined_timestamp, relative_time
+from .clock import block_seconds, format_utc, mined_timestamp, relative_time
 from .factory import BountyCreation, Factory
 from .project import contract_at
 
@@ -39,6 +39,12 @@ class RevealedSubmission:
     submitter: str
     hyperparameters: Hyperparameters
 
+
+#: Blocks from the draw's request to the draw itself: the requested block, then the block of the draw.
+DRAW_BLOCKS = 2
+#: Gas sent with the draw's second call (measured 40,875 by bench/gas.py): given, not estimated, because an
+#: estimate runs on the latest block, which is the requested block itself until the next one is mined.
+DRAW_GAS = 80_000
 
 @dataclass(frozen=True)
 class SubmissionState:
@@ -611,8 +617,9 @@ class Bounty:
         calls (the first requests the next block's hash, a later one reads it: a caller cannot grind
         it); this sends the request unless one is pending, waits for the requested block (on a
         development node by mining it, see :func:`~bounty_client.chain.clock.wait_for_block`), then draws.
-        Returns the receipt of the draw.  Raises :class:`StageError` outside the stage,
-        :class:`ChainError` once drawn."""
+        Returns the receipt of the draw.  Raises :class:`StageError` outside the stage or when fewer than
+        :data:`DRAW_BLOCKS` blocks fit before the evaluation deadline (nothing sent), :class:`ChainError`
+        once drawn."""
         from .clock import wait_for_block
 
         self.require_stage("draw the randomness", Stage.EVALUATION)
@@ -622,12 +629,18 @@ class Bounty:
 
         target = self.randomness_block()
         if not target or chain.blocks.height - target > 255:
+            # The draw lands DRAW_BLOCKS blocks after the request; all must come before the evaluation
+            # deadline, or the request only burns gas.
+            now, deadline = self.now(), self.deadlines()[2]
+            margin = DRAW_BLOCKS * block_seconds()
+            if now + margin >= deadline:
+                raise StageError(f"cannot draw the randomness of {self.address}: the draw needs {DRAW_BLOCKS} blocks "
+                                 f"after its request (about {margin} s) and the evaluation window closes at "
+                                 f"{format_utc(deadline)} (in {deadline - now} s)")
             self.contract.draw_randomness(sender=sender)
             target = self.randomness_block()
-        # The draw must land after the requested block, and its gas estimate (run on the latest block,
-        # whose number the contract then sees) must too: one block past the target.
-        wait_for_block(target + 1)
-        return self.contract.draw_randomness(sender=sender)
+        wait_for_block(target)  # the draw lands in a later block than the requested one
+        return self.contract.draw_randomness(sender=sender, gas_limit=DRAW_GAS)
 
     def claim(self, sender: Any, ids: "list[int] | None" = None) -> list[Any]:
         """After settlement, claim what ``sender``'s submissions are owed (each one's deposit, and after

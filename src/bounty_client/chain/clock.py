@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import ArgumentError, ChainError
 
-__all__ = ["ADVANCE_TARGETS", "advance", "format_time", "format_utc", "is_dev_node", "mined_timestamp", "relative_time",
+__all__ = ["ADVANCE_TARGETS", "advance", "block_seconds", "format_time", "format_utc", "is_dev_node", "mined_timestamp", "relative_time",
            "travel_to", "wait_for_block"]
 
 #: ``advance --to`` targets and the deadline that opens each stage (stage = f(block.timestamp)):
@@ -77,6 +77,17 @@ def mined_timestamp() -> int:
             return int(stamp, 16) if isinstance(stamp, str) else int(stamp)
     block_time = int(getattr(provider.network, "block_time", 0) or 12)
     return max(int(time.time()), int(chain.blocks.head.timestamp)) + block_time
+
+
+def block_seconds() -> int:
+    """Seconds between blocks to count on: 1 on a development node (each mined block at least one second
+    after the last), else the network's block time (12 s when unknown)."""
+    from ape import chain
+    from ape.api.providers import TestProviderAPI
+
+    if isinstance(chain.provider, TestProviderAPI) or is_dev_node():
+        return 1
+    return int(getattr(chain.provider.network, "block_time", 0) or 12)
 
 
 def is_dev_node() -> bool:

@@ -1,8 +1,10 @@
 """The payout mirror (``bounty_client.protocol.settlement``) pays exactly what ``Bounty.vy`` pays.
 
-Directed tests pin each rule (ties, the minimum, dust, abandonment, forfeits, bad input);
-the Hypothesis test drives real bounties on Anvil through random score sets and compares
-the mirror with ``ranking()``, the ``Credited`` events and ``credits()``.
+Directed tests pin each rule (ties, the minimum, dust, abandonment, forfeits, deposits back at
+settlement, voided test data, the fail-safe, bad input); the Hypothesis test drives real bounties
+(no arbiter) on Anvil through random score sets and compares the mirror with ``ranking()``, the
+``Credited`` events, ``claimable(id)``, the ``Claimed`` events and ``credits()``; the Hypothesis
+state machine (``tests/contracts/stateful``) does the same with challenges and rulings.
 ``BOUNTY_PAYOUT_EXAMPLES`` (default 30) sets the number of chain examples.
 """
 
@@ -18,9 +20,10 @@ from bounty_client.chain import Bounty, deploy_factory
 from bounty_client.errors import ArgumentError
 from bounty_client.protocol.hyperparams import Hyperparameters, commitment, test_commitment
 from bounty_client.protocol.settlement import Credit, differences, rank, settle, settle_cancel
-from bounty_client.protocol.wire import CreditReason, Outcome
+from bounty_client.protocol.wire import CreditReason, Outcome, encode_revealed
 
 ORG = "0x" + "0a" * 20
+ZERO = "0x" + "00" * 20
 A, B, C = ("0x" + c * 40 for c in "abc")
 ETHER = 10**18
 HP = Hyperparameters(1, 4, 0, "relu", "binary_crossentropy")
@@ -52,13 +55,39 @@ def test_settle__prizes_split_by_rank_with_dust_and_unfilled_ranks_to_the_organi
     assert got.outcome is Outcome.PRIZES and got.qualified == (0, 1) and got.ranking == ((0, 6000), (1, 6000))
     prize0, prize1 = (1000 * ETHER + 7) * 5000 // 10_000, (1000 * ETHER + 7) * 3000 // 10_000
     assert got.credits == (
-        _c(A, 5, CreditReason.DEPOSIT), _c(B, 5, CreditReason.DEPOSIT), _c(A, 5, CreditReason.DEPOSIT),
-        _c(A, prize0, CreditReason.PRIZE), _c(B, prize1, CreditReason.PRIZE),
+        _c(A, prize0, CreditReason.PRIZE), _c(A, 5, CreditReason.DEPOSIT),  # a winner's deposit comes with its prize
+        _c(B, prize1, CreditReason.PRIZE), _c(B, 5, CreditReason.DEPOSIT),
         _c(ORG, 1000 * ETHER + 7 - prize0 - prize1, CreditReason.REFUND),  # rank 3 unfilled + dust
         _c(ORG, 1000 * ETHER + 7, CreditReason.BOND),
-        _c(ORG, 5, CreditReason.FORFEIT),  # id 3 never revealed: the organizer's, not the winners'
+        # id 3 never revealed and id 2 below the minimum: their deposits are the organizer's, not the winners'
+        _c(ORG, 10, CreditReason.FORFEIT),
     )
+    assert got.claims == ()  # nothing left to claim: the winners were paid, id 2 forfeited
     assert sum(got.totals().values()) == 2 * (1000 * ETHER + 7) + 4 * 5  # everything escrowed is credited
+
+
+def test_settle__a_qualified_non_winner_claims_its_deposit_back():
+    got = settle(organizer=ORG, reward=10, bond=10, revealed={0: A, 1: B}, scores={0: 7000, 1: 6000},
+                 min_accuracy=5000, commit_deposit=3)
+    assert [(c.account, c.amount, c.reason) for c in got.credits if c.account == cs(B)] == []
+    assert [(c.id, c.account, c.deposit, c.share) for c in got.claims] == [(1, cs(B), 3, 0)]
+    assert got.totals() == {cs(A): 13, cs(B): 3, cs(ORG): 10}
+
+
+def test_settle__voided_test_data_shares_among_every_revealed_one_and_burns_the_bond_left():
+    got = settle(organizer=ORG, reward=10, bond=7, revealed={0: A, 1: B}, scores={0: 9000, 1: 100},
+                 min_accuracy=5000, commit_deposit=2, voided=True)
+    assert got.outcome is Outcome.SHARED and got.abandon_share == 5 and got.burned == 7
+    # nobody is disqualified by a void score: both claim their deposit and an equal share
+    assert [(c.id, c.deposit, c.share) for c in got.claims] == [(0, 2, 5), (1, 2, 5)]
+
+
+def test_settle__fail_safe_keeps_the_posted_scores_and_burns_the_bond():
+    honest = settle(organizer=ORG, reward=10, bond=10, revealed={0: A}, scores={0: 7000}, min_accuracy=0)
+    stalled = settle(organizer=ORG, reward=10, bond=10, revealed={0: A}, scores={0: 7000}, min_accuracy=0,
+                     fail_safe=True)
+    assert stalled.outcome is honest.outcome is Outcome.PRIZES and stalled.ranking == honest.ranking
+    assert stalled.burned == 10 and CreditReason.BOND not in {c.reason for c in stalled.credits}
 
 
 def test_settle__nobody_qualified_or_nothing_revealed_refunds_the_organizer():
@@ -85,7 +114,7 @@ def test_settle_cancel__reward_and_bond_back():
 
 @pytest.mark.parametrize("change, match", [
     ({"reward": 0}, "reward"),
-    ({"bond": 5}, "bond"),
+    ({"bond": -1}, "bond"),
     ({"prize_shares": [5000, 4000]}, "prize_shares"),
     ({"prize_shares": [2000] * 5 + [0]}, "prize_shares"),
     ({"scores": {0: 10_001}}, r"scores\[0\]"),
@@ -156,8 +185,9 @@ def test_settle__equals_the_contract_for_random_score_sets(factory, accounts, ch
             sender=org, value=2 * reward + extra_bond, spec_cid="bafkreispec", data_cids=["bafkreidata"],
             min_accuracy=min_accuracy, seq_len=5, future_period=2, n_features=4, max_cost=2**32 - 1,
             submission_deadline=d1, reveal_deadline=d2, evaluation_deadline=d3,
-            test_commitment=test_commitment(TEST_CID, TEST_SALT), test_data_after=0, max_submissions=100,
-            commit_deposit=deposit, bond=reward + extra_bond, prize_shares=shares)
+            test_commitment=test_commitment(TEST_CID, TEST_SALT), test_window_start=0, test_data_after=0,
+            max_submissions=100, commit_deposit=deposit, bond=reward + extra_bond, prize_shares=shares,
+            arbiter=ZERO, challenge_period=0, resolution_period=0, challenge_bond=0, score_tolerance=0)
         bounty = Bounty.at(factory.created_address(receipt))
         c = bounty.contract
         for i, (who, _, _) in enumerate(subs):
@@ -167,13 +197,13 @@ def test_settle__equals_the_contract_for_random_score_sets(factory, accounts, ch
         revealed = {}
         for i, (who, show, _) in enumerate(subs):
             if show:
-                c.reveal(i, *HP.to_chain(), i.to_bytes(32, "big"), sender=accounts[who])
+                c.reveal(i, encode_revealed(HP.to_chain()), i.to_bytes(32, "big"), sender=accounts[who])
                 revealed[i] = accounts[who].address
         scores = {i: s if s is not None else 0 for i, (_, show, s) in enumerate(subs)
                   if show and (s is not None or not abandon)}
         chain.pending_timestamp = d2
         if scores:
-            c.draw_randomness(sender=org)
+            bounty.draw_randomness(org)  # two calls: a request, then the next block's hash
             c.reveal_test_data(TEST_CID, TEST_SALT, sender=org)
             ids = sorted(scores)
             step = -(-len(ids) // batches)
@@ -194,17 +224,20 @@ def test_settle__equals_the_contract_for_random_score_sets(factory, accounts, ch
         assert mirror.ranking == tuple(zip(map(int, ids), map(int, ranked)))
         assert Outcome(c.outcome()) is mirror.outcome and int(c.abandon_share()) == mirror.abandon_share
         assert int(c.burned()) == mirror.burned
-        if mirror.outcome is Outcome.SHARED:  # every submitter claims its shares
-            for who in sorted({subs[i][0] for i in revealed}):
-                c.claim_shares([i for i in revealed if subs[i][0] == who], sender=accounts[who])
         on_chain = bounty.settlement()
-        assert differences(on_chain, mirror) == []
-        # event by event (a claim emits one SHARE for all the ids it claims: compared per address above)
-        events = [x for x in on_chain.credits if x.reason is not CreditReason.SHARE]
-        assert sorted(events, key=repr) == sorted((x for x in mirror.credits if x.reason is not CreditReason.SHARE),
-                                                  key=repr)
-        totals = mirror.totals()
+        assert differences(on_chain, mirror) == []  # before the claims: what each id can claim
+        for who in sorted({subs[i][0] for i in revealed}):  # every submitter claims what it is owed
+            mine = bounty.claimable_ids(accounts[who])
+            if mine:
+                c.claim(mine, sender=accounts[who])
+        on_chain = bounty.settlement()
+        assert differences(on_chain, mirror) == []  # after them: what the Claimed events paid
+        # event by event
+        assert sorted(on_chain.credits, key=repr) == sorted(mirror.credits, key=repr)
+        credited: dict[str, int] = {}  # what withdraw() pays (claims were paid at once, above)
+        for x in mirror.credits:
+            credited[x.account] = credited.get(x.account, 0) + x.amount
         for account in {org.address, *(accounts[i].address for i in range(1, 6))}:
-            assert int(c.credits(account)) == totals.get(account, 0)
+            assert int(c.credits(account)) == credited.get(account, 0)
     finally:
         chain.restore(snapshot)

@@ -129,7 +129,7 @@ def test_check_seeds__reports_must_use_the_seeds_of_the_on_chain_randomness(acco
     assert _check_seeds(record, [], None) == (["seeds: the evaluation randomness was never drawn on-chain"], [])
 
     chain.mine(timestamp=bounty.status().reveal_deadline)
-    bounty.contract.draw_randomness(sender=accounts[5])  # anyone may draw
+    bounty.draw_randomness(accounts[5])  # anyone may draw (two calls: a request, then the next block's hash)
     expected = seeds.evaluation_seeds(bytes(bounty.contract.randomness()), 2)
     honest = EvaluationResult(results=[], protocol=prepared.spec.protocol, seeds=expected)
     assert _check_seeds(record, [("bafyhonest", honest)], honest) == ([], [])

@@ -211,19 +211,23 @@ def test_future_bounty__chain_test_data_after_contradicting_the_spec__every_read
         open_record(address, organizer.store)
 
 
-def test_future_bounty__window_opening_during_the_reveals__every_reader_refuses(organizer, accounts, factory):
-    """A bounty made by another client (or by hand) whose window opens before the reveal deadline:
-    a participant with several commitments could score them on the first window prices and reveal
-    only the best.  The chain allows it (test_data_after >= the submission deadline), so every
-    reader of the record refuses it (found by an adversarial review)."""
+def test_future_bounty__window_opening_during_the_reveals__refused_by_the_contract_and_every_reader(
+        organizer, accounts, factory):
+    """A bounty made by another client (or by hand) whose window opens before the reveal deadline: a
+    participant with several commitments could score them on the first window prices and reveal only the
+    best.  The contract refuses such a window (``test_window_start >= reveal_deadline``), and a chain
+    window start that contradicts the spec's is refused by every reader of the record."""
     from bounty_client.errors import VerificationError
 
     _, prepared, _ = _open_future(organizer)
     args = TERMS.factory_arguments(prepared, prepared.start)
-    # the same spec (window from the reveal deadline), but reveal deadline moved past the window start
     start, _ = prepared.spec.test.window
-    args["reveal_deadline"] = start + 300
-    receipt = factory.create(sender=accounts[0], value=TERMS.value, **args)
+    assert args["test_window_start"] == start >= args["reveal_deadline"]
+    # the same spec, but the reveal deadline moved past the window start: the chain refuses it
+    with ape.reverts("bounty: test window opens before the reveal deadline"):
+        factory.create(sender=accounts[0], value=TERMS.value, **{**args, "reveal_deadline": start + 300})
+    # a chain start the contract accepts (later) but the spec does not say: every reader refuses
+    receipt = factory.create(sender=accounts[0], value=TERMS.value, **{**args, "test_window_start": start + 300})
     address = factory.created_address(receipt)
-    with pytest.raises(VerificationError, match=r"test window start \(spec \d+, before the chain's reveal deadline"):
+    with pytest.raises(VerificationError, match=r"test window start \(spec \d+, chain test_window_start \d+\)"):
         open_record(address, organizer.store)

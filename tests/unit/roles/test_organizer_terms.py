@@ -38,7 +38,7 @@ def test_default_deposit__junk_filling_the_cap_costs_max_submissions_percent_of_
 
 
 def test_terms__evaluation_deadline_past_uint32__refused_naming_the_period():
-    with pytest.raises(ArgumentError, match="evaluation_period: the evaluation deadline"):
+    with pytest.raises(ArgumentError, match="evaluation_period: the last deadline .* past the contract's uint32 limit"):
         BountyTerms(evaluation_period=2**32).deadlines(1_000)
 
 
