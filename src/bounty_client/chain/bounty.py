@@ -27,7 +27,7 @@ from .clock import format_utc, mined_timestamp, relative_time
 from .factory import BountyCreation, Factory
 from .project import contract_at
 
-__all__ = ["Bounty", "BountyStatus", "Dispute", "RevealedSubmission", "SubmissionState"]
+__all__ = ["Bounty", "BountyStatus", "ChainEvent", "Dispute", "RevealedSubmission", "SubmissionState"]
 
 
 # ---------------------------------------------------------------- data records
@@ -52,6 +52,18 @@ class SubmissionState:
     eligible: bool
     #: its deposit or share was paid (a winner's with its prize at finalize)
     claimed: bool
+
+
+@dataclass(frozen=True)
+class ChainEvent:
+    """One event a contract logged (:meth:`Bounty.events`): its ``name``, decoded ``args`` (addresses
+    checksummed, integers as ``int``), ``block`` number, ``log_index`` in that block and ``tx`` hash."""
+
+    name: str
+    args: dict[str, Any]
+    block: int
+    log_index: int
+    tx: str
 
 
 @dataclass(frozen=True)
@@ -254,6 +266,39 @@ class Bounty:
         start = self.creation().block_number
         event = getattr(self.contract, name)
         return list(event.range(start, chain.blocks.height + 1, search_topics=topics or None))
+
+    def events(self) -> list[ChainEvent]:
+        """Every event this bounty logged since its creation (both halves of its ABI: the contract and the
+        extension it runs by DELEGATECALL), oldest first, from one ``eth_getLogs`` query (paged by Ape
+        over long ranges).  Logs whose topic is not in the ABI are left out."""
+        from ape import chain
+        from ape.types import LogFilter
+
+        abis = list(self.contract.contract_type.events)
+        log_filter = LogFilter(addresses=[self.address], events=abis, start_block=self.creation().block_number,
+                               stop_block=int(chain.blocks.height))
+        out = []
+        for e in chain.provider.get_contract_logs(log_filter):
+            args = {k: (int(v) if isinstance(v, int) and not isinstance(v, bool) else v)
+                    for k, v in dict(e.event_arguments).items()}
+            tx = e.transaction_hash
+            tx = "0x" + bytes(tx).hex() if isinstance(tx, (bytes, bytearray)) else str(tx)
+            out.append(ChainEvent(str(e.event_name), args, int(e.block_number), int(e.log_index),
+                                  tx if tx.startswith("0x") else "0x" + tx))
+        return sorted(out, key=lambda e: (e.block, e.log_index))
+
+    def changed_since(self, block: int) -> bool:
+        """True when this bounty logged an event after block ``block`` (one ``eth_getLogs``): whatever
+        was read of it at ``block`` may be stale."""
+        from .network import logged_since
+
+        return logged_since([self.address], block)
+
+    def balance(self) -> int:
+        """Wei the bounty contract holds at the latest block (escrow, deposits, bonds, unpaid credits)."""
+        from .network import balance_of
+
+        return balance_of(self.address)
 
     @property
     def stage(self) -> Stage:
