@@ -11,7 +11,7 @@ export PYTHONWARNINGS := ignore::UserWarning:pydantic._internal._fields
 STAMP_PY := $(VENV)/.installed
 STAMP_JS := node_modules/.installed
 
-.PHONY: setup demo demo-node demo-node-stop test test-fast gas contracts bench-eval bench-train bench-search bench-pruning bench-storage bench clean
+.PHONY: setup browser demo demo-node demo-node-stop test test-fast gas contracts bench-eval bench-train bench-search bench-pruning bench-storage bench-explorer bench clean
 
 setup: $(STAMP_PY) $(STAMP_JS)
 
@@ -55,12 +55,24 @@ demo-node-stop:
 	else echo "no demo node started by make demo-node is running"; fi
 	@rm -f $(DEMO_DIR)/anvil.pid
 
+# The browser tests (tests/browser) drive Debian's chromium with Playwright; Playwright's own browser
+# download (`playwright install`) is never used.  As root, a missing chromium is installed here;
+# otherwise one line says what to install (the tests skip without it, and fail under CI=true).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "browser tests: install Debian's chromium (sudo apt-get install -y chromium)"; \
+	  fi; }
+
 # The suite on every core (pytest-xdist, one test file per worker at a time; tests/conftest.py
 # starts the longest files first; xdist would otherwise reorder files by test count).  Contracts
 # are compiled once before the workers start, so they never write .build/ at the same time.
 # `make test TEST_WORKERS=0` runs it in this one process (no worker processes).
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
-test: setup
+test: setup browser
 	ape compile
 	ape test tests/ -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
@@ -97,6 +109,10 @@ bench-search: setup
 
 bench-pruning: setup
 	$(VENV)/bin/python bench/pruning.py
+
+# The explorer's render times: a bounty with 100 scored submissions (cold and cached) and the list of 20 bounties.
+bench-explorer: setup
+	$(VENV)/bin/python bench/explorer.py
 
 bench: gas bench-eval bench-storage
 

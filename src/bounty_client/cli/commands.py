@@ -674,3 +674,43 @@ def jury_withdraw(jury_address, account):
     j.withdraw(sender=account)
     click.echo(f"withdrew {amount / 1e18:g} ETH from jury {j.address}")
 
+
+
+# ------------------------------------------------------------------ the explorer (issue 22)
+@command(short_help="Web pages of every bounty (read-only), or a static export of them")
+@store_option
+@click.option("--factory", default=None, help="Factory whose bounties are listed  [default: as for create]")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--export", "export_dir", type=click.Path(file_okay=False), default=None,
+              help="Write the pages as a static site into this new (or empty) folder, add it to the store and "
+                   "print its CID, instead of serving  [default: serve]")
+@click.option("--bounty", "bounties", multiple=True, help="With --export: only this bounty (repeatable).")
+@click.option("--no-verify", is_flag=True, help="Hide the Verify button (no re-training on this machine).")
+def explorer(store, factory, host, port, export_dir, bounties, no_verify):
+    """Serve the bounty explorer: the list of bounties, each bounty's timeline (challenge window and rulings
+    included), terms, files, leaderboard with its plot, challenges, payout, a Verify button, events, submissions
+    and addresses. Read-only: no account, no transaction."""
+    from bounty_client.explorer import reader
+
+    try:
+        if export_dir is not None:
+            from bounty_client.explorer.export import export_site
+
+            done = export_site(export_dir, store=reader.open_store(store), factory=factory,
+                               bounties=list(bounties) or None)
+            for note in done.notes:
+                click.echo(f"note: {note}", err=True)
+            click.echo(f"exported {done.pages} pages and {done.files} files of {len(done.bounties)} bounties to "
+                       f"{done.path} in {done.seconds:.1f} s")
+            click.echo(f"site CID {done.cid} (open {done.path}/index.html, or /ipfs/{done.cid}/ on a gateway)")
+            return
+        if bounties:
+            raise click.UsageError("--bounty goes with --export")
+        from bounty_client.explorer import create_app, run_server
+
+        app = create_app(store=reader.open_store(store), factory=factory, verify=not no_verify)
+        click.echo(f"ML Bounty explorer on http://{host}:{port}/ (Ctrl-C stops it)")
+        run_server(app, host=host, port=port)
+    except reader.ViewError as exc:
+        raise click.ClickException(str(exc)) from exc
