@@ -2,17 +2,19 @@
 
     python bench/explorer.py [--submissions 100] [--bounties 20] [--repeat 5]      (make bench-explorer)
 
-Builds the world with the client (``tests/support/explorer_world.py``: 20 bounties of one factory; the
-first gets 100 commits from 8 accounts, 96 reveals, the test set, the randomness, 96 scores posted by
-the organizer with a fabricated evaluation report — no training — then ``finalize`` and withdrawals:
-about 300 events).  Then serves the explorer from a thread (uvicorn, as ``ape run bounty explorer``
+Builds the world with the client (``tests/support/explorer_world.build``: 20 bounties of one factory and a
+RerunJury of 3 jurors; the first gets 100 commits from 4 participants and the organizer's sock, 97
+reveals, the test set, the randomness, 97 scores posted by the organizer with a fabricated evaluation
+report (no training) and a false 9999 for the sock; a challenge of it (upheld: the score corrected) and
+of an honest score (rejected), the jurors' commits and reveals, rerank, ``finalize``, withdrawals and
+claims: about 330 events).  Then serves the explorer from a thread (uvicorn, as ``ape run bounty explorer``
 does) and times HTTP GETs from this process:
 
 * ``bounty_cold``: the bounty page from a new app (empty caches: every chain and store read, the
   report, the templates compiled), median of ``--repeat`` new apps; ``bounty_first`` is the very
   first of them (also imports Starlette, Jinja2 and uvicorn's request path);
 * ``bounty_cached``: the same page again (one ``eth_getLogs`` to see nothing new, then the render);
-* ``list_cold`` / ``list_cached``: the page of all bounties (one batch of 60 calls, 20 spec reads);
+* ``list_cold`` / ``list_cached``: the page of all bounties (one batch of 80 calls, the spec names);
 * ``plot_cold`` / ``plot_cached``: the leaderboard's SVG (matplotlib) and its cached copy.
 
 Targets on the 2-core machine: cached bounty page <= 100 ms, cold <= 2 s, list <= 500 ms.  Prints a

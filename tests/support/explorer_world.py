@@ -316,5 +316,5 @@ def build_trained(store: Any, home: "str | Path", *, xss_name: str, seeds: int =
         xss = org.create(_prepare(org, xss_name, seed=5, seeds=seeds),
                          BountyTerms(reward="1 ether", max_submissions=10, submission_period=6 * 3600))
     return {"factory": org.factory.address, "jury": jury.address, "scored": scored.address, "sock_id": sock_id,
-            "true": true, "open": open_.address, "xss": xss.address,
+            "true": true, "alice": alice.address, "open": open_.address, "xss": xss.address,
             "bounties": [scored.address, open_.address, xss.address]}

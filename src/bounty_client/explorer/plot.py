@@ -1,4 +1,4 @@
-"""The leaderboard's plot: every posted score by rank, its noise as an error bar, the baseline and minimum.
+"""The leaderboard's plot: every score on record by rank, its noise as an error bar, the baseline and minimum.
 
 matplotlib (already the project's plotting library) draws it without pyplot and writes SVG: sharp
 at any size, text searchable, no script.  Only numbers reach the figure (no name from a spec), so
@@ -16,9 +16,10 @@ _BLUE, _GRAY, _AMBER, _RED = "#2563eb", "#6b7280", "#d97706", "#dc2626"
 
 
 def scores_svg(board: Any) -> bytes:
-    """SVG of ``board`` (a :class:`~.data.Leaderboard`): score ± noise per rank, qualified in blue,
-    below the minimum in gray, prize winners ringed, the majority-class baseline dotted and the minimum
-    score dashed (when the bounty has one)."""
+    """SVG of ``board`` (a :class:`~bounty_client.record.views.Leaderboard`): score on record ± noise per
+    rank, qualified in blue, below the minimum in gray, prize winners ringed, scores a ruling corrected
+    marked with a red square, the majority-class baseline dotted and the minimum score dashed (when the
+    bounty has one)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -35,7 +36,12 @@ def scores_svg(board: Any) -> bytes:
     errs = [r.noise_bps or 0.0 for r in rows]
     colors = [_BLUE if r.qualifies else _GRAY for r in rows]
     ax.errorbar(xs, ys, yerr=errs, fmt="none", ecolor="#9ca3af", elinewidth=1, capsize=2 if n <= 40 else 0, zorder=1)
-    ax.scatter(xs, ys, c=colors, s=28 if n <= 40 else 12, zorder=2, label="posted score ± noise")
+    ax.scatter(xs, ys, c=colors, s=28 if n <= 40 else 12, zorder=2, label="score on record ± noise")
+    corrected = [r for r in rows if r.score_bps != r.posted_bps]
+    if corrected:
+        ax.scatter([r.rank for r in corrected], [r.score_bps for r in corrected], s=170 if n <= 40 else 80,
+                   marker="s", facecolors="none", edgecolors=_RED, linewidths=1.4, zorder=3,
+                   label="corrected by a ruling")
     winners = [r for r in rows if r.prize_eth > 0]
     if winners:
         ax.scatter([r.rank for r in winners], [r.score_bps for r in winners], s=90 if n <= 40 else 50,
@@ -61,7 +67,7 @@ def scores_svg(board: Any) -> bytes:
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    fig.legend(loc="outside upper center", fontsize="small", frameon=False, ncols=4)
+    fig.legend(loc="outside upper center", fontsize="small", frameon=False, ncols=5)
     out = io.BytesIO()
     fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
     return out.getvalue()

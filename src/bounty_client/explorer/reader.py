@@ -15,11 +15,12 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+from ..chain.network import NetworkInfo
 from ..record import views
 from ..record.views import AddressView, BountySummary, BountyView
 
 __all__ = [
-    "ViewError", "BadRequest", "NotFound", "StoreMissing", "ChainUnavailable", "Reader", "AddressView",
+    "ViewError", "BadRequest", "NotFound", "StoreMissing", "ChainUnavailable", "Reader", "AddressView", "NetworkInfo",
     "BountySummary", "BountyView", "connect", "network_info", "verify_network", "relative_time", "silence",
     "parse_address", "parse_cid", "open_store", "run_verify", "add_directory",
 ]

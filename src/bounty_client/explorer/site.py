@@ -242,7 +242,5 @@ class Explorer:
         try:
             net = self.network()
         except reader.ViewError:
-            from ..chain import NetworkInfo
-
-            net = NetworkInfo("(no answer)", 0, 0, int(time.time()))
+            net = reader.NetworkInfo("(no answer)", 0, 0, int(time.time()))
         return self.render("error.html", links, network=net, status=status, message=message)

@@ -62,14 +62,16 @@ def explain_credits(bounty: "Bounty", receipt: Any = None, account: "str | None"
     return [f"{who} gets {amount / 1e18:g} ETH: {_WHY[why]}" for who, amount, why in rows]
 
 
-def leaderboard(bounty: "Bounty", store: ContentStore, *, status: Any = None) -> Any:
+def leaderboard(bounty: "Bounty", store: ContentStore, *, status: Any = None,
+                submitters: "dict[int, str] | None" = None) -> Any:
     """Scores on record as a DataFrame, best first: ``submission_id``, ``submitter``, ``score_bps``
     (posted, or the arbiter's ruling where a challenge was upheld), ``qualifies`` (score >=
     ``min_accuracy``), ``prize_eth`` (credited once finalized, else what the current ranking would
     pay), ``dispute`` (``"open"``, ``"upheld (posted N)"``, ``"rejected"`` or empty) and, when the
     posted report is in ``store``, a last row for the majority-class baseline (always predicting the
     test part's most frequent class).  Before the challenge deadline every score is provisional
-    (``status()`` says until when).  ``status``: a ``bounty.status()`` already read (not read again)."""
+    (``status()`` says until when).  ``status`` (a ``bounty.status()``) and ``submitters`` (``{id:
+    revealer}``): what the caller already read, not read again."""
     import pandas as pd
 
     from ..ml.evaluation.result import EvaluationResult
@@ -81,7 +83,8 @@ def leaderboard(bounty: "Bounty", store: ContentStore, *, status: Any = None) ->
     for d in st.disputes:
         if d.kind.name == "SCORE":
             notes[d.key] = ("open" if d.open else f"upheld (posted {d.posted})" if d.upheld else "rejected")
-    submitters = {s.id: s.submitter for s in bounty.revealed_submissions()}
+    if submitters is None:
+        submitters = {s.id: s.submitter for s in bounty.revealed_submissions()}
     prizes: dict[int, float] = {}
     if st.stage is Stage.FINALIZED:
         paid: dict[str, int] = {}
@@ -477,6 +480,10 @@ class BountyView:
     events: list[EventRow]
     report_cid: "str | None"
     notes: list[str] = field(default_factory=list)
+    #: a dispute was still open when the challenge window closed (the bounty went through arbitration)
+    arbitrated: bool = False
+    #: when it was finalized or cancelled (unix s; ``None`` while not settled)
+    settled_at: "int | None" = None
     built_block: int = 0
     built_seconds: float = 0.0
 
@@ -577,12 +584,12 @@ def score_standing(view: BountyView, now: int) -> tuple[str, str]:
 def timeline(view: "BountyView | BountySummary", now: int) -> list[Step]:
     """The six stages of ``view`` with their deadlines, the one at chain time ``now`` marked ``current``;
     the challenge window and arbitration are ``skipped`` without an arbiter (scores trusted), and
-    arbitration when no dispute was ever opened."""
+    arbitration when no dispute was open at the window's end; the final step starts when the bounty
+    settled."""
     d1, d2, d3 = view.deadlines
     stage = view.stage_at(now)
     created = getattr(view, "created_at", None)
     has_arbiter = view.arbiter.present if isinstance(view, BountyView) else view.arbiter is not None
-    disputes = list(getattr(view, "disputes", []) or [])
     evaluation = "the randomness is drawn, the organizer posts the test data and the scores"
     if getattr(view, "test_data_after", 0):
         evaluation += " (test data from the window's end)"
@@ -594,6 +601,7 @@ def timeline(view: "BountyView | BountySummary", now: int) -> list[Step]:
     else:
         challenge = (f"{NO_ARBITER}", None, None)
         arbitration = ("no arbiter: nothing to rule on", None, None)
+    settled_at = getattr(view, "settled_at", None)
     final_title, final_what = "Final", "anyone may finalize: prizes (or a refund or shares), then withdrawals"
     if stage is Stage.CANCELLED:
         final_title, final_what = "Cancelled", "the organizer cancelled before the first commit: reward and bond back"
@@ -607,7 +615,7 @@ def timeline(view: "BountyView | BountySummary", now: int) -> list[Step]:
         ("EVALUATION", "Evaluation", d2, d3, evaluation),
         ("CHALLENGE", "Challenge window", challenge[1], challenge[2], challenge[0]),
         ("ARBITRATION", "Arbitration", arbitration[1], arbitration[2], arbitration[0]),
-        ("FINAL", final_title, None, None, final_what),
+        ("FINAL", final_title, settled_at, None, final_what),
     ]
     current = {Stage.SUBMISSION: 0, Stage.REVEAL: 1, Stage.EVALUATION: 2, Stage.CHALLENGE: 3, Stage.ARBITRATION: 4,
                Stage.EXPIRED: 5, Stage.FINALIZED: 5, Stage.CANCELLED: 5}[stage]
@@ -616,8 +624,9 @@ def timeline(view: "BountyView | BountySummary", now: int) -> list[Step]:
         state = "done" if i < current else "current" if i == current else "next"
         if key in ("CHALLENGE", "ARBITRATION") and not has_arbiter:
             state = "skipped"
-        elif key == "ARBITRATION" and state == "done" and isinstance(view, BountyView) and not disputes:
-            state = "skipped"
+        elif key == "ARBITRATION" and state == "done" and isinstance(view, BountyView) and not view.arbitrated:
+            state = "skipped"  # no dispute was open when the window closed (or the bounty settled before)
+            what = "not needed: no dispute was open when the challenge window closed"
         elif stage is Stage.CANCELLED and 0 < i < 5:
             state = "skipped"
         out.append(Step(key, title, starts, ends, state, what))
@@ -784,7 +793,8 @@ def bounty_view(bounty: "Bounty", store: ContentStore) -> BountyView:
 
     from ..chain import block_timestamp, network_info
     from ..ml.evaluation.result import EvaluationResult
-    from ..protocol.wire import decode_score_entry
+    from ..protocol.hyperparams import Hyperparameters
+    from ..protocol.wire import decode_revealed, decode_score_entry
     from .record import open_record, test_set_files
 
     t0 = _time.perf_counter()
@@ -800,10 +810,23 @@ def bounty_view(bounty: "Bounty", store: ContentStore) -> BountyView:
     events: list[EventRow] = [EventRow(creation.block_number, -1, "BountyCreated",
                                        f"created by the factory, reward {_eth(creation.reward)}", creation.tx,
                                        (creation.organizer,))]
+    committers = {int(e.args["id"]): str(e.args["submitter"]) for e in raw if e.name == "Committed"}
     for e in raw:
         by_name.setdefault(e.name, []).append(e)
         summary, accounts = event_summary(e.name, e.args)
+        if e.name == "Revealed" and int(e.args["id"]) in committers:
+            accounts = (committers[int(e.args["id"])],)  # the revealer is the committer
         events.append(EventRow(e.block, e.log_index, e.name, summary, e.tx, accounts))
+    times: dict[int, int] = {}
+
+    def at(block: int) -> int:
+        if block not in times:
+            times[block] = block_timestamp(block)
+        return times[block]
+
+    settled = by_name.get("Finalized", []) + by_name.get("Cancelled", [])
+    settled_at = at(settled[0].block) if settled else None
+    arbitrated = any(at(e.block) >= creation.challenge_deadline for e in by_name.get("Ruled", []))
 
     posted: dict[int, int] = {}
     reports: list[str] = []
@@ -812,9 +835,10 @@ def bounty_view(bounty: "Bounty", store: ContentStore) -> BountyView:
         if str(e.args["report_cid"]) not in reports:
             reports.append(str(e.args["report_cid"]))
     on_record = dict(st.scores)
-    committers = {int(e.args["id"]): str(e.args["submitter"]) for e in by_name.get("Committed", [])}
     revealed_events = {int(e.args["id"]): e for e in by_name.get("Revealed", [])}
-    hps = {s.id: s.hyperparameters.to_dict() for s in bounty.revealed_submissions()}
+    # decoded as Bounty.revealed_submissions does, from the events already read
+    hps = {i: Hyperparameters.from_chain(list(decode_revealed(int(e.args["hyperparameters"])))).to_dict()
+           for i, e in revealed_events.items()}
     final = st.outcome.name not in ("NONE",)
 
     board = None
@@ -827,7 +851,8 @@ def bounty_view(bounty: "Bounty", store: ContentStore) -> BountyView:
             except Exception as exc:  # noqa: BLE001 - the chain's columns stay; the report's are left empty
                 notes.append(f"report {report_cid} cannot be read from this store ({' '.join(str(exc).split())}): "
                              "per-seed scores and noise are not shown")
-        frame = leaderboard(bounty, store, status=st)
+        frame = leaderboard(bounty, store, status=st,
+                            submitters={i: committers[i] for i in revealed_events if i in committers})
         board = _leaderboard_view(frame, result, report_cid, posted, hps, spec.metric, spec.min_accuracy_bps, final)
     ranks = {r.id: r.rank for r in board.rows} if board else {}
 
@@ -898,7 +923,8 @@ def bounty_view(bounty: "Bounty", store: ContentStore) -> BountyView:
         randomness=None if randomness is None else "0x" + randomness.hex(), seeds=seeds, test_cid=test_cid,
         credits=credits, payments=payments, arbiter=arbiter, disputes=disputes, ranking_stale=st.ranking_stale,
         test_data_voided=st.test_data_voided, fail_safe=st.fail_safe, events=events, report_cid=report_cid,
-        notes=notes, built_block=net.head, built_seconds=_time.perf_counter() - t0)
+        notes=notes, settled_at=settled_at,
+        arbitrated=arbitrated or st.fail_safe or bool(st.open_disputes and net.now >= creation.challenge_deadline), built_block=net.head, built_seconds=_time.perf_counter() - t0)
 
 
 def bounty_summaries(factory: Any, store: ContentStore) -> list[BountySummary]:

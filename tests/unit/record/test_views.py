@@ -59,7 +59,7 @@ def _dispute(state="open", key=3, fail_safe=False):
 @pytest.mark.parametrize("now, current", [(600, "SUBMISSION"), (1_500, "REVEAL"), (2_500, "EVALUATION"),
                                           (3_500, "CHALLENGE"), (4_500, "ARBITRATION"), (5_500, "FINAL")])
 def test_timeline__marks_done_current_and_next_through_the_challenge_window(now, current):
-    view = _view(disputes=[_dispute()])
+    view = _view(disputes=[_dispute()], arbitrated=True)  # open when the window closed
     steps = views.timeline(view, now)
     assert [s.stage for s in steps] == ["SUBMISSION", "REVEAL", "EVALUATION", "CHALLENGE", "ARBITRATION", "FINAL"]
     states = [s.state for s in steps]
