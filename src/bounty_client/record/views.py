@@ -717,7 +717,7 @@ def _arbiter_view(bounty: "Bounty") -> ArbiterView:
                        creation.challenge_period, creation.resolution_period, kind, jurors, stake, periods)
 
 
-def _dispute_rows(bounty: "Bounty", disputes: list[Any], on_record: dict[int, int], arbiter: ArbiterView,
+def _dispute_rows(disputes: list[Any], on_record: dict[int, int], arbiter: ArbiterView,
                   fail_safe: bool) -> list[DisputeRow]:
     from ..chain import Jury
 
@@ -899,7 +899,7 @@ def bounty_view(bounty: "Bounty", store: ContentStore) -> BountyView:
                        for name in ("Withdrawn", "Claimed") for e in by_name.get(name, [])],
                       key=lambda p: (p.block, p.kind))
     arbiter = _arbiter_view(bounty)
-    disputes = _dispute_rows(bounty, st.disputes, on_record, arbiter, st.fail_safe) if arbiter.present else []
+    disputes = _dispute_rows(st.disputes, on_record, arbiter, st.fail_safe) if arbiter.present else []
     if st.ranking_stale:
         notes.append("a ruling removed a ranked score: the ranking is stale until someone calls rerank "
                      "(finalize does it first)")

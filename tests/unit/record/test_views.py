@@ -179,6 +179,22 @@ def test_bounty_events__one_query_gives_every_event_the_per_event_queries_give(j
     assert all(e.tx.startswith("0x") and len(e.tx) == 66 for e in events)
 
 
+def test_changed_since__only_a_new_event_of_the_bounty_or_a_new_bounty_counts(judged, chain):
+    from explorer_world import accounts_of
+
+    bounty, factory = judged["bounty"], judged["factory"]
+    head = chain.blocks.height
+    assert not bounty.changed_since(head) and not factory.changed_since(head, [bounty.address])
+    chain.mine()  # a block without a log of theirs
+    assert not bounty.changed_since(head) and not factory.changed_since(head, [bounty.address])
+    who = accounts_of()
+    owed = [a for a in [*who["participants"], who["sock"]] if bounty.claimable_ids(a) or bounty.credits(a)]
+    assert owed
+    bounty.withdraw(owed[0]) if bounty.credits(owed[0]) else bounty.claim(owed[0])
+    assert bounty.changed_since(head) and factory.changed_since(head, [bounty.address])
+    assert not factory.changed_since(head)  # the factory itself logged nothing
+
+
 def test_bounty_view__the_corrected_score_the_rulings_and_the_factorys_batch_read(judged):
     bounty, sock = judged["bounty"], judged["sock_id"]
     view = views.bounty_view(bounty, judged["store"])
