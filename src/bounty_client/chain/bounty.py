@@ -624,7 +624,9 @@ class Bounty:
         if not target or chain.blocks.height - target > 255:
             self.contract.draw_randomness(sender=sender)
             target = self.randomness_block()
-        wait_for_block(target)  # the draw must land after the requested block
+        # The draw must land after the requested block, and Ape estimates its gas at the latest block:
+        # wait for one block past the target, or the estimate sees block.number == target and reverts.
+        wait_for_block(target + 1)
         return self.contract.draw_randomness(sender=sender)
 
     def claim(self, sender: Any, ids: "list[int] | None" = None) -> list[Any]:
