@@ -482,7 +482,7 @@ class Organizer:
         or ``DataError`` before anything is stored or sent.  Returns the receipt."""
         from ape import chain
 
-        from ..data import fetch_window, market_for
+        from ..data import LocalMarket, fetch_window, market_for, window_market
         from ..errors import StageError
         from ..protocol.spec import DataFile
 
@@ -501,6 +501,9 @@ class Organizer:
                              f"{after - now} s to go); its last rows do not exist yet")
         if market is None:
             market = market_for(rule, market_file=self.market_file)
+        if isinstance(market, LocalMarket) and not bounty.randomness_drawn():
+            bounty.draw_randomness(self.account)  # a local market's window rows derive from it (window_market)
+        market = window_market(market, rule, bounty.randomness())
         rows = fetch_window(market, record.spec.coins, rule.window, record.spec.seq_len, now=now)
         record.spec.build_dataset(record.prices(), rows)  # a test part must come out of it (DataError)
         files = [DataFile(label=f"{s}-USD", cid=self.store.add(_csv_bytes(rows[s], f"{s}-USD (test window)")))
