@@ -12,7 +12,7 @@ from .record import (TEST_SET_KIND, BountyRecord, TestData, check_report, check_
                      test_set_manifest)
 from .transfer import export_record, import_record, record_cids
 from .verification import VerificationReport, VerificationStatus, check_future_rows, verify
-from .views import credited, explain_credits, leaderboard
+from .views import bounty_list, credited, explain_credits, leaderboard
 
 __all__ = [
     "TEST_SET_KIND",
@@ -20,6 +20,7 @@ __all__ = [
     "TestData",
     "VerificationReport",
     "VerificationStatus",
+    "bounty_list",
     "check_future_rows",
     "check_report",
     "check_spec",
