@@ -366,8 +366,8 @@ class Organizer:
     def check_evaluation_budget(self, prepared: PreparedBounty, arguments: "Mapping[str, Any]", *,
                                 workers: int = 1) -> Any:
         """The worst-case evaluation estimate (:class:`~bounty_client.ml.budget.EvaluationBudget`) of a bounty
-        with these factory ``arguments``: ``max_submissions`` submissions of ``max_cost`` parameters, the
-        spec's ``k`` seeds and epochs, ``prepared``'s training windows, ``workers`` workers, against the
+        with these factory ``arguments``: ``max_submissions`` submissions of ``max_cost`` parameters and the
+        most LSTM and dense layers the spec's bounds allow, the spec's ``k`` seeds, epochs and batch size, ``prepared``'s training windows, ``workers`` workers, against the
         window from the test data (reveal deadline, or ``test_data_after`` in future mode) to the evaluation
         deadline.  Raises ``ArgumentError`` naming what to change when it does not fit."""
         from ..ml.budget import evaluation_budget
@@ -379,6 +379,9 @@ class Organizer:
             seq_len=int(arguments["seq_len"]), epochs=int(protocol.epochs), seeds=int(protocol.seeds),
             max_submissions=int(arguments["max_submissions"]), workers=workers,
             window_s=int(arguments["evaluation_deadline"]) - opens,
+            # the deepest model the bounds allow: deep, narrow models cost per layer, not per parameter
+            lstm_layers=int(prepared.spec.bounds.lstm_layers[1]), dense_layers=int(prepared.spec.bounds.dense_layers[1]),
+            batch_size=int(protocol.batch_size),
         ).check()
 
     def check_create_args(self, terms: "BountyTerms | None" = None, **terms_kwargs: Any) -> BountyTerms:
