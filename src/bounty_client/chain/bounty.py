@@ -178,8 +178,8 @@ class BountyStatus:
                 if self.test_mode == "future" and self.test_window and self.now < self.test_window[1]:
                     steps.append(f"the organizer: post-test-data once the window closes, {at(self.test_window[1])}")
                 else:
-                    steps.append("the organizer: " + ("post-test-data" if self.test_mode == "future" else "reveal-test")
-                                 + " now (it draws the randomness first if nobody has; anyone may draw-randomness)")
+                    steps.append("the organizer: post-test-data now (it draws the randomness first if nobody has; "
+                                 "anyone may draw-randomness)")
             elif scored < revealed:
                 steps.append(f"the organizer: evaluate, then post-scores ({scored} of {revealed} scored; until "
                              f"{at(self.evaluation_deadline)}); anyone: verify")
@@ -206,14 +206,15 @@ class BountyStatus:
                 steps.append("anyone: rerank first (a ruling removed a ranked entry; finalize does it too)")
         elif self.stage is Stage.FINALIZED:
             if self.outcome is Outcome.SHARED:
-                steps.append("revealed participants: claim (their share and deposit, paid at once); anyone with a "
-                             "credit: withdraw")
+                steps.append("revealed participants: claim (their share and deposit, paid at once), then withdraw "
+                             "any credit: `collect` does both")
             elif self.outcome is Outcome.PRIZES:
                 steps.append("winners: withdraw (prize and deposit); other revealed participants at or above the "
-                             "minimum: claim (deposit, paid at once); the organizer: withdraw (bond, forfeits)")
+                             "minimum: claim (deposit, paid at once); the organizer: withdraw (bond, forfeits); "
+                             "`collect` does whichever is due")
             else:
                 steps.append("the organizer: withdraw (reward and bond back); revealed participants at or above the "
-                             "minimum: claim (deposit, paid at once)")
+                             "minimum: claim (deposit, paid at once); `collect` does whichever is due")
             steps.append("anyone: verify")
         elif self.stage is Stage.CANCELLED:
             steps.append("nothing: the bounty is cancelled (the organizer withdraws the reward and bond, if not yet)")

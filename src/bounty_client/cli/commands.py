@@ -9,8 +9,8 @@ errors), and so that the script holds no logic.
     ape run bounty import   BOUNTY bounty.car $N              # ... on their machine, verified
     ape run bounty search   BOUNTY --account ME --trials 30 --commit $N
     ape run bounty advance  BOUNTY --to reveal $N             # local node only
-    ape run bounty reveal | draw-randomness | post-test-data | reveal-test | evaluate | post-scores
-    ape run bounty status | leaderboard | list | finalize | claim | withdraw | verify ...
+    ape run bounty reveal | draw-randomness | post-test-data | evaluate | post-scores | finalize
+    ape run bounty status | leaderboard | list | collect (claim + withdraw) | verify ...
 
 Option parsing plus one call each (the logic is in `bounty_client`: roles, record, chain, protocol;
 `bounty_client.cli.inputs` reads the options; BOUNTY is checked as an address while the command line is
@@ -477,25 +477,29 @@ def draw_randomness(bounty, account, store, as_json):
     out.result({"bounty": b.address, "randomness": "0x" + randomness.hex(), "seeds": seeds})
 
 
-@command(name="post-test-data", short_help="Post a future window's rows (organizer, after the window closes)")
+@command(name="post-test-data", short_help="Post the test data (organizer, after the reveals; future: the window)")
 @signed
 @json_option
 @lasting
 def post_test_data(bounty, account, store, home, as_json):
-    """Future-window mode: once the window has closed (chain time), fetch its rows (plus seq_len context rows)
-    from the spec's source, store them and post their CID; draws the randomness first if nobody has.  A sealed
-    bounty opens its test set with reveal-test."""
+    """Post the test data the scores are computed on; draws the randomness first if nobody has.  Future-window
+    mode: once the window has closed (chain time), fetch its rows (plus seq_len context rows) from the spec's
+    source, store them and post their CID.  Sealed mode: open the commitment made at creation and publish the
+    hidden test set (what reveal-test does)."""
     out = Output(as_json)
     b = open_bounty(bounty)
-    if not int(b.creation().test_data_after):
-        raise ArgumentError(f"{b.address} is a sealed bounty: open its test set with reveal-test")
     _require_not_closed(b, "post the test data")
     content = open_store(store)
-    roles.Organizer(account, content, vault=Vault(home)).post_test_data(b)
+    organizer = roles.Organizer(account, content, vault=Vault(home))
+    future = bool(int(b.creation().test_data_after))
+    if future:
+        organizer.post_test_data(b)
+    else:
+        organizer.reveal_test(b)
     test = record.open_record(b, content).test_data()
-    out.say(f"posted the test window's rows {test.cid}; next: ape run bounty evaluate {b.address} --out report.json"
-            f"{_network_suffix()}")
-    out.result({"bounty": b.address, "test_cid": test.cid})
+    out.say(f"posted the {'test window' if future else 'hidden test set'} {test.cid}; next: ape run bounty evaluate "
+            f"{b.address} --out report.json{_network_suffix()}")
+    out.result({"bounty": b.address, "test_cid": test.cid, "test_mode": "future" if future else "sealed"})
 
 
 @command(name="reveal-test", short_help="Reveal the hidden test set (future mode: post the window)")
@@ -802,6 +806,40 @@ def withdraw(bounty, account, as_json):
     out.result({"bounty": b.address, "withdrawn_wei": amount, "credits": why})
 
 
+@command(short_help="Claim and withdraw whatever the account is owed (after settlement)")
+@click.argument("bounty", type=BOUNTY)
+@account
+@json_option
+@lasting
+def collect(bounty, account, as_json):
+    """After the bounty is finalized: claim what the account's revealed submissions are owed (deposits, and
+    shares after an abandonment; paid at once), then withdraw its credit (prize, refund, bond...), whichever
+    there is, saying what each is.  Fails in one line only when there is nothing at all."""
+    out = Output(as_json)
+    b = open_bounty(bounty)
+    outcome = b.outcome()
+    if outcome in (Outcome.NONE, Outcome.CANCELLED) and b.credits(account) == 0:
+        raise StageError(f"nothing to collect yet: bounty {b.address} is not settled (outcome {outcome.name}); "
+                         "claims and credits open at finalize")
+    ids = b.claimable_ids(account) if outcome not in (Outcome.NONE, Outcome.CANCELLED) else []
+    claimed = sum(b.claimable(i) for i in ids)
+    credit = b.credits(account)
+    if not ids and not credit:
+        raise ChainError(f"nothing to collect: {account.address} has no deposit or share to claim and no credit in "
+                         f"{b.address}")
+    lines = []
+    if ids:
+        roles.Participant(account, None).claim(b)
+        lines.append(f"claimed {claimed / 1e18:g} ETH for submission(s) {', '.join(f'#{i}' for i in ids)} "
+                     "(paid at once)")
+    if credit:
+        why = record.explain_credits(b, account=account.address, pending=credit)
+        roles.Participant(account, None).withdraw(b)
+        lines += [f"withdrew {credit / 1e18:g} ETH", *why]
+    out.say("\n".join(lines))
+    out.result({"bounty": b.address, "claimed_wei": claimed, "ids": ids, "withdrawn_wei": credit})
+
+
 # ------------------------------------------------------------------ anyone
 @command(name="list", short_help="Bounties created by the factory")
 @click.option("--factory", default=None, help="Factory address  [default: as for create]")
@@ -892,9 +930,9 @@ def advance(bounty, to, seconds, as_json):
 @click.option("--tolerance-bps", type=int, default=None,
               help="Accepted |posted - recomputed| in bps  [default: 0 if the report came from this CPU and "
                    "software, else the cross-machine tolerance]")
-@click.option("--market-file", type=click.Path(exists=True, dir_okay=False), default=None,
+@click.option("--market-file", type=click.Path(dir_okay=False), default=None,
               help="A future-window bounty on the offline market: a copy of the organizer's market file to compare "
-                   "the posted rows with  [default: $BOUNTY_HOME/market.json, if there]")
+                   "the posted rows with (ignored for other bounties)  [default: $BOUNTY_HOME/market.json, if there]")
 @evaluation_options
 @json_option
 def verify(bounty, tolerance_bps, market_file, workers, backend, ray_address, store, as_json):
@@ -902,13 +940,14 @@ def verify(bounty, tolerance_bps, market_file, workers, backend, ray_address, st
     check made and passed; 1: a mismatch; 3: unverified, a check the verdict needs could not be made here (a
     future window's rows not compared with their source), with how to make it."""
     out = Output(as_json)
+    b = open_bounty(bounty)
     market = None
-    if market_file:
+    if market_file and int(b.creation().test_data_after):  # only a future window compares rows with a source
         from bounty_client.data import LocalMarket
 
         market = LocalMarket(market_file, create=False)
     with out.quiet_stdout():
-        report = run_verify(open_bounty(bounty), open_store(store), tolerance_bps=tolerance_bps, workers=workers,
+        report = run_verify(b, open_store(store), tolerance_bps=tolerance_bps, workers=workers,
                             backend=backend, ray_address=ray_address, market=market)
     out.say(repr(report))
     out.say(report.verdict)
