@@ -11,9 +11,11 @@ export PYTHONWARNINGS := ignore::UserWarning:pydantic._internal._fields
 STAMP_PY := $(VENV)/.installed
 STAMP_JS := node_modules/.installed
 
-.PHONY: setup demo test test-fast gas contracts bench-eval bench-train bench-search bench-pruning bench-storage bench clean
+.PHONY: setup demo shell help test test-fast gas contracts bench-eval bench-train bench-search bench-pruning \
+	bench-storage bench-budget bench clean
 
 setup: $(STAMP_PY) $(STAMP_JS)
+	@echo "tools: ape and python in .venv/bin, anvil in node_modules/.bin; put them on PATH with: source ./env.sh"
 
 $(STAMP_PY): requirements.txt pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -30,6 +32,19 @@ $(STAMP_JS): package.json
 
 demo: setup
 	ape run lifecycle
+	@echo "next: 'source ./env.sh' puts ape and anvil on this shell's PATH (or 'make shell'); then the README's role commands"
+
+# A shell whose PATH has the project's tools (ape, python, anvil); `exit` returns.  Same as `source ./env.sh`.
+shell: setup
+	@echo "PATH has .venv/bin and node_modules/.bin (ape, python, anvil); 'exit' leaves this shell"
+	@$${SHELL:-bash} -i
+
+help:
+	@echo "make setup      .venv (requirements.txt) and node_modules (Anvil); then: source ./env.sh"
+	@echo "make demo       the whole lifecycle on a local Anvil (ape run lifecycle)"
+	@echo "make shell      a shell with ape, python and anvil on PATH (or: source ./env.sh)"
+	@echo "make test       the whole suite on every core; make test-fast: the pure wings in seconds"
+	@echo "make gas | bench-eval | bench-train | bench-search | bench-pruning | bench-storage | bench-budget"
 
 # The suite on every core (pytest-xdist, one test file per worker at a time; tests/conftest.py
 # starts the longest files first; xdist would otherwise reorder files by test count).  Contracts
@@ -73,6 +88,10 @@ bench-search: setup
 
 bench-pruning: setup
 	$(VENV)/bin/python bench/pruning.py
+
+# The evaluation budget's estimate against a measured submission at every corner of the bounds.
+bench-budget: setup
+	$(VENV)/bin/python bench/budget.py
 
 bench: gas bench-eval bench-storage
 
