@@ -153,14 +153,25 @@ def _home_hint() -> str:
             "DIR or set BOUNTY_HOME if that was another one)")
 
 
+_SECONDS_LEFT = re.compile(r"\(in (\d+) s\)")
+
+
+def _people_time(text: str) -> str:
+    """``"(in 86399 s)"`` -> ``"(in 23h59m)"``: the one way the commands write a time left."""
+    from ..chain.clock import relative_time
+
+    return _SECONDS_LEFT.sub(lambda m: f"({relative_time(int(m.group(1)), 0)})", text)
+
+
 def error_line(exc: BaseException) -> str:
     """The one line a command prints for a client error: whitespace folded, Python function names replaced by
-    the commands that do the same (``reveal_test`` -> ``reveal-test``), with :data:`MISSING_DATA_HINT` when
-    content is missing from the store and the home in use when a saved secret is missing."""
+    the commands that do the same (``reveal_test`` -> ``reveal-test``), seconds left written as people read
+    them (``in 23h59m``), with :data:`MISSING_DATA_HINT` when content is missing from the store and the
+    home in use when a saved secret is missing."""
     from ..errors import VaultError
     from ..storage.errors import CIDNotFoundError
 
-    text = _commands_for_functions(" ".join(str(exc).split()))
+    text = _people_time(_commands_for_functions(" ".join(str(exc).split())))
     if isinstance(exc, CIDNotFoundError):
         return text + MISSING_DATA_HINT
     if isinstance(exc, VaultError) and "no saved secret" in text:

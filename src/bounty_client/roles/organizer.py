@@ -500,8 +500,8 @@ class Organizer:
         now = int(chain.pending_timestamp)  # the time the post transaction's block will have (at least)
         after = int(record.creation.test_data_after)
         if now < after:
-            raise StageError(f"cannot post the test data: the test window closes at {after} (chain time {now}, "
-                             f"{after - now} s to go); its last rows do not exist yet")
+            raise StageError(f"cannot post the test data: the test window closes at {format_utc(after)} "
+                             f"({relative_time(after, now)}, chain time); its last rows do not exist yet")
         if market is None:
             market = market_for(rule, market_file=self.market_file)
         if isinstance(market, LocalMarket) and not bounty.randomness_drawn():

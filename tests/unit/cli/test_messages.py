@@ -78,3 +78,8 @@ def test_future_mode_commands__exist_with_their_options():
                                   "draw-randomness", "post-test-data", "download", "export", "import", "cancel"])
 def test_commands_that_end_with_a_result__take_json(name):
     assert "as_json" in {p.name for p in CLI.commands[name].params}
+
+
+def test_error_line__seconds_left__in_the_one_time_format():
+    line = error_line(StageError("reveal needs REVEAL, which opens at 2026-12-08 19:44:19 UTC (in 86399 s)"))
+    assert line.endswith("opens at 2026-12-08 19:44:19 UTC (in 23h59m)")
