@@ -32,7 +32,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import tempfile
 import warnings
 from typing import Any
 
@@ -112,6 +111,8 @@ def import_tensorflow() -> Any:
         sys.stderr.flush()
     except (AttributeError, ValueError):
         pass
+    import tempfile
+
     try:
         saved = os.dup(2)
     except OSError:  # no fd 2 (an odd embedding): import without capturing
