@@ -200,8 +200,9 @@ class BountyStatus:
                          f"{at(self.resolution_deadline)}; anyone may finalize once they are ruled or then")
         elif self.stage is Stage.EXPIRED:
             missing = revealed and (not self.test_revealed or scored < revealed)
-            steps.append("anyone may finalize now" + (" (test data or scores are missing: the reward will be shared by "
-                                                      "the revealed submissions and the bond burned)" if missing else ""))
+            shared = (" (test data or scores are missing: the reward will be shared by the revealed submissions and "
+                      "the bond burned)")
+            steps.append("anyone may finalize now" + (shared if missing else ""))
             if self.ranking_stale:
                 steps.append("anyone: rerank first (a ruling removed a ranked entry; finalize does it too)")
         elif self.stage is Stage.FINALIZED:

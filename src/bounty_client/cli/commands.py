@@ -36,7 +36,7 @@ from click.core import ParameterSource
 
 # All cheap (no TensorFlow, Ray or Ape at import): `ape run bounty --help` stays fast.
 from bounty_client import record, roles
-from bounty_client.chain import ADVANCE_TARGETS, Bounty, advance as advance_clock, format_time, format_utc, list_bounties
+from bounty_client.chain import ADVANCE_TARGETS, Bounty, advance as advance_clock, format_time, format_utc
 from bounty_client.cli import inputs
 from bounty_client.cli.inputs import BOUNTY, DURATION
 from bounty_client.cli.lifecycle import secret_synthetic_prices
@@ -645,6 +645,16 @@ def _open_for_participants(b: Bounty, action: str) -> None:
                          f"(stage {stage.name}); nothing found now could be committed")
 
 
+def _trials_view(result):
+    """A search's trials for a terminal: shorter hyperparameter headers, within :data:`TABLE_WIDTH`."""
+    board = result.leaderboard.rename(columns={"lstm_layers": "layers", "lstm_units": "units", "dense_layers": "dense",
+                                               "learning_rate": "lr", "activation": "act"})
+    if len(board):
+        board["dropout"] = [None if v is None or v != v else round(float(v), 3) for v in board["dropout"]]
+        board["lr"] = [None if v is None or v != v else f"{float(v):.2g}" for v in board["lr"]]
+    return board
+
+
 @command(short_help="Try hyperparameters locally (validation scores)")
 @click.argument("bounty", type=BOUNTY)
 @click.option("--hp", "hps", multiple=True, required=True, help="JSON object or list, or a JSON file; repeatable. "
@@ -664,9 +674,7 @@ def train(bounty, hps, epochs, save_best, store, as_json):
     candidates = inputs.read_candidates(hps)
     with out.quiet_stdout():
         result = roles.search(open_bounty(bounty), open_store(store), candidates, epochs=epochs, progress="train")
-    board = result.leaderboard.rename(columns={"lstm_layers": "layers", "lstm_units": "units",
-                                               "dense_layers": "dense", "learning_rate": "lr"})
-    out.table(board)
+    out.table(_trials_view(result))
     if save_best:
         write_atomic(save_best, json.dumps(result.best.to_dict(), indent=2).encode())
         out.say(f"best configuration written to {save_best}")
@@ -719,7 +727,8 @@ def search(bounty, account, store, home, trials, timeout, workers, seeds, folds,
     with out.quiet_stdout():
         result = participant.search(b, n_trials=trials, timeout=timeout, sampler=sampler, pruner=pruner, seeds=seeds,
                                     folds=folds, workers=workers, epochs=epochs, commit=commit_best, plots_dir=plots)
-    out.say(repr(result))
+    out.say(repr(result).splitlines()[0])  # the summary: trials, best, why it stopped
+    out.table(_trials_view(result).head(10))
     if result.submission_id is not None:
         out.say(f"committed the best as submission #{result.submission_id}; reveal it in the reveal stage")
     try:
@@ -783,11 +792,26 @@ def claim(bounty, account, as_json):
     share. A winner's deposit came with its prize (withdraw)."""
     out = Output(as_json)
     b = open_bounty(bounty)
+    total, ids, line = _claim(b, account)
+    out.say(line)
+    out.result({"bounty": b.address, "claimed_wei": total, "ids": ids})
+
+
+def _claim(b: Bounty, account) -> "tuple[int, list[int], str]":
+    """Claim every id of ``account`` with something left (``ChainError`` when there is none): wei, ids, a line."""
     ids = b.claimable_ids(account)
     total = sum(b.claimable(i) for i in ids)
     roles.Participant(account, None).claim(b)
-    out.say(f"claimed {total / 1e18:g} ETH for submission(s) {', '.join(f'#{i}' for i in ids)} (paid at once)")
-    out.result({"bounty": b.address, "claimed_wei": total, "ids": ids})
+    which = ", ".join(f"#{i}" for i in ids)
+    return total, ids, f"claimed {total / 1e18:g} ETH for submission(s) {which} (paid at once)"
+
+
+def _withdraw(b: Bounty, account) -> "tuple[int, list[str]]":
+    """Withdraw ``account``'s credit (``ChainError`` when there is none): wei, and the lines saying what it is."""
+    amount = b.credits(account)
+    why = record.explain_credits(b, account=account.address, pending=amount)
+    roles.Participant(account, None).withdraw(b)
+    return amount, [f"withdrew {amount / 1e18:g} ETH", *why]
 
 
 @command(short_help="Withdraw the account's credit")
@@ -799,11 +823,9 @@ def withdraw(bounty, account, as_json):
     """Pull the account's whole credit, saying what it is made of (the credits since its last withdrawal)."""
     out = Output(as_json)
     b = open_bounty(bounty)
-    amount = b.credits(account)
-    why = record.explain_credits(b, account=account.address, pending=amount)
-    roles.Participant(account, None).withdraw(b)
-    out.say("\n".join([f"withdrew {amount / 1e18:g} ETH", *why]))
-    out.result({"bounty": b.address, "withdrawn_wei": amount, "credits": why})
+    amount, lines = _withdraw(b, account)
+    out.say("\n".join(lines))
+    out.result({"bounty": b.address, "withdrawn_wei": amount, "credits": lines[1:]})
 
 
 @command(short_help="Claim and withdraw whatever the account is owed (after settlement)")
@@ -817,27 +839,20 @@ def collect(bounty, account, as_json):
     there is, saying what each is.  Fails in one line only when there is nothing at all."""
     out = Output(as_json)
     b = open_bounty(bounty)
-    outcome = b.outcome()
-    if outcome in (Outcome.NONE, Outcome.CANCELLED) and b.credits(account) == 0:
-        raise StageError(f"nothing to collect yet: bounty {b.address} is not settled (outcome {outcome.name}); "
-                         "claims and credits open at finalize")
-    ids = b.claimable_ids(account) if outcome not in (Outcome.NONE, Outcome.CANCELLED) else []
-    claimed = sum(b.claimable(i) for i in ids)
-    credit = b.credits(account)
-    if not ids and not credit:
+    settled = b.outcome() not in (Outcome.NONE, Outcome.CANCELLED)
+    claimable = settled and bool(b.claimable_ids(account))
+    if not claimable and not b.credits(account):
         raise ChainError(f"nothing to collect: {account.address} has no deposit or share to claim and no credit in "
-                         f"{b.address}")
-    lines = []
-    if ids:
-        roles.Participant(account, None).claim(b)
-        lines.append(f"claimed {claimed / 1e18:g} ETH for submission(s) {', '.join(f'#{i}' for i in ids)} "
-                     "(paid at once)")
-    if credit:
-        why = record.explain_credits(b, account=account.address, pending=credit)
-        roles.Participant(account, None).withdraw(b)
-        lines += [f"withdrew {credit / 1e18:g} ETH", *why]
+                         f"{b.address}" + ("" if settled else f" (outcome {b.outcome().name}: claims open at "
+                                                          "finalize)"))
+    claimed, ids, lines = (_claim(b, account) if claimable else (0, [], ""))
+    lines = [lines] if lines else []
+    withdrawn = 0
+    if b.credits(account):
+        withdrawn, more = _withdraw(b, account)
+        lines += more
     out.say("\n".join(lines))
-    out.result({"bounty": b.address, "claimed_wei": claimed, "ids": ids, "withdrawn_wei": credit})
+    out.result({"bounty": b.address, "claimed_wei": claimed, "ids": ids, "withdrawn_wei": withdrawn})
 
 
 # ------------------------------------------------------------------ anyone

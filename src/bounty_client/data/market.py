@@ -286,7 +286,8 @@ class LocalMarket:
         if not self.path.exists():
             if not create:
                 raise DataError(
-                    "no local market file here (the organizer's machine created it; it is not part of the public record)",
+                    "no local market file here (the organizer's machine created it; it is not part of the public "
+                    "record)",
                     source=self.path,
                 )
             self._create(interval, origin)
