@@ -186,7 +186,9 @@ class VerificationReport:
         if self.unverified and self.how_to_check:
             lines.append(f"  how to check: {self.how_to_check}")
         lines += [f"  note: {n}" for n in self.notes]
-        lines.append(self.table.to_string(index=False))
+        shown = self.table.copy()  # within 120 columns: submitters shortened (the JSON and .table have them whole)
+        shown["submitter"] = [a if len(str(a)) < 14 else f"{str(a)[:6]}…{str(a)[-4:]}" for a in shown["submitter"]]
+        lines.append(shown.to_string(index=False))
         lines += self._payout_lines()
         return "\n".join(lines)
 
