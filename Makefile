@@ -59,6 +59,7 @@ test: setup
 # classes and the layer check (tests/test_layers.py).  Plain pytest without Ape's plugin, so no Anvil
 # starts; tests that train (marked slow) or need the chain (marked chain by tests/conftest.py) are left out.
 FAST_TESTS := tests/test_layers.py tests/unit/protocol tests/unit/data tests/unit/storage tests/unit/cli/test_inputs.py \
+	tests/unit/cli/test_status_view.py tests/unit/cli/test_messages.py tests/unit/ml/search/test_study_journal.py \
 	tests/unit/test_errors.py
 test-fast: setup
 	$(VENV)/bin/python -m pytest -p no:ape_test -m "not slow and not chain" -q $(FAST_TESTS)
