@@ -17,6 +17,9 @@ import pytest
 
 # Longest first (seconds measured with --durations on the 2-core machine, whole file).
 LONG_FILES = (
+    "tests/e2e/test_readme_workflow_future_flow.py",  # the README's block as printed: ~40 commands each
+    "tests/e2e/test_readme_workflow_sealed_flow.py",
+    "tests/e2e/test_role_command_mistakes_flow.py",
     "tests/e2e/test_two_machine_flow.py",   # ~110 s: about 40 `ape run bounty` processes
     "tests/e2e/test_role_commands_flow.py",  # ~100 s
     "tests/unit/ml/evaluation/ray/test_ray_backend.py",  # ~100 s

@@ -12,8 +12,8 @@ from .record import (TEST_SET_KIND, BountyRecord, TestData, check_report, check_
                      test_set_manifest)
 from .transfer import export_record, import_record, record_cids
 from .verification import VerificationReport, VerificationStatus, check_future_rows, verify
-from .views import (BountySummary, BountyView, address_view, bounty_summaries, bounty_view, credited, disputes,
-                    explain_credits, leaderboard, verification_view)
+from .views import (BountySummary, BountyView, address_view, bounty_list, bounty_summaries, bounty_view, credited,
+                    disputes, explain_credits, leaderboard, verification_view)
 
 __all__ = [
     "TEST_SET_KIND",
@@ -26,6 +26,7 @@ __all__ = [
     "bounty_view",
     "VerificationReport",
     "VerificationStatus",
+    "bounty_list",
     "check_future_rows",
     "check_report",
     "check_spec",

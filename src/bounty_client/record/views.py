@@ -4,7 +4,7 @@ why, the challenges and rulings, and the whole record as one page sees it.
 Read-only views over :class:`~bounty_client.chain.Bounty` and the content store, returned as
 DataFrames, lines of text and plain dataclasses::
 
-    leaderboard(bounty, store)                   # scores on record, qualification, prizes, baseline, disputes
+    leaderboard(bounty, store)                   # scores on record, qualification, prizes, disputes; baseline
     explain_credits(bounty, receipt)             # who was credited what, and why
     disputes(bounty)                             # every challenge and its ruling
     bounty_view(bounty, store)                   # the whole record: BountyView (what the explorer renders)
@@ -12,6 +12,7 @@ DataFrames, lines of text and plain dataclasses::
     timeline(view, now), score_standing(view, now), stage_at(...)    # what a view means at chain time now
     address_view(address, views)                 # one address across bounties
     verification_view(report)                    # a verify report as plain data (the page's verdict)
+    bounty_list(factory, store)                  # a factory's bounties as a table (the list command)
 
 Nothing here imports a web framework; :mod:`bounty_client.explorer` renders these.
 """
@@ -31,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "NO_ARBITER", "AddressRow", "AddressView", "ArbiterView", "BountySummary", "BountyView", "CreditRow", "DisputeRow",
     "EventRow", "FileEntry", "JuryProgress", "LeaderRow", "Leaderboard", "PaymentRow", "Step", "SubmissionRow", "Term",
-    "address_view", "bounty_summaries", "bounty_view", "credit_why", "credited", "disputes", "event_summary",
+    "address_view", "bounty_list", "bounty_summaries", "bounty_view", "credit_why", "credited", "disputes", "event_summary",
     "explain_credits", "leaderboard", "next_deadline", "score_standing", "stage_at", "timeline", "verification_view",
 ]
 
@@ -52,26 +53,39 @@ _WHY = {CreditReason.PRIZE: "prize", CreditReason.REFUND: "refund of the reward 
         CreditReason.CHALLENGE_LOST: "bond of a rejected challenge (organizer)"}
 
 
-def explain_credits(bounty: "Bounty", receipt: Any = None, account: "str | None" = None) -> list[str]:
+def explain_credits(bounty: "Bounty", receipt: Any = None, account: "str | None" = None,
+                    pending: "int | None" = None) -> list[str]:
     """One line per credit, ``"0xabc.. gets 0.9 ETH: prize"``: from the ``Credited`` events of
     ``receipt`` (one receipt or a list of them), else from every ``Credited`` event of ``bounty``
-    (of ``account`` only, if given)."""
+    (of ``account`` only, if given).  ``pending`` (wei: the account's credit now) keeps only the credits
+    it is made of: the latest ones summing to it, since a withdrawal takes the whole credit and credits
+    only add up (the ones already withdrawn are left out)."""
     rows = credited(bounty, receipt)
     if account is not None:
         rows = [r for r in rows if r[0].lower() == str(account).lower()]
+    if pending is not None:
+        kept, total = [], 0
+        for row in reversed(rows):
+            if total >= pending:
+                break
+            kept.append(row)
+            total += row[1]
+        rows = list(reversed(kept)) if total == pending else rows[len(rows) - len(kept):]
     return [f"{who} gets {amount / 1e18:g} ETH: {_WHY[why]}" for who, amount, why in rows]
 
 
 def leaderboard(bounty: "Bounty", store: ContentStore, *, status: Any = None,
                 submitters: "dict[int, str] | None" = None) -> Any:
-    """Scores on record as a DataFrame, best first: ``submission_id``, ``submitter``, ``score_bps``
-    (posted, or the arbiter's ruling where a challenge was upheld), ``qualifies`` (score >=
-    ``min_accuracy``), ``prize_eth`` (credited once finalized, else what the current ranking would
-    pay), ``dispute`` (``"open"``, ``"upheld (posted N)"``, ``"rejected"`` or empty) and, when the
-    posted report is in ``store``, a last row for the majority-class baseline (always predicting the
-    test part's most frequent class).  Before the challenge deadline every score is provisional
-    (``status()`` says until when).  ``status`` (a ``bounty.status()``) and ``submitters`` (``{id:
-    revealer}``): what the caller already read, not read again."""
+    """Scores on record as a DataFrame, best first, indexed by ``rank`` (1 = best): ``submission_id``,
+    ``submitter``, ``score_bps`` (posted, or the arbiter's ruling where a challenge was upheld),
+    ``qualifies`` (score >= ``min_accuracy``), ``prize_eth`` (credited once finalized, else what the
+    current ranking would pay), ``dispute`` (``"open"``, ``"upheld (posted N)"``, ``"rejected"`` or
+    empty).  When the posted report is in ``store`` and a score is posted, a last row, not ranked (its
+    rank, ``qualifies`` and ``prize_eth`` are ``"-"``; ``submission_id`` is ``"baseline"``), gives the
+    score of always predicting the test part's majority class, for comparison.  No score: an empty
+    frame.  Before the challenge deadline every score is provisional (``status()`` says until when).
+    ``status`` (a ``bounty.status()``) and ``submitters`` (``{id: revealer}``): what the caller already
+    read, not read again."""
     import pandas as pd
 
     from ..ml.evaluation.result import EvaluationResult
@@ -109,14 +123,64 @@ def leaderboard(bounty: "Bounty", store: ContentStore, *, status: Any = None,
             baseline = EvaluationResult.from_report(json.loads(store.get(reports[-1]))).baseline_bps
         except Exception:  # noqa: BLE001 - an unreadable report only loses the baseline row
             baseline = None
-    if baseline is not None:
+    ranks: list[Any] = list(range(1, len(rows) + 1))
+    if baseline is not None and rows:
         rows.append({"submission_id": "baseline", "submitter": "(always the majority class)",
-                     "score_bps": int(baseline), "qualifies": int(baseline) >= st.min_accuracy, "prize_eth": 0.0,
-                     "dispute": ""})
+                     "score_bps": int(baseline), "qualifies": "-", "prize_eth": "-", "dispute": ""})
+        ranks.append("-")
     frame = pd.DataFrame(rows, columns=["submission_id", "submitter", "score_bps", "qualifies", "prize_eth",
                                         "dispute"])
-    frame.index = pd.RangeIndex(1, len(frame) + 1, name="rank")
+    frame.index = pd.Index(ranks, name="rank")
     return frame
+
+
+def _next_deadline(st: Any) -> tuple[str, "int | None"]:
+    """``(what closes, when)`` for the current stage of a status snapshot (``None``: no deadline left)."""
+    by_stage = {Stage.SUBMISSION: ("commits close", st.submission_deadline),
+                Stage.REVEAL: ("reveals close", st.reveal_deadline),
+                Stage.EVALUATION: ("evaluation closes", st.evaluation_deadline),
+                Stage.CHALLENGE: ("challenges close", st.challenge_deadline),
+                Stage.ARBITRATION: ("rulings close", st.resolution_deadline)}
+    return by_stage.get(st.stage, ("finalize now" if st.stage is Stage.EXPIRED else "", None))
+
+
+def bounty_list(factory: Any = None, store: "ContentStore | None" = None) -> Any:
+    """Every bounty of ``factory`` (as :func:`bounty_client.chain.list_bounties` finds it) as a DataFrame, oldest
+    first: ``bounty``, ``name`` (from its spec when ``store`` holds it, else empty), ``stage`` (with the
+    outcome once settled: ``FINALIZED PRIZES``), ``reward`` (ETH), ``commits``, ``leader`` (``"#2 5389 bps"``:
+    the first place of the ranking), ``stage ends`` (the current stage's deadline relative to chain time:
+    ``"in 23h59m"``; ``"finalize now"`` once expired), ``next_deadline`` (what that deadline closes), and
+    for programs ``organizer``, ``outcome``, ``spec_cid``, ``deadline`` (unix seconds),
+    ``leader_id`` and ``leader_bps``.  Raises ``ChainError`` when no factory is known."""
+    import pandas as pd
+
+    from ..chain import Bounty, list_bounties, relative_time
+
+    found = list_bounties(factory)
+    columns = ["bounty", "name", "stage", "reward", "commits", "leader", "stage ends", "next_deadline",
+               "organizer", "outcome", "spec_cid", "deadline", "leader_id", "leader_bps"]
+    rows = []
+    for row in found.to_dict(orient="records") if len(found) else []:
+        b = Bounty.at(row["bounty"])
+        st = b.status()
+        name = ""
+        if store is not None and store.has(row["spec_cid"]):
+            try:
+                name = str(json.loads(store.get(row["spec_cid"])).get("name", ""))
+            except (ValueError, AttributeError):
+                name = ""
+        what, when = _next_deadline(st)
+        leader = st.ranking[0] if st.ranking else None
+        rows.append({"bounty": st.address, "name": name,
+                     "stage": st.stage.name + (f" {st.outcome.name}" if st.stage is Stage.FINALIZED else ""),
+                     "reward": st.reward / 1e18, "commits": st.submission_count,
+                     "leader": f"#{leader[0]} {leader[1]} bps" if leader else "",
+                     "stage ends": relative_time(when, st.now) if when else what,
+                     "next_deadline": what if when else "",
+                     "organizer": st.organizer, "outcome": st.outcome.name, "spec_cid": row["spec_cid"],
+                     "deadline": when, "leader_id": leader[0] if leader else None,
+                     "leader_bps": leader[1] if leader else None})
+    return pd.DataFrame(rows, columns=columns)
 
 
 def disputes(bounty: "Bounty") -> Any:
