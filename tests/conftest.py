@@ -17,10 +17,15 @@ import pytest
 
 # Longest first (seconds measured with --durations on the 2-core machine, whole file).
 LONG_FILES = (
+    "tests/e2e/test_readme_workflow_future_flow.py",  # the README's block as printed: ~40 commands each
+    "tests/e2e/test_readme_workflow_sealed_flow.py",
+    "tests/e2e/test_role_command_mistakes_flow.py",
     "tests/e2e/test_two_machine_flow.py",   # ~110 s: about 40 `ape run bounty` processes
     "tests/e2e/test_role_commands_flow.py",  # ~100 s
     "tests/unit/ml/evaluation/ray/test_ray_backend.py",  # ~100 s
     "tests/e2e/test_lifecycle_flow.py",     # ~55 s
+    "tests/browser/test_explorer_browser.py",  # ~130 s alone: real training, a jury, chromium, verify twice
+    "tests/unit/explorer/test_export.py",   # two `ape run bounty explorer` processes
     "tests/unit/ml/evaluation/test_evaluation_runs.py",
     "tests/e2e/test_fork_flow.py",
     "tests/contracts/stateful/test_properties.py",
@@ -28,6 +33,8 @@ LONG_FILES = (
     "tests/e2e/test_readme_flow.py",
     "tests/e2e/test_verify_flow.py",
     "tests/unit/protocol/test_settle.py",
+    "tests/unit/explorer/test_routes.py",   # ~40 s alone: four bounties, a jury, 30 routes
+    "tests/unit/record/test_views.py",
 )
 
 

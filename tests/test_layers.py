@@ -4,9 +4,10 @@ An AST walk over the package (the standard library's ``ast``; nothing imported, 
 reads every ``import`` and ``from ... import`` statement, at module level, inside functions and
 under ``if TYPE_CHECKING:`` alike, and resolves it to the package's modules.  Arrows point down::
 
-    cli -> roles -> record -> ml | chain -> protocol -> data -> storage -> errors, quiet, paths
+    cli -> roles | explorer -> record -> ml | chain -> protocol -> data -> storage -> errors, quiet, paths
 
-(``contracts``, the shipped contract types, belongs to the chain wing; ``ml`` and ``chain`` sit side by
+(``explorer``, the web app over ``record.views``, sits beside ``roles``: the command line may start it, and
+it imports neither ``roles`` nor ``cli``; ``contracts``, the shipped contract types, belongs to the chain wing; ``ml`` and ``chain`` sit side by
 side and never import each other; a module may import its own wing freely, cycles aside).  The tests
 fail when a lower wing imports a higher one, when ``protocol``, ``data``, ``storage`` or ``ml`` import
 Ape (``ape``, ``ape_*``, ``eth_ape``) or the chain wing, when ``ml`` imports ``record``, ``roles`` or
@@ -26,8 +27,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "bounty_client"
 #: Wing of each top-level name under ``bounty_client`` and its rank (imports go to a lower rank).
 WINGS = {"errors": "base", "quiet": "base", "paths": "base", "storage": "storage", "data": "data",
          "protocol": "protocol", "ml": "ml", "chain": "chain", "contracts": "chain", "record": "record",
-         "roles": "roles", "cli": "cli"}
-RANKS = {"base": 0, "storage": 1, "data": 2, "protocol": 3, "ml": 4, "chain": 4, "record": 5, "roles": 6, "cli": 7}
+         "roles": "roles", "explorer": "explorer", "cli": "cli"}
+RANKS = {"base": 0, "storage": 1, "data": 2, "protocol": 3, "ml": 4, "chain": 4, "record": 5, "roles": 6,
+         "explorer": 6, "cli": 7}
 #: Wings that must not touch Ape (nor the chain wing): pure Python and TensorFlow at most.
 APE_FREE = ("base", "storage", "data", "protocol", "ml")
 APE = ("ape", "eth_ape")
@@ -185,6 +187,15 @@ def test_ml__never_imports_record_roles_or_cli(graph):
     edges, _ = graph
     assert [f"{m} -> {t}" for m, targets in sorted(edges.items()) if wing(m) == "ml"
             for t in sorted(targets) if wing(t) in ("record", "roles", "cli")] == []
+
+
+def test_explorer__reads_through_record_and_never_imports_roles_or_cli(graph):
+    """The web app renders record.views; what a role does or a command prints is none of its business."""
+    edges, _ = graph
+    assert [f"{m} -> {t}" for m, targets in sorted(edges.items()) if wing(m) == "explorer"
+            for t in sorted(targets) if wing(t) in ("roles", "cli")] == []
+    assert any(t == "bounty_client.record.views" for m, targets in edges.items() if wing(m) == "explorer"
+               for t in targets)
 
 
 def test_the_checks__fail_on_a_planted_upward_import_and_a_cycle(tmp_path):

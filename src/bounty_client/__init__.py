@@ -22,6 +22,13 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from .quiet import quiet as _quiet
+
+# Known library noise (pydantic's warnings while Ape builds its models, tqdm's IProgress notice in a
+# notebook, TensorFlow's start-up lines) is silenced for every importer, scripts and notebooks alike:
+# environment defaults and warnings filters only, no heavy import (see bounty_client.quiet).
+_quiet()
+
 __version__ = "0.1.0"
 
 # name -> submodule that defines it; resolved on first access (PEP 562).

@@ -14,7 +14,8 @@ What is silenced, and how (each is a known line that says nothing to a bounty's 
   changes which kernels run, hence float rounding (see :mod:`bounty_client.ml.model`).
 * Python-level TensorFlow/absl logging: the ``tensorflow`` and ``absl`` loggers at ERROR.
 * pydantic-settings' ``IncompleteFieldDefinitionWarning`` (raised while Ape builds its
-  config models): a warnings filter on its message.
+  config models) and pydantic's "serializer warnings" (while Ape serializes contract types):
+  warnings filters on their messages.
 * Ray: usage statistics off and metrics collection off for runtimes started here
   (``RAY_USAGE_STATS_ENABLED=0``, ``RAY_enable_metrics_collection=0``), so no
   "Failed to establish connection to the metrics exporter agent" line.
@@ -31,7 +32,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import tempfile
 import warnings
 from typing import Any
 
@@ -84,6 +84,10 @@ def quiet() -> None:
     # we do not want to import just to name it; its message is stable).
     warnings.filterwarnings("ignore", message=r"Field .* has an incomplete definition")
     warnings.filterwarnings("ignore", category=UserWarning, module=r"pydantic_settings(\.|$)")
+    # pydantic's "Pydantic serializer warnings: ... Expected `ABIList`" while Ape serializes a contract type.
+    warnings.filterwarnings("ignore", message=r"Pydantic serializer warnings", category=UserWarning)
+    # tqdm.auto's "IProgress not found" / experimental notice outside a notebook with widgets.
+    warnings.filterwarnings("ignore", message=r".*(IProgress not found|TqdmExperimentalWarning)")
     # Ray 2.52's tip about GPU environment variables (we train on CPUs).
     warnings.filterwarnings("ignore", category=FutureWarning, message=r".*accelerator visible devices.*")
     import logging
@@ -107,6 +111,8 @@ def import_tensorflow() -> Any:
         sys.stderr.flush()
     except (AttributeError, ValueError):
         pass
+    import tempfile
+
     try:
         saved = os.dup(2)
     except OSError:  # no fd 2 (an odd embedding): import without capturing

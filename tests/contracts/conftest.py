@@ -93,6 +93,10 @@ def jury(make_jury, jurors):
 
 @pytest.fixture
 def implementation(project, factory):
+    # Per test, not per session: when Ape rebases the session fixtures (a session fixture first asked
+    # for after other modules' snapshots, depending on which files an xdist worker ran before), it
+    # re-runs `factory` (it sends transactions) but keeps a cached `implementation` (it sends none),
+    # which then belongs to the previous factory ("bounty: caller is not the factory").
     return project.Bounty.at(factory.BOUNTY_IMPLEMENTATION())
 
 

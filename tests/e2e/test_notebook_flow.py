@@ -18,3 +18,8 @@ def test_quickstart_notebook__executes(tmp_path, monkeypatch):
     # the leaderboard and the verification table were rendered
     html = "".join(str(o.get("data", {}).get("text/html", "")) for o in outputs)
     assert "score_bps" in html and "recomputed_bps" in html
+    # result.plot() shows an image when executed (it showed nothing: the Figure was only assigned)
+    assert any("image/png" in o.get("data", {}) for o in outputs)
+    # no library warnings (pydantic's serializer, tqdm's IProgress) in what the reader sees
+    stderr = "".join(o.get("text", "") for o in outputs if o.output_type == "stream" and o.get("name") == "stderr")
+    assert "Warning" not in stderr and "warn" not in stderr.lower(), stderr[-2000:]

@@ -69,7 +69,7 @@ def test_two_machines__paid_cancelled_and_abandoned_bounties__with_cli_commands_
     org.refused("each split needs at least 20", "create", "--account", "TEST::0", "--synthetic-rows", "30",
                 "--deploy-factory")
     out = org.ok("create", "--account", "TEST::0", *SMALL, "--deploy-factory")
-    assert "data: 300 rows, 0 dropped" in out and "test" in out and "windows" in out
+    assert "data: 300 rows per coin\n" in out and "test" in out and "windows" in out
     b1 = created(out)
     listing = org.ok("list")
     assert b1 in listing and "in 23h59m" in listing
@@ -132,6 +132,8 @@ def test_two_machines__paid_cancelled_and_abandoned_bounties__with_cli_commands_
     alice.ok("reveal", b3, "--account", "TEST::1")
     bob.refused("already reached", "advance", b3, "--to", "reveal")
     bob.ok("advance", b3, "--to", "expired")
-    assert "SHARED" in bob.ok("finalize", b3, "--account", "TEST::2")
-    assert "abandonment share" in alice.ok("claim", b3, "--account", "TEST::1")
-    assert "withdrew" in alice.ok("withdraw", b3, "--account", "TEST::1")
+    out = bob.ok("finalize", b3, "--account", "TEST::2")
+    assert "SHARED" in out and "burned bond" in out and "collect" in out
+    # claims are paid at once (the deposit and the share); there is no credit left to withdraw
+    assert "claimed 1.01 ETH for submission(s) #0 (paid at once)" in alice.ok("collect", b3, "--account", "TEST::1")
+    alice.refused("nothing to collect", "collect", b3, "--account", "TEST::1")

@@ -6,20 +6,22 @@ first), :class:`Factory` (the ``BountyFactory``) and :class:`Jury` (a ``RerunJur
 arbiter).  Nothing outside this
 package touches a contract object.  Modules: :mod:`.bounty`, :mod:`.factory`, :mod:`.authenticity`
 (is it a genuine bounty?), :mod:`.project` (contract types: the Ape project or the shipped ones; the
-deployments record) and :mod:`.clock` (mined time, a dev node's time travel, times for people).
+deployments record), :mod:`.clock` (mined time, a dev node's time travel, times for people) and
+:mod:`.network` (the connected node, its head and clock, and whether contracts logged anything new).
 Importing it is cheap: Ape is imported by the calls that need it.
 """
 
 from ..errors import ChainError, StageError
 from ..protocol.wire import CreditReason, Outcome, Stage, parse_ether, stored_commitment
 from .authenticity import authenticate, clone_target
-from .bounty import Bounty, BountyStatus, Dispute, RevealedSubmission, SubmissionState
+from .bounty import Bounty, BountyStatus, ChainEvent, Dispute, RevealedSubmission, SubmissionState
 from .clock import (ADVANCE_TARGETS, advance, format_time, format_utc, is_dev_node, mined_timestamp, relative_time,
                     travel_to,
                     wait_for_block)
 from .factory import (NO_FACTORY, BountyCreation, Factory, deploy_factory, find_factory, find_or_deploy_factory,
                       list_bounties)
 from .jury import Jury, JuryDispute, vote_commitment
+from .network import NetworkInfo, balance_of, block_timestamp, connect, logged_since, network_info, node_uri
 from .project import contract_container, contracts_project, record_factory, recorded_factory
 
 __all__ = [
@@ -31,11 +33,19 @@ __all__ = [
     "Bounty",
     "BountyCreation",
     "BountyStatus",
+    "ChainEvent",
     "Dispute",
     "Factory",
     "Jury",
     "JuryDispute",
     "vote_commitment",
+    "NetworkInfo",
+    "balance_of",
+    "block_timestamp",
+    "connect",
+    "logged_since",
+    "network_info",
+    "node_uri",
     "RevealedSubmission",
     "SubmissionState",
     "NO_FACTORY",

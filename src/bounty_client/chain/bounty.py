@@ -23,11 +23,11 @@ from ..protocol.wire import (BPS, CHECKPOINT_INTERVAL, MAX_SCORE_BATCH, TEST_DAT
                              Outcome, Stage, checksum_address, decode_revealed, decode_score_entry, encode_revealed,
                              score_proof)
 from .authenticity import authenticate
-from .clock import block_seconds, format_utc, mined_timestamp, relative_time
+from .clock import block_seconds, format_time, format_utc, mined_timestamp, relative_time
 from .factory import BountyCreation, Factory
 from .project import contract_at
 
-__all__ = ["Bounty", "BountyStatus", "Dispute", "RevealedSubmission", "SubmissionState"]
+__all__ = ["Bounty", "BountyStatus", "ChainEvent", "Dispute", "RevealedSubmission", "SubmissionState"]
 
 
 # ---------------------------------------------------------------- data records
@@ -58,6 +58,18 @@ class SubmissionState:
     eligible: bool
     #: its deposit or share was paid (a winner's with its prize at finalize)
     claimed: bool
+
+
+@dataclass(frozen=True)
+class ChainEvent:
+    """One event a contract logged (:meth:`Bounty.events`): its ``name``, decoded ``args`` (addresses
+    checksummed, integers as ``int``), ``block`` number, ``log_index`` in that block and ``tx`` hash."""
+
+    name: str
+    args: dict[str, Any]
+    block: int
+    log_index: int
+    tx: str
 
 
 @dataclass(frozen=True)
@@ -154,39 +166,140 @@ class BountyStatus:
     def open_disputes(self) -> list[Dispute]:
         return [d for d in self.disputes if d.open]
 
+    @property
+    def burned(self) -> int:
+        """Wei of the organizer's bond forfeited to nobody (a SHARED outcome or the fail-safe): it stays in the
+        contract's balance and no code path can move it."""
+        return self.bond if self.outcome is Outcome.SHARED or self.fail_safe else 0
+
+    def next_steps(self) -> list[str]:
+        """What can happen next and who may do it, one phrase each (``"anyone may finalize now"``), from
+        the stage, the deadlines and the counts of this snapshot; commands are ``ape run bounty`` ones."""
+        at = lambda ts: format_time(ts, self.now)  # noqa: E731
+        steps: list[str] = []
+        revealed, scored = self.revealed_count, self.scored_count
+        if self.stage is Stage.SUBMISSION:
+            steps.append(f"participants: search or train, then commit (until {at(self.submission_deadline)})")
+            if self.submission_count == 0:
+                steps.append("the organizer may cancel (until the first commit)")
+        elif self.stage is Stage.REVEAL:
+            if self.submission_count:
+                steps.append(f"committers: reveal (until {at(self.reveal_deadline)}); an unrevealed commitment "
+                             "forfeits its deposit to the organizer")
+            else:
+                steps.append(f"nothing was committed: the organizer may finalize from {at(self.reveal_deadline)} "
+                             "(refund)")
+        elif self.stage is Stage.EVALUATION:
+            if revealed == 0:
+                steps.append("nothing was revealed: the organizer may finalize now (refund)")
+            elif not self.test_revealed:
+                if self.test_mode == "future" and self.test_window and self.now < self.test_window[1]:
+                    steps.append(f"the organizer: post-test-data once the window closes, {at(self.test_window[1])}")
+                else:
+                    steps.append("the organizer: post-test-data now (it draws the randomness first if nobody has; "
+                                 "anyone may draw-randomness)")
+            elif scored < revealed:
+                steps.append(f"the organizer: evaluate, then post-scores ({scored} of {revealed} scored; until "
+                             f"{at(self.evaluation_deadline)}); anyone: verify")
+            elif self.has_arbiter:
+                steps.append(f"anyone: verify, and challenge a wrong score until {at(self.challenge_deadline)}; "
+                             "anyone may finalize after that")
+            else:
+                steps.append(f"the organizer may finalize now; anyone may from {at(self.evaluation_deadline)}; "
+                             "anyone: verify")
+            if revealed and (not self.test_revealed or scored < revealed):
+                steps.append(f"if test data or a score is still missing at {at(self.evaluation_deadline)}, anyone "
+                             "may finalize: the reward is shared by the revealed submissions and the bond burned")
+        elif self.stage is Stage.CHALLENGE:
+            steps.append(f"anyone: verify, and challenge a wrong score (challenge, watch) until "
+                         f"{at(self.challenge_deadline)}; anyone may finalize after that")
+        elif self.stage is Stage.ARBITRATION:
+            steps.append(f"the arbiter rules on {len(self.open_disputes)} open dispute(s) until "
+                         f"{at(self.resolution_deadline)}; anyone may finalize once they are ruled or then")
+        elif self.stage is Stage.EXPIRED:
+            missing = revealed and (not self.test_revealed or scored < revealed)
+            shared = (" (test data or scores are missing: the reward will be shared by the revealed submissions and "
+                      "the bond burned)")
+            steps.append("anyone may finalize now" + (shared if missing else ""))
+            if self.ranking_stale:
+                steps.append("anyone: rerank first (a ruling removed a ranked entry; finalize does it too)")
+        elif self.stage is Stage.FINALIZED:
+            if self.outcome is Outcome.SHARED:
+                steps.append("revealed participants: claim (their share and deposit, paid at once), then withdraw "
+                             "any credit: `collect` does both")
+            elif self.outcome is Outcome.PRIZES:
+                steps.append("winners: withdraw (prize and deposit); other revealed participants at or above the "
+                             "minimum: claim (deposit, paid at once); the organizer: withdraw (bond, forfeits); "
+                             "`collect` does whichever is due")
+            else:
+                steps.append("the organizer: withdraw (reward and bond back); revealed participants at or above the "
+                             "minimum: claim (deposit, paid at once); `collect` does whichever is due")
+            steps.append("anyone: verify")
+        elif self.stage is Stage.CANCELLED:
+            steps.append("nothing: the bounty is cancelled (the organizer withdraws the reward and bond, if not yet)")
+        return steps
+
     def to_dict(self) -> dict[str, Any]:
+        """JSON values: stage and outcome by name, times in unix seconds, wei as integers, plus ``burned`` and
+        ``next`` (:meth:`next_steps`)."""
         d = dict(self.__dict__)
         d["stage"] = self.stage.name
         d["outcome"] = self.outcome.name
+        d["prize_shares"] = list(self.prize_shares)
+        d["ranking"] = [{"place": n, "submission_id": i, "score_bps": s} for n, (i, s) in enumerate(self.ranking, 1)]
+        d["scores"] = {str(i): s for i, s in self.scores.items()}
+        d["test_window"] = list(self.test_window) if self.test_window else None
         d["disputes"] = [dict(x.__dict__) for x in self.disputes]
+        d["burned"] = self.burned
+        d["next"] = self.next_steps()
         return d
 
+    def _test_data_line(self) -> str:
+        if self.test_mode == "future" and self.test_window:
+            start, end = self.test_window
+            state = ("posted" if self.test_revealed else "voided" if self.test_data_voided else
+                     f"accepted from {format_utc(end)}, after the window closes")
+            return (f"  test data: future window {format_utc(start)} .. {format_utc(end)}: prices that did not exist "
+                    f"before the reveal deadline ({state})")
+        state = "revealed" if self.test_revealed else "opened by the organizer after the reveal deadline"
+        return f"  test data: sealed set, committed at creation ({state})"
+
     def __repr__(self) -> str:
+        closed = self.stage.is_closed()
+        balance = f"balance {self.balance / 1e18:g} ETH"
+        if self.burned:
+            balance += f", of which {self.burned / 1e18:g} ETH is the organizer's burned bond (nobody can withdraw it)"
         lines = [
             f"Bounty {self.address}: stage {self.stage.name}"
             + (f", outcome {self.outcome.name}" if self.outcome else ""),
-            f"  organizer {self.organizer}, reward {self.reward / 1e18:g} ETH, balance {self.balance / 1e18:g} ETH",
+            f"  organizer {self.organizer}, reward {self.reward / 1e18:g} ETH, {balance}",
+            self._test_data_line(),
             f"  chain time {format_utc(self.now)}",
-            self._deadline("submissions close", self.submission_deadline),
-            self._deadline("reveals close", self.reveal_deadline),
-            self._deadline("evaluation closes", self.evaluation_deadline),
         ]
+        if closed:  # the deadlines no longer apply: no countdown
+            lines.append(f"  deadlines were: submissions {format_utc(self.submission_deadline)}, reveals "
+                         f"{format_utc(self.reveal_deadline)}, evaluation {format_utc(self.evaluation_deadline)}")
+        else:
+            lines += [self._deadline("submissions close", self.submission_deadline),
+                      self._deadline("reveals close", self.reveal_deadline),
+                      self._deadline("evaluation closes", self.evaluation_deadline)]
         if self.has_arbiter:
-            lines += [self._deadline("challenges close", self.challenge_deadline),
-                      self._deadline("rulings close", self.resolution_deadline),
-                      f"  arbiter {self.arbiter}: challenge bond {self.challenge_bond / 1e18:g} ETH, tolerance "
-                      f"{self.score_tolerance} bps; scores are provisional until challenges close"]
+            if not closed:
+                lines += [self._deadline("challenges close", self.challenge_deadline),
+                          self._deadline("rulings close", self.resolution_deadline)]
+            lines.append(f"  arbiter {self.arbiter}: challenge bond {self.challenge_bond / 1e18:g} ETH, tolerance "
+                         f"{self.score_tolerance} bps; scores are provisional until challenges close")
         else:
             lines.append("  no arbiter: the organizer's scores are trusted (checkable with verify, not challengeable)")
         lines += [
             f"  min accuracy {self.min_accuracy} bps, prize shares {list(self.prize_shares)} bps,"
             f" deposit {self.commit_deposit / 1e18:g} ETH",
             f"  {self.submission_count}/{self.max_submissions} committed, {self.revealed_count} revealed,"
-            f" {self.scored_count} scored, test set {'posted' if self.test_revealed else 'not posted'}"
-            f" ({self.test_mode})",
+            f" {self.scored_count} scored",
         ]
         if self.ranking:
-            lines.append("  ranking: " + ", ".join(f"#{i} {s} bps" for i, s in self.ranking)
+            lines.append("  ranking: " + ", ".join(f"{n}. submission #{i} ({s} bps)"
+                                                   for n, (i, s) in enumerate(self.ranking, 1))
                          + (" (stale: rerank before finalize)" if self.ranking_stale else ""))
         if self.scores:
             below = [f"#{i} {s} bps" for i, s in sorted(self.scores.items(), key=lambda p: (-p[1], p[0]))
@@ -199,13 +312,14 @@ class BountyStatus:
             lines.append("  the test data was voided by a ruling: the reward is shared by the revealed submissions")
         if self.fail_safe:
             lines.append("  settled by the fail-safe (a dispute was never ruled on): the bond was burned")
+        lines += [f"  next: {step}" for step in self.next_steps()]
         return "\n".join(lines)
 
     def _deadline(self, label: str, ts: int) -> str:
-        """``"  reveals close in 23h59m (2026-01-02 03:04:05 UTC)"``, relative to chain time."""
+        """``"  reveals close 2026-01-02 03:04:05 UTC (in 23h59m)"``, relative to chain time."""
         if ts <= self.now:
             label = label.rsplit(" ", 1)[0] + " closed"
-        return f"  {label} {relative_time(ts, self.now)} ({format_utc(ts)})"
+        return f"  {label} {format_time(ts, self.now)}"
 
 
 # --------------------------------------------------------------------- bounty
@@ -260,6 +374,39 @@ class Bounty:
         start = self.creation().block_number
         event = getattr(self.contract, name)
         return list(event.range(start, chain.blocks.height + 1, search_topics=topics or None))
+
+    def events(self) -> list[ChainEvent]:
+        """Every event this bounty logged since its creation (both halves of its ABI: the contract and the
+        extension it runs by DELEGATECALL), oldest first, from one ``eth_getLogs`` query (paged by Ape
+        over long ranges).  Logs whose topic is not in the ABI are left out."""
+        from ape import chain
+        from ape.types import LogFilter
+
+        abis = list(self.contract.contract_type.events)
+        log_filter = LogFilter(addresses=[self.address], events=abis, start_block=self.creation().block_number,
+                               stop_block=int(chain.blocks.height))
+        out = []
+        for e in chain.provider.get_contract_logs(log_filter):
+            args = {k: (int(v) if isinstance(v, int) and not isinstance(v, bool) else v)
+                    for k, v in dict(e.event_arguments).items()}
+            tx = e.transaction_hash
+            tx = "0x" + bytes(tx).hex() if isinstance(tx, (bytes, bytearray)) else str(tx)
+            out.append(ChainEvent(str(e.event_name), args, int(e.block_number), int(e.log_index),
+                                  tx if tx.startswith("0x") else "0x" + tx))
+        return sorted(out, key=lambda e: (e.block, e.log_index))
+
+    def changed_since(self, block: int) -> bool:
+        """True when this bounty logged an event after block ``block`` (one ``eth_getLogs``): whatever
+        was read of it at ``block`` may be stale."""
+        from .network import logged_since
+
+        return logged_since([self.address], block)
+
+    def balance(self) -> int:
+        """Wei the bounty contract holds at the latest block (escrow, deposits, bonds, unpaid credits)."""
+        from .network import balance_of
+
+        return balance_of(self.address)
 
     @property
     def stage(self) -> Stage:

@@ -61,6 +61,8 @@ class BountyCreation:
     #: wei a challenger escrows per dispute; bps within which a ruling rejects a challenge
     challenge_bond: int = 0
     score_tolerance: int = 0
+    #: hash of the transaction that created the bounty
+    tx: str = ""
 
     @property
     def has_arbiter(self) -> bool:
@@ -106,7 +108,13 @@ def _creation(e: Any) -> BountyCreation:
         resolution_period=int(e.resolution_period),
         challenge_bond=int(e.challenge_bond),
         score_tolerance=int(e.score_tolerance),
+        tx=_hex(e.transaction_hash),
     )
+
+
+def _hex(value: Any) -> str:
+    text = "0x" + bytes(value).hex() if isinstance(value, (bytes, bytearray)) else str(value)
+    return text if text.startswith("0x") else "0x" + text
 
 
 class Factory:
@@ -205,6 +213,49 @@ class Factory:
         if not logs:
             raise ChainError(f"no BountyCreated event for {bounty} from factory {self.address}")
         return _creation(logs[0])
+
+    def creations(self, start_block: int = 0) -> list[BountyCreation]:
+        """Every ``BountyCreated`` event of this factory from ``start_block`` on, oldest first."""
+        from ape import chain
+
+        return [_creation(e) for e in self.contract.BountyCreated.range(start_block, chain.blocks.height + 1)]
+
+    def read_bounties(self, addresses: "list[str]", names: "tuple[str, ...]") -> list[tuple[Any, ...]]:
+        """For each bounty of ``addresses``, the values of its view functions ``names`` (functions without
+        arguments, such as ``("outcome", "submission_count", "ranking")``), in one JSON-RPC batch (one
+        request per call when the node refuses batches).  Returns one tuple per address, in order, as
+        web3 decodes them (a struct or several outputs as a tuple).  An Ape contract call costs three
+        requests (code check, chain id, call): 20 bounties of a list page would take half a second.
+        Raises :class:`ArgumentError` for a name that is not a view function of ``Bounty`` without
+        arguments."""
+        from ape import chain
+
+        functions = {a.name: a for a in contract_container("Bounty").contract_type.view_methods}
+        unknown = [n for n in names if n not in functions or functions[n].inputs]
+        if unknown:
+            raise ArgumentError(f"read_bounties: {unknown} are not Bounty view functions without arguments")
+        if not addresses:
+            return []
+        w3 = chain.provider.web3
+        abi = [functions[n].model_dump(by_alias=True, mode="json") for n in dict.fromkeys(names)]
+        factory = w3.eth.contract(abi=abi)  # web3 is slow on the whole ABI: only what is read
+        calls = [getattr(factory(address=a).functions, n)() for a in addresses for n in names]
+        try:
+            with w3.batch_requests() as batch:
+                for c in calls:
+                    batch.add(c)
+                flat = list(batch.execute())
+        except Exception:  # noqa: BLE001 - a node without batch support: one request per call
+            flat = [c.call() for c in calls]
+        k = len(names)
+        return [tuple(flat[i * k:(i + 1) * k]) for i in range(len(addresses))]
+
+    def changed_since(self, block: int, bounties: "list[str] | tuple[str, ...]" = ()) -> bool:
+        """True when this factory (a new bounty) or any of ``bounties`` logged an event after block
+        ``block`` (one ``eth_getLogs``)."""
+        from .network import logged_since
+
+        return logged_since([self.address, *bounties], block)
 
     def created_address(self, receipt: Any) -> str:
         """The address of the bounty a :meth:`create` receipt opened (its last ``BountyCreated`` event)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -23,10 +24,13 @@ from ..protocol.wire import checksum_address
 
 __all__ = [
     "BOUNTY",
+    "DURATION",
     "BountyAddress",
+    "Duration",
     "MISSING_DATA_HINT",
     "check_output",
     "error_line",
+    "network_error_line",
     "hyperparameter_help",
     "parse_duration",
     "read_candidate",
@@ -86,7 +90,6 @@ def require_lasting_network(network_given: bool) -> None:
                             "(nothing would last); start a node and pass --network http://127.0.0.1:8545")
 
 
-#: Appended to "not in the store" errors: how a participant on another machine gets the data.
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -107,17 +110,88 @@ def parse_duration(text: "str | int | float | None") -> "float | None":
     return seconds
 
 
+class Duration(click.ParamType):
+    """A command-line duration: ``90s``, ``30m``, ``2h``, ``1d`` or a plain number of seconds, converted to
+    whole seconds (an ``int``) while the command line is parsed; anything else is a usage error naming the
+    option (:func:`parse_duration`'s rule)."""
+
+    name = "duration"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        try:
+            return int(math.ceil(parse_duration(value)))
+        except ArgumentError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+#: The click type of every option that asks for a span of time (``--submission-period 1d``).
+DURATION = Duration()
+
+
+#: Appended to "not in the store" errors: how a participant on another machine gets the data.
 MISSING_DATA_HINT = ("; get the data from a shared kubo node (--store http://HOST:5001) or import the "
                      "organizer's CAR file (ape run bounty import BOUNTY FILE.car)")
 
+# The client's messages name Python functions (what an API user calls); on the command line the same
+# action is a command.  Longest names first (``reveal_test_data`` before ``reveal_test``).
+_FUNCTION_COMMANDS = {"reveal_test_data": "reveal-test", "reveal_test": "reveal-test",
+                      "post_test_data": "post-test-data", "draw_randomness": "draw-randomness",
+                      "post_scores": "post-scores", "claim_shares": "claim"}
+_FUNCTION_NAMES = re.compile(r"(?<![\w.])(" + "|".join(_FUNCTION_COMMANDS) + r")(\(\))?(?![\w])")
+
+
+def _commands_for_functions(text: str) -> str:
+    return _FUNCTION_NAMES.sub(lambda m: _FUNCTION_COMMANDS[m.group(1)], text)
+
+
+def _home_hint() -> str:
+    from ..paths import default_home
+
+    return (f" (BOUNTY_HOME is {default_home()}: secrets live in the home the commit or create used; pass --home "
+            "DIR or set BOUNTY_HOME if that was another one)")
+
+
+_SECONDS_LEFT = re.compile(r"\(in (\d+) s\)")
+
+
+def _people_time(text: str) -> str:
+    """``"(in 86399 s)"`` -> ``"(in 23h59m)"``: the one way the commands write a time left."""
+    from ..chain.clock import relative_time
+
+    return _SECONDS_LEFT.sub(lambda m: f"({relative_time(int(m.group(1)), 0)})", text)
+
 
 def error_line(exc: BaseException) -> str:
-    """The one line a command prints for a client error (with :data:`MISSING_DATA_HINT` when content
-    is missing from the store)."""
+    """The one line a command prints for a client error: whitespace folded, Python function names replaced by
+    the commands that do the same (``reveal_test`` -> ``reveal-test``), seconds left written as people read
+    them (``in 23h59m``), with :data:`MISSING_DATA_HINT` when content is missing from the store and the
+    home in use when a saved secret is missing."""
+    from ..errors import VaultError
     from ..storage.errors import CIDNotFoundError
 
-    text = " ".join(str(exc).split())
-    return text + MISSING_DATA_HINT if isinstance(exc, CIDNotFoundError) else text
+    text = _people_time(_commands_for_functions(" ".join(str(exc).split())))
+    if isinstance(exc, CIDNotFoundError):
+        return text + MISSING_DATA_HINT
+    if isinstance(exc, VaultError) and "no saved secret" in text:
+        return text + _home_hint()
+    return text
+
+
+def network_error_line(exc: BaseException, network: "str | None" = None) -> str:
+    """The one line for a network that cannot be used (Ape's ``ProviderError``/``NetworkError``: no node at the
+    URL, no URI configured for a named network), saying what to do.  ``network`` is what ``--network`` said."""
+    text = " ".join(str(getattr(exc, "message", None) or exc).split()) or type(exc).__name__
+    where = f"--network {network}" if network else "the network"
+    if "Missing URI" in text or "No URI" in text:
+        how = ("give the node's URL instead (--network https://...), or set node.<ecosystem>.<network>.uri in "
+               "ape-config.yaml")
+    elif "node found" in text.lower() or "connect" in text.lower():
+        how = "is the node running? start one with `anvil --port PORT` (after `source ./env.sh`) or fix the URL"
+    else:
+        how = "see `ape networks list` for the networks Ape knows"
+    return f"cannot use {where}: {text.rstrip('.')}; {how}"
 
 
 def read_candidates(values: Iterable[str]) -> list[dict[str, Any]]:

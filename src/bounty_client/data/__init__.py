@@ -46,6 +46,7 @@ from .market import (
     default_market_path,
     fetch_window,
     market_for,
+    window_market,
     window_grid,
     window_span,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "compare_with_source",
     "default_market_path",
     "market_for",
+    "window_market",
     "window_grid",
     "window_span",
     "fetch_window",

@@ -33,9 +33,14 @@ Two sources:
   commands on this machine sees the same market. What it models: anyone on the machine can
   query the past; nobody can query the future. What it does not: a real market's clock is
   the world's, while this one trusts the ``now`` its caller passes (the chain's time, which
-  the demo moves forward), and a process that reads the market file can compute any row. It
-  protects the story against participants who hold only what is published, which is the
-  property the tests check; a live bounty uses a public source such as coinpaprika.
+  the demo moves forward). A process that reads the market file can compute every row of
+  the *base* market, so a bounty's test window is not read from it: the window's rows come
+  from :meth:`LocalMarket.drawn`, which mixes the bounty's on-chain randomness (drawn from the
+  reveal deadline on) into every random step from the window's first row, so nobody -- the
+  organizer with its secret included -- can compute a test label before the reveals are over.
+  Each bounty's window therefore has prices of its own. Without the market file nobody can
+  compute the rows at all: a verifier elsewhere cannot compare them (``verify`` says
+  "unverified" and how to compare). A live bounty uses a public source such as coinpaprika.
 """
 
 from __future__ import annotations
@@ -66,6 +71,7 @@ __all__ = [
     "default_market_path",
     "window_grid",
     "window_span",
+    "window_market",
     "fetch_window",
     "check_window_rows",
     "compare_with_source",
@@ -280,12 +286,38 @@ class LocalMarket:
         if not self.path.exists():
             if not create:
                 raise DataError(
-                    "no local market file here (it is created by the organizer's machine and never published)",
+                    "no local market file here (the organizer's machine created it; it is not part of the public "
+                    "record)",
                     source=self.path,
                 )
             self._create(interval, origin)
         self._load()
         self._series = _Series()
+        #: ``(randomness as an int, first row number)`` once :meth:`drawn`; ``None`` for the base market
+        self._mix: "tuple[int, int] | None" = None
+
+    def drawn(self, randomness: "bytes | str", from_time: int) -> "LocalMarket":
+        """This market with ``randomness`` (a bounty's 32-byte on-chain randomness, bytes or 0x-hex) mixed
+        into every random step from the first grid row at or after ``from_time`` (unix seconds: the
+        bounty's test-window start) on.  Rows before it are the base market's; rows from it on exist for
+        nobody before the randomness is drawn, the organizer included.  Raises :class:`DataError` for a
+        value that is not 32 bytes."""
+        import copy
+
+        if isinstance(randomness, str):
+            try:
+                randomness = bytes.fromhex(randomness.removeprefix("0x"))
+            except ValueError:
+                raise DataError(f"randomness: {randomness!r} is not hex", source=self.path) from None
+        if not isinstance(randomness, (bytes, bytearray)) or len(randomness) != 32:
+            raise DataError(f"randomness: must be 32 bytes, got {randomness!r:.80}", source=self.path)
+        if isinstance(from_time, bool) or not isinstance(from_time, (int, np.integer)):
+            raise DataError(f"from_time: must be unix seconds (an int), got {from_time!r}", source=self.path)
+        other = copy.copy(self)
+        other._series = _Series()
+        first = -(-(int(from_time) - self.origin) // self.interval)
+        other._mix = (int.from_bytes(bytes(randomness), "big"), max(first, 0))
+        return other
 
     # -------------------------------------------------------------- the file
     def _create(self, interval: int, origin: int | None) -> None:
@@ -341,14 +373,30 @@ class LocalMarket:
     def _rng(self, block: int, name: str) -> np.random.Generator:
         return np.random.default_rng([self._secret, block + 1, zlib.crc32(name.encode())])
 
+    def _draws(self, block: int, name: str, draw: Any) -> tuple[np.ndarray, ...]:
+        """``draw(rng)`` (a tuple of arrays of one block's ``_DAY`` steps) for rng block ``block`` (rows
+        ``block * _DAY`` on); after :meth:`drawn`, the steps from the mixed-in first row on come from a
+        generator seeded with the secret and the randomness instead."""
+        from .synthetic import _DAY
+
+        base = draw(self._rng(block, name))
+        if self._mix is None:
+            return base
+        randomness, first = self._mix
+        cut = first - block * _DAY
+        if cut >= _DAY:
+            return base
+        mixed = draw(np.random.default_rng([self._secret, randomness, block + 1, zlib.crc32(name.encode()), 1]))
+        cut = max(cut, 0)
+        return tuple(np.concatenate([a[:cut], b[cut:]]) for a, b in zip(base, mixed))
+
     def _extend_market(self, blocks: int) -> None:
         from .synthetic import _P_ENTER, _P_LEAVE, _PHI, _SIGMA_M, _TURBULENT, _DAY
 
         s = self._series
         while len(s.regime) < blocks:
             k = len(s.regime) - 1  # block -1 is the warm-up day before row 0
-            rng = self._rng(k, "market")
-            switch, z = rng.random(_DAY), rng.standard_normal(_DAY)
+            switch, z = self._draws(k, "market", lambda rng: (rng.random(_DAY), rng.standard_normal(_DAY)))
             state = bool(s.regime[-1][-1]) if s.regime else False
             prev = float(s.factor[-1][-1]) if s.factor else 0.0
             regime = np.empty(_DAY, dtype=bool)
@@ -371,8 +419,8 @@ class LocalMarket:
         c = s.coins.setdefault(symbol, {"returns": [], "level": [], "per_step": []})
         while len(c["returns"]) < blocks:
             k = len(c["returns"])
-            rng = self._rng(k - 1, "coin:" + symbol)
-            e, noise = rng.standard_normal(_DAY), 0.08 * rng.standard_normal(_DAY)
+            e, noise = self._draws(k - 1, "coin:" + symbol,
+                                   lambda rng: (rng.standard_normal(_DAY), 0.08 * rng.standard_normal(_DAY)))
             factor = s.factor[k]
             lagged = np.concatenate([[s.factor[k - 1][-1] if k else 0.0], factor[:-1]])
             vol = np.where(s.regime[k], _TURBULENT, 1.0)
@@ -440,17 +488,33 @@ class LocalMarket:
         return {s: self._rows(s, int(i0), int(i1)) for s in symbols}
 
     def __repr__(self) -> str:
-        return f"LocalMarket({str(self.path)!r}, interval={self.interval}, origin={_iso(self.origin)})"
+        drawn = "" if self._mix is None else f", drawn from row {self._mix[1]}"
+        return f"LocalMarket({str(self.path)!r}, interval={self.interval}, origin={_iso(self.origin)}{drawn})"
+
+
+def window_market(market: Market, rule: Any, randomness: "bytes | str | None") -> Market:
+    """The market a bounty's test window is read from: a :class:`LocalMarket` with the bounty's on-chain
+    ``randomness`` mixed in from the window's start (:meth:`LocalMarket.drawn`); any other market as it is
+    (a public source's rows are the world's).  Raises :class:`DataError` for a local market before the
+    randomness is drawn (``randomness`` None): the window's rows do not exist for anyone yet."""
+    if not isinstance(market, LocalMarket):
+        return market
+    if randomness is None:
+        raise DataError("the test window's rows of a local market derive from the bounty's on-chain randomness, "
+                        "which is not drawn yet (draw_randomness)", source=market.path)
+    return market.drawn(randomness, int(rule.window[0]))
 
 
 def market_for(rule: Any, *, market_file: "str | os.PathLike[str] | None" = None, client: Any = None,
-               create: bool = False) -> Market:
+               create: bool = False, randomness: "bytes | str | None" = None) -> Market:
     """The :class:`Market` a spec's future test rule names (``bounty_client.protocol.spec.TestRule``).
 
     ``source.kind == "coinpaprika"``: a :class:`CoinpaprikaMarket` on ``source.base_url`` (or
     ``client``) at ``rule.interval``; ``"local"``: the :class:`LocalMarket` in ``market_file``
     (default ``$BOUNTY_HOME/market.json``), created only with ``create`` (the organizer), whose
-    interval must equal the rule's. Raises :class:`DataError` otherwise.
+    interval must equal the rule's, and with ``randomness`` (the bounty's, once drawn) mixed in from the
+    window's start (:func:`window_market`; without it, the base market, which serves the public history).
+    Raises :class:`DataError` otherwise.
     """
     source = getattr(rule, "source", None)
     if getattr(rule, "mode", None) != "future" or source is None:
@@ -464,7 +528,7 @@ def market_for(rule: Any, *, market_file: "str | os.PathLike[str] | None" = None
                 f"the market's interval is {market.interval}s but the spec's test.interval is {rule.interval}s",
                 source=market.path,
             )
-        return market
+        return market if randomness is None else window_market(market, rule, randomness)
     raise DataError(f"unknown source kind {source.kind!r}", source="test.source.kind")
 
 

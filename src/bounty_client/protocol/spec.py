@@ -62,7 +62,11 @@ FEATURES: tuple[str, ...] = ("price", "volume_24h", "market_cap")
 DEFAULT_FEATURES: tuple[str, ...] = ("price", "volume_24h")
 OPTIMIZERS: tuple[str, ...] = ("adam",)
 #: Test-part scores (``bounty_client.ml.model.score_bps``): balanced accuracy (default; a constant
-#: predictor scores exactly 5000) or plain accuracy.
+#: predictor scores exactly 5000) or plain accuracy.  Plain accuracy gives a constant guess of the
+#: majority class (what a diverged model, or a finite but exploding one, predicts) that class's share of
+#: the test part, so a spec may use it only where that share is known and below ``min_accuracy_bps``:
+#: sealed mode only (a future window's balance is unknown at creation), checked whenever a test part is
+#: built (:meth:`BountySpec.check_test_part`).
 METRICS: tuple[str, ...] = ("balanced_accuracy", "accuracy")
 #: Keras backends a protocol may pin (the one the scores were computed and verified with).
 BACKENDS: tuple[str, ...] = ("tensorflow",)
@@ -485,6 +489,10 @@ class BountySpec:
                     raise exc.within(name) from None
                 set_(name, value)
         _str("metric", self.metric, allowed=METRICS)
+        if self.metric == "accuracy" and self.test.is_future:
+            raise SpecError("metric", "'accuracy' needs a test part whose class balance is known at creation: a future "
+                                      "window's is not, and a constant guess of its majority class could qualify; use "
+                                      "'balanced_accuracy' (a constant guess scores 5000)")
 
         bounds = self.bounds
         if not isinstance(bounds, HyperparameterBounds):
@@ -541,7 +549,7 @@ class BountySpec:
         if missing or extra:
             raise SpecError("data_files", f"the prices given have coins {sorted(public)}; the spec has {self.coins}")
         future = self.test.is_future and hidden is not None
-        return build_dataset(
+        dataset = build_dataset(
             public,
             target=self.target,
             seq_len=self.seq_len,
@@ -553,6 +561,30 @@ class BountySpec:
             interval=f"{self.test.interval}s" if future else None,
             test_window=self.test.window if future else None,
         )
+        if hidden is not None:
+            self.check_test_part(dataset.y_test)
+        return dataset
+
+    def check_test_part(self, y_test: Any) -> None:
+        """The metric rule (see :data:`METRICS`): under ``"accuracy"``, the test labels' majority class must hold
+        fewer than ``min_accuracy_bps`` of them, or always guessing it -- what a diverged or exploding model
+        does -- would qualify.  Raises ``bounty_client.data.DataError`` naming both figures (the organizer
+        meets it when the test part is split off, before anything is stored); nothing under
+        ``"balanced_accuracy"``."""
+        if self.metric != "accuracy":
+            return
+        labels = [int(v) for v in list(y_test)]
+        if not labels:
+            return
+        ones = sum(1 for v in labels if v == 1)
+        majority = max(ones, len(labels) - ones) * 10_000 // len(labels)
+        if majority >= self.min_accuracy_bps:
+            from ..data import DataError
+
+            raise DataError(f"metric accuracy: the test part's majority class is {majority} bps of its "
+                            f"{len(labels)} windows, not below min_accuracy_bps {self.min_accuracy_bps}: always "
+                            "guessing it (what a diverged or exploding model predicts) would qualify; use "
+                            f"balanced_accuracy, or min_accuracy_bps above {majority}", source="test part")
 
     def hyperparameters(self, values: "Mapping[str, Any] | Hyperparameters") -> Hyperparameters:
         """Validate a submission's values against this spec's bounds (raises ``HyperparameterError``)."""

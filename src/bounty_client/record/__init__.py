@@ -12,18 +12,26 @@ from .record import (TEST_SET_KIND, BountyRecord, TestData, check_report, check_
                      test_set_manifest)
 from .transfer import export_record, import_record, record_cids
 from .verification import VerificationReport, VerificationStatus, check_future_rows, verify
-from .views import credited, explain_credits, leaderboard
+from .views import (BountySummary, BountyView, address_view, bounty_list, bounty_summaries, bounty_view, credited,
+                    disputes, explain_credits, leaderboard, verification_view)
 
 __all__ = [
     "TEST_SET_KIND",
     "BountyRecord",
+    "BountySummary",
+    "BountyView",
     "TestData",
+    "address_view",
+    "bounty_summaries",
+    "bounty_view",
     "VerificationReport",
     "VerificationStatus",
+    "bounty_list",
     "check_future_rows",
     "check_report",
     "check_spec",
     "credited",
+    "disputes",
     "download",
     "evaluate_bounty",
     "evaluate_record",
@@ -38,5 +46,6 @@ __all__ = [
     "require_matching_spec",
     "test_set_files",
     "test_set_manifest",
+    "verification_view",
     "verify",
 ]

@@ -23,8 +23,13 @@ The tolerance comes only from the verifier's knowledge: ``tolerance_bps`` if giv
 else 0 when every report says it was produced on this machine's CPU and software,
 else the cross-machine tolerance for the test part's size
 (:func:`bounty_client.ml.model.score_tolerance_bps`).  No number the organizer wrote is
-used.  Every difference is one line in :attr:`VerificationReport.problems`;
-:attr:`VerificationReport.ok` is True only when there are none.
+used.  Every difference is one line in :attr:`VerificationReport.problems`.  A check that could not be
+made although the verdict rests on it (future-window rows this machine cannot compare with the price
+source: the organizer's local market file is elsewhere, or the network is out of reach) is one line in
+:attr:`VerificationReport.unverified`.  :attr:`VerificationReport.status` is ``"mismatch"`` when there
+is a problem, else ``"unverified"`` when something went unchecked, else ``"ok"``;
+:attr:`VerificationReport.ok` is True only for ``"ok"``.  A bounty settled without test data (abandoned:
+the reward shared) has no score to re-compute; its payout is still checked against the contract's rules.
 """
 
 from __future__ import annotations
@@ -39,7 +44,11 @@ from ..errors import ArgumentError, VerificationError
 from ..storage.base import ContentStore
 from .record import check_spec, evaluate_record, open_record
 
-__all__ = ["verify", "check_future_rows", "VerificationReport", "VerificationError", "VerificationStatus"]
+__all__ = ["verify", "check_future_rows", "VerificationReport", "VerificationError", "VerificationStatus",
+           "VERDICT_EXIT_CODES"]
+
+#: ``ape run bounty verify``'s exit status per :attr:`VerificationReport.status` (2 is a usage error).
+VERDICT_EXIT_CODES = {"ok": 0, "mismatch": 1, "unverified": 3}
 
 
 class VerificationStatus(StrEnum):
@@ -70,8 +79,10 @@ class VerificationReport:
     1-based places in the top K, empty outside it).  ``posted``: what the chain pays (its
     ``Credited`` events once finalized; before that, what the posted scores would pay:
     ``settled`` False).  ``derived``: what the recomputed scores pay under the contract's
-    rules.  ``problems``: one line per difference (any makes ``ok`` False); ``notes``:
-    what could not be checked and why (they do not fail the verification).
+    rules.  ``problems``: one line per difference (any makes ``status`` ``"mismatch"``);
+    ``unverified``: one line per check the verdict needs that could not be made here (the status is
+    then ``"unverified"``, never ``"ok"``), with ``how_to_check`` saying how to make it; ``notes``:
+    what else is worth knowing (rulings, the tolerance; they do not change the verdict).
     """
 
     bounty: str
@@ -84,10 +95,34 @@ class VerificationReport:
     posted: Any = None  # bounty_client.protocol.settlement.Settlement
     derived: Any = None  # bounty_client.protocol.settlement.Settlement
     settled: bool = False
+    unverified: list[str] = field(default_factory=list)
+    how_to_check: str = ""
+
+    @property
+    def status(self) -> str:
+        """``"mismatch"`` (a problem), ``"unverified"`` (no problem, but a needed check was not made) or ``"ok"``."""
+        return "mismatch" if self.problems else "unverified" if self.unverified else "ok"
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        """True only when every check was made and none found a difference."""
+        return self.status == "ok"
+
+    @property
+    def exit_code(self) -> int:
+        """The verify command's exit status: :data:`VERDICT_EXIT_CODES` of :attr:`status`."""
+        return VERDICT_EXIT_CODES[self.status]
+
+    @property
+    def verdict(self) -> str:
+        """One line: ``"verify: OK"``, ``"verify: MISMATCH (2 problems)"`` or ``"verify: UNVERIFIED: rows not
+        compared with the source; ..."`` (with how to compare them)."""
+        if self.status == "mismatch":
+            return f"verify: MISMATCH ({len(self.problems)} problem(s))"
+        if self.status == "unverified":
+            return "verify: UNVERIFIED: " + "; ".join(self.unverified) + (f"; {self.how_to_check}" if self.how_to_check
+                                                                          else "")
+        return "verify: OK"
 
     def credits_table(self) -> Any:
         """DataFrame: one row per ``(account, reason)`` with the posted and derived wei."""
@@ -103,10 +138,13 @@ class VerificationReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "bounty": self.bounty,
+            "status": self.status,
             "ok": self.ok,
             "tolerance_bps": self.tolerance_bps,
             "tolerance_source": self.tolerance_source,
             "problems": list(self.problems),
+            "unverified": list(self.unverified),
+            "how_to_check": self.how_to_check or None,
             "notes": list(self.notes),
             "submissions": self.table.to_dict(orient="records"),
             "payout": {
@@ -133,19 +171,24 @@ class VerificationReport:
     def _repr_html_(self) -> str:
         from html import escape
 
-        head = f"<p>verify {self.bounty}: <b>{'OK' if self.ok else 'MISMATCH'}</b></p>"
-        items = "".join(f"<li>{escape(p)}</li>" for p in self.problems)
+        head = f"<p>verify {self.bounty}: <b>{self.status.upper()}</b></p>"
+        items = "".join(f"<li>{escape(p)}</li>" for p in self.problems + self.unverified)
         notes = "".join(f"<li><i>{escape(n)}</i></li>" for n in self.notes)
         body = f"<ul>{items}{notes}</ul>" if items or notes else ""
         return head + body + self.table._repr_html_() + self.credits_table()._repr_html_()
 
     def __repr__(self) -> str:
         source = f" ({self.tolerance_source})" if self.tolerance_source else ""
-        lines = [f"VerificationReport({self.bounty}: {'OK' if self.ok else 'MISMATCH'}, "
+        lines = [f"VerificationReport({self.bounty}: {self.status.upper()}, "
                  f"tolerance {self.tolerance_bps} bps{source})"]
         lines += [f"  - {p}" for p in self.problems]
+        lines += [f"  unverified: {u}" for u in self.unverified]
+        if self.unverified and self.how_to_check:
+            lines.append(f"  how to check: {self.how_to_check}")
         lines += [f"  note: {n}" for n in self.notes]
-        lines.append(self.table.to_string(index=False))
+        shown = self.table.copy()  # within 120 columns: submitters shortened (the JSON and .table have them whole)
+        shown["submitter"] = [a if len(str(a)) < 14 else f"{str(a)[:6]}…{str(a)[-4:]}" for a in shown["submitter"]]
+        lines.append(shown.to_string(index=False))
         lines += self._payout_lines()
         return "\n".join(lines)
 
@@ -166,17 +209,32 @@ def _auto_tolerance(reports: list[Any], n_test: int) -> tuple[int, str]:
     return score_tolerance_bps(max(1, n_test)), f"cross-machine tolerance for {n_test} test windows"
 
 
+def how_to_compare(spec: Any) -> str:
+    """What to do so that the posted rows of a future-window bounty can be compared with their source."""
+    source = spec.test.source
+    if source.kind == "local":
+        return ("the rows come from the organizer's offline market file: get a copy of it (market.json; once the "
+                "window is posted it gives no edge) and run `ape run bounty verify BOUNTY --market-file FILE`, or "
+                "run verify on the organizer's machine")
+    return (f"run verify on a machine that reaches {source.kind} "
+            f"({getattr(source, 'base_url', None) or 'its public API'}), after the window's end")
+
+
 def check_future_rows(spec: Any, rows: Any, *, now: int, market: Any = None,
-                      submission_deadline: "int | None" = None) -> tuple[list[str], list[str]]:
-    """``(problems, notes)`` for future-window test rows ``{symbol: price table}`` posted under ``spec``.
+                      submission_deadline: "int | None" = None,
+                      randomness: "bytes | str | None" = None) -> tuple[list[str], list[str]]:
+    """``(problems, unchecked)`` for future-window test rows ``{symbol: price table}`` posted under ``spec``.
 
     Problems: a window that opens before ``submission_deadline`` (its prices were public while
     anyone could submit); a row outside ``[start - seq_len * interval, end]`` or off the grid
     (:func:`bounty_client.data.check_window_rows`); a row that differs from the source's
-    (:func:`bounty_client.data.compare_with_source`).  Notes: the source could not be asked
-    (``market`` defaults to ``market_for(spec.test, create=False)``) or cannot confirm yet."""
+    (:func:`bounty_client.data.compare_with_source`).  Unchecked (one line each: the rows were *not*
+    compared, which is never a pass): the source could not be asked or cannot confirm yet.  ``market``
+    defaults to ``market_for(spec.test, create=False)``; ``randomness`` (the bounty's, once drawn) is mixed
+    into a local market from the window's start (:func:`bounty_client.data.window_market`), as the
+    organizer's post did."""
     from ..data import (DataError, NotYetAvailableError, check_window_rows, compare_with_source, market_for,
-                       window_span)
+                       window_market, window_span)
 
     rule = spec.test
     problems: list[str] = []
@@ -190,16 +248,19 @@ def check_future_rows(spec: Any, rows: Any, *, now: int, market: Any = None,
     except DataError as exc:
         problems.append(f"test rows: {exc}")
     try:
-        market = market if market is not None else market_for(rule, create=False)
+        if market is None:
+            market = market_for(rule, create=False, randomness=randomness)
+        elif randomness is not None:
+            market = window_market(market, rule, randomness)
         found = compare_with_source(rows, market, now, span=window_span(rule.window, spec.seq_len, rule.interval))
     except NotYetAvailableError as exc:
-        notes.append(f"test rows not compared with the source yet: {exc}")
+        notes.append(f"rows not compared with the source yet: {exc}")
         return problems, notes
     except DataError as exc:
-        notes.append(f"test rows not compared with the source ({rule.source.kind}): {exc}")
+        notes.append(f"rows not compared with the source ({rule.source.kind}): {exc}")
         return problems, notes
     if not found.reachable:
-        notes.append(f"test rows not compared: source {rule.source.kind} not reachable ({found.problem})")
+        notes.append(f"rows not compared with the source: {rule.source.kind} not reachable ({found.problem})")
     elif not found.ok:
         problems.append(f"test rows differ from the source {rule.source.kind}: {found.difference}")
     return problems, notes
@@ -263,15 +324,19 @@ def verify(
     backend: str = "auto",
     progress: bool = False,
     ray_address: "str | None" = None,
+    market: Any = None,
 ) -> VerificationReport:
     """Re-compute every posted score of ``bounty`` from public material and compare the scores and
     what they pay (see the module docstring).
 
     ``tolerance_bps``: accepted ``|posted - recomputed|`` per score (0..10000; ``None`` = the
     verifier's own figure).  It never excuses a difference in the qualified set, the ranking or
-    a credit.  Raises :class:`VerificationError` when the test set does not open the commitment
-    or was never posted; ``ArgumentError`` for a bad ``tolerance_bps``.  Every other difference
-    is a problem line in the report."""
+    a credit.  ``market``: the price source of a future-window bounty's rows (default: the one the spec
+    names; a ``LocalMarket`` of the organizer's market file for an offline bounty).  Raises
+    :class:`VerificationError` when the test set does not open the commitment, or was never posted on
+    a bounty that is not settled (nothing to verify yet); ``ArgumentError`` for a bad
+    ``tolerance_bps``.  Every other difference is a problem line in the report, every check that
+    could not be made an ``unverified`` line."""
     import pandas as pd
 
     if tolerance_bps is not None and (isinstance(tolerance_bps, bool) or not isinstance(tolerance_bps, int)
@@ -287,15 +352,19 @@ def verify(
             [f"spec {record.creation.spec_cid} disagrees with the chain: {w}" for w in wrong],
             notes=["nothing was re-run: the spec the chain committed to is not the one published"])
     if record.test_data() is None:
-        raise VerificationError(f"bounty {bounty.address}: the test set was never revealed; nothing to verify")
+        return _verify_without_test_data(record, empty)
 
     problems: list[str] = []
     notes: list[str] = []
+    unverified: list[str] = []
+    how = ""
     if getattr(record.spec.test, "is_future", False):
-        found, said = check_future_rows(record.spec, record.test_prices(), now=bounty.now(),
-                                        submission_deadline=record.creation.submission_deadline)
+        found, unchecked = check_future_rows(record.spec, record.test_prices(), now=bounty.now(), market=market,
+                                             submission_deadline=record.creation.submission_deadline,
+                                             randomness=record.randomness())
         problems += found
-        notes += said
+        unverified += unchecked
+        how = how_to_compare(record.spec) if unchecked else ""
 
     posted, report_cids = record.posted_scores()
     on_record = record.bounty.scores_on_record()  # rulings replace the scores they upheld
@@ -369,4 +438,23 @@ def verify(
     problems += [f"payout: {line}" for line in paid] + found
     table = pd.DataFrame(rows, columns=_TABLE_COLUMNS, dtype=object)  # object: ints stay ints, None stays None
     return VerificationReport(bounty.address, table, tolerance_bps, problems, result, notes, tolerance_source,
-                              posted_side, derived, settled)
+                              posted_side, derived, settled, unverified, how)
+
+
+def _verify_without_test_data(record: Any, empty: Any) -> VerificationReport:
+    """A bounty whose test data was never posted: once settled (abandoned: SHARED), there is no score to
+    re-compute, but what it paid is checked against the contract's rules; before that, nothing to verify."""
+    bounty = record.bounty
+    if bounty.outcome().name in ("NONE", "CANCELLED"):
+        raise VerificationError(f"bounty {bounty.address}: the test data was never posted and the bounty is not "
+                                "settled; nothing to verify yet (after the evaluation deadline anyone may finalize, "
+                                "then verify checks the payout)")
+    posted_scores, _ = record.posted_scores()
+    posted_side, derived, settled, problems = _payout(record, posted_scores, {})
+    from ..protocol.settlement import differences
+
+    problems += [f"payout: {line}" for line in differences(posted_side, derived, posted_name="chain",
+                                                           derived_name="the contract's rules")]
+    notes = [f"no test data was posted: no score to re-compute; the payout ({posted_side.outcome.name}: the "
+             "reward shared by the revealed submissions, the bond burned) was checked against the contract's rules"]
+    return VerificationReport(bounty.address, empty, 0, problems, None, notes, "", posted_side, derived, settled)

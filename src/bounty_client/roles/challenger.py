@@ -94,7 +94,8 @@ class Challenger:
         found: list[Difference] = []
         record = open_record(bounty, self.store)
         if record.spec.test.is_future and record.test_data() is not None:
-            problems, _ = check_future_rows(record.spec, record.test_prices(), now=bounty.now())
+            problems, _ = check_future_rows(record.spec, record.test_prices(), now=bounty.now(),
+                                            randomness=record.randomness())
             if problems:
                 found.append(Difference(TEST_DATA_KEY, 0, 0, "; ".join(problems)))
         recomputed = self.recompute(bounty, progress=progress)

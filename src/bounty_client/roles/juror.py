@@ -64,7 +64,7 @@ class Juror:
             except BountyError:
                 return 1
             if record.spec.test.is_future:
-                problems, _ = check_future_rows(record.spec, rows, now=bounty.now())
+                problems, _ = check_future_rows(record.spec, rows, now=bounty.now(), randomness=record.randomness())
                 return 1 if problems else 0
             return 0
         result = evaluate_record(record, ids=[d.key], workers=self.workers, backend=self.backend,

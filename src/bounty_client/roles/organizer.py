@@ -366,8 +366,8 @@ class Organizer:
     def check_evaluation_budget(self, prepared: PreparedBounty, arguments: "Mapping[str, Any]", *,
                                 workers: int = 1) -> Any:
         """The worst-case evaluation estimate (:class:`~bounty_client.ml.budget.EvaluationBudget`) of a bounty
-        with these factory ``arguments``: ``max_submissions`` submissions of ``max_cost`` parameters, the
-        spec's ``k`` seeds and epochs, ``prepared``'s training windows, ``workers`` workers, against the
+        with these factory ``arguments``: ``max_submissions`` submissions of ``max_cost`` parameters and the
+        most LSTM and dense layers the spec's bounds allow, the spec's ``k`` seeds, epochs and batch size, ``prepared``'s training windows, ``workers`` workers, against the
         window from the test data (reveal deadline, or ``test_data_after`` in future mode) to the evaluation
         deadline.  Raises ``ArgumentError`` naming what to change when it does not fit."""
         from ..ml.budget import evaluation_budget
@@ -379,6 +379,9 @@ class Organizer:
             seq_len=int(arguments["seq_len"]), epochs=int(protocol.epochs), seeds=int(protocol.seeds),
             max_submissions=int(arguments["max_submissions"]), workers=workers,
             window_s=int(arguments["evaluation_deadline"]) - opens,
+            # the deepest model the bounds allow: deep, narrow models cost per layer, not per parameter
+            lstm_layers=int(prepared.spec.bounds.lstm_layers[1]), dense_layers=int(prepared.spec.bounds.dense_layers[1]),
+            batch_size=int(protocol.batch_size),
         ).check()
 
     def check_create_args(self, terms: "BountyTerms | None" = None, **terms_kwargs: Any) -> BountyTerms:
@@ -482,7 +485,7 @@ class Organizer:
         or ``DataError`` before anything is stored or sent.  Returns the receipt."""
         from ape import chain
 
-        from ..data import fetch_window, market_for
+        from ..data import LocalMarket, fetch_window, market_for, window_market
         from ..errors import StageError
         from ..protocol.spec import DataFile
 
@@ -497,10 +500,13 @@ class Organizer:
         now = int(chain.pending_timestamp)  # the time the post transaction's block will have (at least)
         after = int(record.creation.test_data_after)
         if now < after:
-            raise StageError(f"cannot post the test data: the test window closes at {after} (chain time {now}, "
-                             f"{after - now} s to go); its last rows do not exist yet")
+            raise StageError(f"cannot post the test data: the test window closes at {format_utc(after)} "
+                             f"({relative_time(after, now)}, chain time); its last rows do not exist yet")
         if market is None:
             market = market_for(rule, market_file=self.market_file)
+        if isinstance(market, LocalMarket) and not bounty.randomness_drawn():
+            bounty.draw_randomness(self.account)  # a local market's window rows derive from it (window_market)
+        market = window_market(market, rule, bounty.randomness())
         rows = fetch_window(market, record.spec.coins, rule.window, record.spec.seq_len, now=now)
         record.spec.build_dataset(record.prices(), rows)  # a test part must come out of it (DataError)
         files = [DataFile(label=f"{s}-USD", cid=self.store.add(_csv_bytes(rows[s], f"{s}-USD (test window)")))

@@ -69,8 +69,10 @@ def status(**kw):
 
 def test_status__deadlines_relative_to_chain_time__and_scores_below_the_minimum_shown():
     text = repr(status(ranking=[], scores={0: 5200, 1: 5900}))
-    assert "submissions closed 2h00m ago" in text and "reveals closed 1m00s ago" in text
-    assert "evaluation closes in 23h59m" in text
+    # one time format: UTC, then relative to chain time
+    assert "submissions closed 1970-01-12 11:46:40 UTC (2h00m ago)" in text
+    assert "reveals closed 1970-01-12 13:45:40 UTC (1m00s ago)" in text
+    assert "evaluation closes 1970-01-13 13:46:39 UTC (in 23h59m)" in text
     assert "below the minimum 6000 bps: #1 5900 bps, #0 5200 bps" in text
 
 

@@ -66,14 +66,14 @@ def test_check_future_rows__a_window_open_before_the_submission_deadline__is_a_p
                         "were public while submissions were open"]
 
 
-def test_check_future_rows__source_out_of_reach_or_too_early__a_note_not_a_pass_of_the_rows(
+def test_check_future_rows__source_out_of_reach_or_too_early__unchecked_not_a_pass_of_the_rows(
         market, future_spec, tmp_path, monkeypatch):
     rows = posted(market, future_spec)
     monkeypatch.setenv("BOUNTY_HOME", str(tmp_path / "verifier"))  # a verifier has no local market file
-    problems, notes = check_future_rows(future_spec, rows, now=END)
-    assert problems == [] and notes[0].startswith("test rows not compared with the source (local):")
-    problems, notes = check_future_rows(future_spec, rows, now=END - 1, market=market)
-    assert problems == [] and notes[0].startswith("test rows not compared with the source yet:")
+    problems, unchecked = check_future_rows(future_spec, rows, now=END)
+    assert problems == [] and unchecked[0].startswith("rows not compared with the source (local):")
+    problems, unchecked = check_future_rows(future_spec, rows, now=END - 1, market=market)
+    assert problems == [] and unchecked[0].startswith("rows not compared with the source yet:")
     # the window check itself never depends on the source
     bad = {c: f.set_axis(f.index + pd.Timedelta(seconds=1)).iloc[:-1] for c, f in rows.items()}
     problems, _ = check_future_rows(future_spec, bad, now=END)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bounty_client.ml.budget import RUN_OVERHEAD_S, THROUGHPUT, evaluation_budget
+from bounty_client.ml.budget import evaluation_budget
 from bounty_client.errors import ArgumentError
 from bounty_client.protocol.terms import MIN_DEFAULT_DEPOSIT, BountyTerms, default_commit_deposit
 from bounty_client.protocol.wire import MAX_COMMIT_DEPOSIT
@@ -52,9 +52,17 @@ def _budget(**overrides):
     return evaluation_budget(**figures)
 
 
-def test_budget__run_time_is_the_measured_rate_times_the_work_plus_the_overhead():
+def test_budget__run_time_is_the_model_of_the_worst_corner__per_parameter_per_layer_and_to_build():
+    from bounty_client.ml.budget import BudgetConstants, submission_seconds
+
     b = _budget()
-    assert b.run_seconds == pytest.approx(3 * 2 * 100_000 * 1_000 * 10 / THROUGHPUT + RUN_OVERHEAD_S)
+    c = BudgetConstants()
+    batches = -(-1_250 // 64)  # validation windows counted: ceil(1.25 x 1000 / 64)
+    epoch = batches * (c.batch_s + c.lstm_step_s * 8 * 10 + c.dense_step_s * 8) + 100_000 * 1_000 * 10 / c.throughput
+    build = c.build_s + c.lstm_build_s * 8 + c.dense_build_s * 8  # the contract's limits: 8 LSTM, 8 dense layers
+    assert b.run_seconds == pytest.approx(build + 3 * (2 * epoch + c.seed_s))
+    assert b.run_seconds == pytest.approx(submission_seconds(parameters=100_000, lstm_layers=8, dense_layers=8,
+                                                             windows=1_000, seq_len=10, epochs=2, seeds=3))
     assert b.total_seconds == pytest.approx(10 * b.run_seconds)
     assert _budget(workers=3).total_seconds == pytest.approx(4 * b.run_seconds)  # ceil(10 / 3) rounds
     assert b.check() is b and "10 submissions x" in str(b) and "3 seeds x 2 epochs" in str(b)
@@ -96,6 +104,44 @@ def test_budget__bigger_bounds_more_seeds_or_epochs_cost_more():
     base = _budget().total_seconds
     for change in (dict(max_cost=200_000), dict(seeds=5), dict(epochs=3), dict(windows=2_000), dict(seq_len=20)):
         assert _budget(**change).total_seconds > base
+    shallow = _budget(lstm_layers=1, dense_layers=0).total_seconds
+    for change in (dict(lstm_layers=2, dense_layers=0), dict(lstm_layers=1, dense_layers=1),
+                   dict(lstm_layers=1, dense_layers=0, batch_size=16)):
+        assert _budget(**change).total_seconds > shallow
+
+
+def test_budget__deep_narrow_worst_case__never_below_what_it_was_measured_to_take():
+    """The finding: with bounds of 8 LSTM layers (and 8 dense) of a few units, a worst-case submission at 8
+    epochs over a bounty's 787 training windows was measured at 18.8-21.5 s on the reference machine, and the
+    parameter-count estimate said 8.1 s, so `create` accepted windows too short for max_submissions of them.
+    Deep, narrow models cost per layer and per time step, whatever their parameter count."""
+    from bounty_client.protocol.hyperparams import HyperparameterBounds, max_parameter_count
+
+    narrow = HyperparameterBounds(lstm_units=(1, 8))
+    # without the layer counts the budget assumes the contract's limits (8 and 8): the worst case
+    b = evaluation_budget(max_cost=max_parameter_count(narrow, 8), windows=787, seq_len=10, epochs=8, seeds=1,
+                          max_submissions=20, window_s=86_400)
+    assert b.run_seconds >= 21.5
+    # ... and a window that fits 20 of the parameter-only estimates (8.1 s) but not 20 measured ones is refused
+    with pytest.raises(ArgumentError, match="evaluation_period: too short"):
+        evaluation_budget(max_cost=b.max_cost, windows=787, seq_len=10, epochs=8, seeds=1, max_submissions=20,
+                          window_s=20 * 15).check()
+
+
+def test_budget__organizer_passes_the_specs_deepest_model():
+    """Organizer.check_evaluation_budget sizes the worst case with the spec's bounds (layers, batch size)."""
+    from types import SimpleNamespace
+
+    from bounty_client.protocol.hyperparams import HyperparameterBounds
+    from bounty_client.protocol.spec import TrainingProtocol
+    from bounty_client.roles.organizer import Organizer
+
+    spec = SimpleNamespace(protocol=TrainingProtocol(epochs=2, batch_size=32, seeds=2),
+                           bounds=HyperparameterBounds(lstm_layers=(1, 3), dense_layers=(0, 2)))
+    prepared = SimpleNamespace(spec=spec, train_windows=500)
+    arguments = dict(max_cost=10_000, seq_len=10, max_submissions=5, reveal_deadline=1_000, evaluation_deadline=90_000)
+    b = Organizer.check_evaluation_budget(None, prepared, arguments, workers=1)
+    assert (b.lstm_layers, b.dense_layers, b.batch_size, b.epochs, b.seeds) == (3, 2, 32, 2, 2)
 
 
 @pytest.mark.parametrize("field", ["max_cost", "windows", "seq_len", "epochs", "seeds", "max_submissions",

@@ -148,12 +148,12 @@ class SearchResult:
 class _ProgressBar:
     """tqdm bar: trials done (of this call), best so far, time left before the deadline margin."""
 
-    def __init__(self, study: "optuna.Study", n_trials: int | None, deadline: Deadline):
+    def __init__(self, study: "optuna.Study", n_trials: int | None, deadline: Deadline, label: str = "search"):
         from tqdm.auto import tqdm
 
         self.study, self.deadline = study, deadline
         self.start = self._finished(study)
-        self.bar = tqdm(total=n_trials, desc="search", unit="trial", leave=True, dynamic_ncols=True)
+        self.bar = tqdm(total=n_trials, desc=label, unit="trial", leave=True, dynamic_ncols=True)
         self.update(study)
 
     def update(self, study: "optuna.Study") -> None:

@@ -61,7 +61,7 @@ def run_search(
     candidates: Sequence[Hyperparameters] = (),
     deadline: Deadline | None = None,
     sampler_seed: int | None = None,
-    progress: bool = True,
+    progress: "bool | str" = True,
     commit: Callable[[Hyperparameters], Any] | None = None,
     plots_dir: "str | os.PathLike[str] | None" = None,
 ) -> SearchResult:
@@ -126,7 +126,9 @@ def run_search(
         n_trials = max(1, len(candidates))
     objective = Objective(windows, fold_list, search_protocol, seed_list, metric, spec.bounds, deadline.clock)
 
-    bar = _ProgressBar(study, n_trials, deadline) if progress else None
+    # A string names the bar (`train` shows "train"); True shows "search".
+    bar = _ProgressBar(study, n_trials, deadline, progress if isinstance(progress, str) else "search") \
+        if progress else None
     try:
         if workers == 1:
             stopped = run_trials(study, objective, n_trials=n_trials, timeout=timeout, deadline=deadline,
