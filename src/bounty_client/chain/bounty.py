@@ -783,7 +783,7 @@ class Bounty:
             if now + margin >= deadline:
                 raise StageError(f"cannot draw the randomness of {self.address}: the draw needs {DRAW_BLOCKS} blocks "
                                  f"after its request (about {margin} s) and the evaluation window closes at "
-                                 f"{format_utc(deadline)} (in {deadline - now} s)")
+                                 f"{format_time(deadline, now)}")
             self.contract.draw_randomness(sender=sender)
             target = self.randomness_block()
         wait_for_block(target)  # the draw lands in a later block than the requested one
