@@ -2,6 +2,7 @@
 by hand, then the role commands find its bounty on that node; a live network is refused up front."""
 
 import json
+import shlex
 
 from e2e_support import LiveNodeFacade, run_ape
 
@@ -23,16 +24,25 @@ def test_lifecycle_by_url__list_and_a_participants_verify_find_the_bounty(anvil,
     # `list` finds the demo's factory (recorded in Ape's deployments for this chain) and its bounty.
     listed = run_ape(["run", "bounty", "list", "--json", "--network", anvil.url], cli_home)
     assert listed.returncode == 0, listed.stdout[-2000:] + listed.stderr[-2000:]
-    rows = json.loads(listed.stdout.strip().splitlines()[-1])
+    rows = json.loads(listed.stdout.strip().splitlines()[-1])["bounties"]
     found = [r for r in rows if r["bounty"] == bounty]
-    assert len(found) == 1 and found[0]["stage"] == "FINALIZED"
+    assert len(found) == 1 and found[0]["stage"] == "FINALIZED PRIZES" and found[0]["outcome"] == "PRIZES"
 
-    # A participant, from the home the demo printed, verifies every score and the payout.
-    checked = run_ape(["run", "bounty", "verify", bounty, "--store", store, "--network", anvil.url], cli_home,
-                      env={"BOUNTY_HOME": homes["alice"]})
+    # A participant, from its home, without the offline market's file: every score and the payout checked,
+    # but the window's rows not compared with their source, so UNVERIFIED (exit 3), never OK.
+    alone = run_ape(["run", "bounty", "verify", bounty, "--store", store, "--network", anvil.url], cli_home,
+                    env={"BOUNTY_HOME": homes["alice"]})
+    assert alone.returncode == 3, alone.stdout[-3000:] + alone.stderr[-3000:]
+    assert json.loads(alone.stdout.strip().splitlines()[-1])["status"] == "unverified"
+
+    # The verify command the demo printed (alice's home, the store, the market file): OK.
+    line = next(x.strip() for x in out.stdout.splitlines() if " ape run bounty verify " in f" {x.strip()}")
+    env_part, command = line.split(" ape ", 1)
+    assert env_part == f"BOUNTY_HOME={homes['alice']}" and "--market-file" in command
+    checked = run_ape(shlex.split(command), cli_home, env={"BOUNTY_HOME": homes["alice"]})
     assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]
     report = json.loads(checked.stdout.strip().splitlines()[-1])
-    assert report["ok"] is True and report["bounty"] == bounty and len(report["submissions"]) == 2
+    assert report["status"] == "ok" and report["bounty"] == bounty and len(report["submissions"]) == 2
 
 
 def test_lifecycle_on_a_live_network__refused_before_any_transaction(anvil, tmp_path):

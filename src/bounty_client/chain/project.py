@@ -115,7 +115,7 @@ def _deployments_file() -> Path:
 
 def record_factory(factory: Any) -> Path:
     """Record ``factory``'s address where Ape keeps deployments for this chain (keyed by its
-    genesis block, so a new node never sees an old node's factory); returns the file.
+    genesis block); returns the file.
 
     Written here rather than by ``project.deployments.track``, which refuses development
     networks and needs a creation-receipt lookup not every node serves."""
@@ -128,11 +128,17 @@ def record_factory(factory: Any) -> Path:
 
 
 def recorded_factory() -> "str | None":
-    """The factory address :func:`record_factory` recorded for the connected chain, or ``None``."""
+    """The factory address :func:`record_factory` recorded for the connected chain, or ``None`` (also when
+    that address holds no code: an Anvil's genesis block depends only on its start second and options, so
+    a node started in the same second as an earlier one finds that node's record, whose contracts it does
+    not have; the next deployment replaces the record)."""
+    from ape import chain
+
     path = _deployments_file()
     if not path.is_file():
         return None
     try:
-        return str(json.loads(path.read_text())["address"])
+        address = str(json.loads(path.read_text())["address"])
     except (ValueError, KeyError, TypeError):
         return None
+    return address if chain.provider.get_code(address) else None

@@ -269,6 +269,15 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
                   seq_len=cfg.seq_len, future_period=cfg.future_period, protocol=protocol, bounds=bounds,
                   min_accuracy_bps=cfg.min_accuracy,
                   description="Predict whether the target coin's price is higher future_period steps ahead.")
+    coins = ["BTC", "ETH", "LTC", "BCH"]
+    if mode != "future":  # the data is checked before the first transaction (deploying the factory and jury)
+        prices, source = load_lifecycle_prices(cfg, organizer.private_store)
+        say(f"   prices: {source}")
+        if cfg.target not in prices:
+            raise ArgumentError(f"--target: {cfg.target!r} is not among the coins {sorted(prices)}")
+        prepared = organizer.prepare(prices, **common)
+    elif cfg.target not in coins:
+        raise ArgumentError(f"--target: {cfg.target!r} is not among the coins {sorted(coins)}")
     factory, deployed = find_or_deploy_factory(organizer_acct, cfg.factory)
     if deployed:
         record_factory(factory)  # where `ape run bounty list/status/...` find it later, as create --deploy-factory
@@ -284,19 +293,13 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
         terms = organizer.check_create_args(BountyTerms(
             reward=cfg.reward, max_submissions=100, evaluation_period=cfg.window_rows * market.interval + 3600,
             **dispute_terms))
-        if cfg.target not in ("BTC", "ETH", "LTC", "BCH"):
-            raise ArgumentError(f"--target: {cfg.target!r} is not among the coins ['BCH', 'BTC', 'ETH', 'LTC']")
-        prepared = organizer.prepare_future(market, terms, symbols=["BTC", "ETH", "LTC", "BCH"],
-                                            history_rows=cfg.rows, window_rows=cfg.window_rows, **common)
+        # The deadlines count from the next block: after the deployments above, so none of the window is lost.
+        prepared = organizer.prepare_future(market, terms, symbols=coins, history_rows=cfg.rows,
+                                            window_rows=cfg.window_rows, **common)
         say(f"   prices: {market!r}, the offline stand-in for a public market: {cfg.rows} rows per coin up to "
             "the chain's time")
     else:
         terms = organizer.check_create_args(BountyTerms(reward=cfg.reward, max_submissions=100, **dispute_terms))
-        prices, source = load_lifecycle_prices(cfg, organizer.private_store)
-        say(f"   prices: {source}")
-        if cfg.target not in prices:
-            raise ArgumentError(f"--target: {cfg.target!r} is not among the coins {sorted(prices)}")
-        prepared = organizer.prepare(prices, **common)
     for f in prepared.spec.data_files:
         say(f"   public  {f.label:<8} {f.cid}")
     rule = prepared.spec.test
@@ -487,13 +490,20 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
     say(f"   contract balance: {_eth(int(chain.provider.get_balance(bounty.address)))}")
 
     say("\nVerify: re-computing every score from chain + store")
-    report = verify(bounty, store, workers=cfg.workers, progress=False)
+    # The offline market is the organizer's file: a participant compares the posted window with a copy of it
+    # (verify --market-file); without one, verify would end UNVERIFIED, never OK.
+    from ..data import LocalMarket
+
+    source = LocalMarket(organizer.market_file, create=False) if rule.is_future else None
+    report = verify(bounty, store, workers=cfg.workers, progress=False, market=source)
     for line in report.table.to_string(index=False).splitlines():
         say(f"   {line}")
     for problem in report.problems:
         say(f"   problem: {problem}")
-    say(f"   verify: {'OK' if report.ok else 'MISMATCH'}")
-    _say_where(say, bounty, networks.provider, homes, store_url)
+    for line in report.unverified:
+        say(f"   unverified: {line}")
+    say(f"   verify: {report.status.upper()}")
+    _say_where(say, bounty, networks.provider, homes, store_url, organizer.market_file if rule.is_future else None)
     return {
         "bounty": bounty.address,
         "factory": factory.address,
@@ -502,7 +512,7 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
         "winning_score_bps": winner_score,
         "reward_paid_eth": paid / 1e18,
         "submissions": int(st.submission_count),
-        "verify": "ok" if report.ok else "mismatch",
+        "verify": report.status,
         "test_mode": rule.mode,
         "test_window": list(rule.window) if rule.is_future else None,
         "submission_deadline": int(st.submission_deadline),
@@ -517,8 +527,10 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
     }
 
 
-def _say_where(say: Callable[[str], None], bounty: Any, provider: Any, homes: "dict[str, Any]", store: str) -> None:
-    """Where the run left its bounty and homes, and the commands that carry on from them."""
+def _say_where(say: Callable[[str], None], bounty: Any, provider: Any, homes: "dict[str, Any]", store: str,
+               market_file: Any = None) -> None:
+    """Where the run left its bounty and homes, and the commands that carry on from them (``market_file``: the
+    offline market a participant's verify compares a future window's rows with)."""
     uri = getattr(provider, "http_uri", None) or getattr(provider, "uri", None)
     # Ape started this node for the command (it stops with it) when the provider holds its process.
     lasting = getattr(provider, "process", None) is None
@@ -532,7 +544,7 @@ def _say_where(say: Callable[[str], None], bounty: Any, provider: Any, homes: "d
         say(f"     ape run bounty status {bounty.address}{network}")
         say(f"     ape run bounty leaderboard {bounty.address} --store {store}{network}")
         say(f"     BOUNTY_HOME={homes.get('alice', next(iter(homes.values())))} ape run bounty verify {bounty.address} "
-            f"--store {store}{network}")
+            f"--store {store}{network}" + (f" --market-file {market_file}" if market_file else ""))
         say(f"     ape run bounty explorer --store {store}{network}")
     else:
         say("   this chain ends with the command (Ape's throwaway Anvil): to keep a bounty to look at, start "
