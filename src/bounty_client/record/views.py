@@ -593,7 +593,7 @@ class BountyView:
                  f"largest model a reveal may ask for ({self.n_features} inputs)"),
             Term("prize shares", shares, "of the reward, by rank among qualified scores"),
             Term("max submissions", str(self.max_submissions), ""),
-            Term("protocol", f"{p.get('epochs', '?')} epochs, batch {p.get('batch_size', '?')}, "
+            Term("protocol", f"{p.get('epochs', '?')} epoch{'' if p.get('epochs') == 1 else 's'}, batch {p.get('batch_size', '?')}, "
                              f"{p.get('optimizer', '?')}", "how the organizer re-trains every submission"),
             Term("data", f"target {self.target}, {self.seq_len} steps in, {self.future_period} ahead", ""),
             Term("test set", "future window" if self.test_mode == "future" else "sealed at creation",
