@@ -8,9 +8,9 @@
         juror re-runs the submission from the bounty's public record with
         `ape run bounty verify` (or compares the posted test rows with the
         public source), commits its answer, then reveals it. The ruling is
-        the median of the revealed answers (for test data: the majority,
-        ties rejected); it is sent to the bounty, which pays this jury the
-        dispute's fee with it. Jurors who reveal within `TOLERANCE_BPS` of
+        the median of the revealed answers (for test data: the majority),
+        given when `QUORUM` answers lie within the tolerance of it; it is
+        sent to the bounty, which pays this jury the dispute's fee with it. Jurors who reveal within `TOLERANCE_BPS` of
         the median share the fee; a juror who does not reveal, or lands
         beyond the tolerance, loses `SLASH_BPS` of its stake to those who did.
 @dev TRUST MODEL. What a bounty that names this jury trusts: an honest
@@ -18,7 +18,9 @@
      which honest ones are the majority lies within the honest answers'
      range). A minority cannot move the ruling beyond the honest range and
      pays for trying; a juror who copies others cannot (answers are sealed
-     until the commit deadline). Fewer than `QUORUM` reveals give no ruling:
+     until the commit deadline). A ruling needs `QUORUM` answers within the
+     tolerance of the median (so with an honest juror offline, one dishonest
+     answer among two cannot become the ruling). Otherwise there is no ruling:
      the bounty then applies its fail-safe at its resolution deadline (the
      challenger's bond and fee go back, the organizer's bond is burned) and
      the jurors get nothing but the stakes of those who stayed silent.
@@ -155,6 +157,9 @@ MASK_16: constant(uint256) = (1 << 16) - 1
 MASK_24: constant(uint256) = (1 << 24) - 1
 MASK_32: constant(uint256) = (1 << 32) - 1
 MASK_160: constant(uint256) = (1 << 160) - 1
+#: Seconds a dispute leaves between the jury's reveal deadline and the bounty's resolution deadline, for
+#: anyone to send `resolve` (about 50 blocks on Ethereum mainnet).
+RESOLVE_MARGIN: public(constant(uint256)) = 600
 
 # EIP-1167 minimal proxy runtime code around the 20-byte implementation address
 # (https://eips.ethereum.org/EIPS/eip-1167), what `create_minimal_proxy_to` deploys.
@@ -245,7 +250,9 @@ def __init__(
     assert fee != 0, "jury: fee must be positive"
     assert commit_period != 0 and reveal_period != 0, "jury: periods must be positive"
     assert tolerance_bps <= constants.BPS, "jury: tolerance above 10000"
-    assert slash_bps <= constants.BPS, "jury: slash above 10000"
+    # Below 10000: a stake is never slashed to 0, which `stake()` would read as "never staked" (a juror
+    # could stake twice and the jury refuse every later dispute).
+    assert slash_bps < constants.BPS, "jury: slash must be below 10000"
     assert service_end > block.timestamp, "jury: service end not in the future"
     implementation: address = staticcall IBountyFactory(factory).BOUNTY_IMPLEMENTATION()
     FACTORY = factory
@@ -360,8 +367,16 @@ def resolve(dispute_id: uint256):
     ruled: bool = False
     ruling: uint256 = 0
     fee: uint256 = 0
+    tolerance: uint256 = 0
+    if convert((word >> DISPUTE_KIND_OFFSET) & MASK_8, uint8) == constants.KIND_SCORE:
+        tolerance = TOLERANCE_BPS
+    agree: uint256 = 0
     if len(values) >= QUORUM:
         ruling = self._median(values)
+        for value: uint256 in values:
+            if self._distance(value, ruling) <= tolerance:
+                agree += 1
+    if agree >= QUORUM:
         before: uint256 = self.balance
         ok: bool = raw_call(
             convert(word & MASK_160, address),
@@ -371,16 +386,16 @@ def resolve(dispute_id: uint256):
         if ok:
             ruled = True
             fee = self.balance - before
-    # Who earned: revealed and (with a ruling) within the tolerance of it.
-    tolerance: uint256 = 0
-    if convert((word >> DISPUTE_KIND_OFFSET) & MASK_8, uint8) == constants.KIND_SCORE:
-        tolerance = TOLERANCE_BPS
+    # Who earned: revealed and (with a ruling) within the tolerance of it.  When nobody revealed there is
+    # nobody to pay a slashed stake to: no stake is slashed (it would be locked here for ever).
     good: DynArray[address, constants.MAX_JURORS] = []
     pool: uint256 = fee
     for i: uint256 in range(len(jurors), bound=constants.MAX_JURORS):
         vote: uint256 = votes[i]
         if vote & VOTE_REVEALED_FLAG != 0 and (not ruled or self._distance(vote & MASK_16, ruling) <= tolerance):
             good.append(jurors[i])
+            continue
+        if len(values) == 0:
             continue
         stake: uint256 = self.stake_of[jurors[i]]
         slash: uint256 = stake * SLASH_BPS // constants.BPS
@@ -469,7 +484,8 @@ def create_dispute(key: uint256, kind: uint8, posted: uint16, claimed: uint16, c
     assert kind == constants.KIND_SCORE or kind == constants.KIND_TEST_DATA, "jury: unknown dispute kind"
     commit_deadline: uint256 = block.timestamp + COMMIT_PERIOD
     reveal_deadline: uint256 = commit_deadline + REVEAL_PERIOD
-    assert reveal_deadline <= staticcall IBountyTerms(msg.sender).resolution_deadline(), (
+    # RESOLVE_MARGIN: time after the reveal deadline to send `resolve` before the bounty stops taking rulings.
+    assert reveal_deadline + RESOLVE_MARGIN <= staticcall IBountyTerms(msg.sender).resolution_deadline(), (
         "jury: cannot rule before the bounty's resolution deadline"
     )
     assert key <= MASK_24, "jury: key out of range"

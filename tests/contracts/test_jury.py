@@ -30,7 +30,7 @@ def test_deploy__twice_the_same_juror__reverts(project, deployer, factory, alice
                                                   ("fee", 0, "jury: fee must be positive"),
                                                   ("commit", 0, "jury: periods must be positive"),
                                                   ("tolerance", 10_001, "jury: tolerance above 10000"),
-                                                  ("slash", 10_001, "jury: slash above 10000")])
+                                                  ("slash", 10_000, "jury: slash must be below 10000")])
 def test_deploy__bad_terms__revert(project, deployer, factory, alice, bob, chain, field, value, reason):
     terms = dict(stake=JURY_STAKE, fee=JURY_FEE, commit=60, reveal=60, tolerance=100, slash=1000)
     terms[field] = value

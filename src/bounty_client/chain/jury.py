@@ -103,7 +103,7 @@ class Jury:
                   ("commit_period", commit_period > 0, "positive seconds"),
                   ("reveal_period", reveal_period > 0, "positive seconds"),
                   ("tolerance_bps", 0 <= tolerance_bps <= BPS, f"0..{BPS}"),
-                  ("slash_bps", 0 <= slash_bps <= BPS, f"0..{BPS}"),
+                  ("slash_bps", 0 <= slash_bps < BPS, f"0..{BPS - 1} (a juror slashed to nothing could stake again)"),
                   ("service_end", service_end > mined_timestamp(), "a time in the future")]
         for name, ok, rule in checks:
             if not ok:
@@ -135,6 +135,11 @@ class Jury:
     def periods(self) -> tuple[int, int]:
         """``(commit, reveal)`` seconds a dispute gives its jurors."""
         return int(self.contract.COMMIT_PERIOD()), int(self.contract.REVEAL_PERIOD())
+
+    def resolve_margin(self) -> int:
+        """``RESOLVE_MARGIN``: seconds a dispute must leave between its reveal deadline and the bounty's
+        resolution deadline (for anyone to send ``resolve``)."""
+        return int(self.contract.RESOLVE_MARGIN())
 
     def service_end(self) -> int:
         return int(self.contract.SERVICE_END())

@@ -391,12 +391,39 @@ class Organizer:
         Returns the validated ``BountyTerms``; raises :class:`~bounty_client.errors.ArgumentError`."""
         terms = terms if terms is not None else BountyTerms(**terms_kwargs)
         if self.account is not None:
-            terms.deadlines(mined_timestamp())  # the evaluation deadline within uint32
+            now = mined_timestamp()
+            terms.deadlines(now)  # the evaluation deadline within uint32
             balance = int(self.account.balance)
             if balance < terms.value:
                 raise ArgumentError(f"reward: {terms.reward / 1e18:g} ETH plus the bond {terms.bond / 1e18:g} ETH "
                                     f"exceed the organizer's balance {balance / 1e18:g} ETH")
+            if terms.arbiter is not None:
+                self._check_jury(terms, now)
         return terms
+
+    @staticmethod
+    def _check_jury(terms: BountyTerms, now: int) -> None:
+        """A RerunJury arbiter must be able to rule on a challenge sent in the window's last second (its
+        commit and reveal periods plus ``RESOLVE_MARGIN`` within ``resolution_period``) and still serve at
+        the resolution deadline; otherwise every late challenge reverts and a false score pays.  Another
+        arbiter (not the shipped RerunJury code) is the organizer's choice and is not checked here."""
+        from ..chain.jury import Jury
+
+        try:
+            jury = Jury.at(terms.arbiter)
+        except ChainError:
+            return
+        commit, reveal = jury.periods()
+        needed = commit + reveal + jury.resolve_margin()
+        if needed > int(terms.resolution_period):
+            raise ArgumentError(f"resolution_period: {terms.resolution_period} s is shorter than the jury's commit "
+                                f"and reveal periods plus its {jury.resolve_margin()} s margin ({needed} "
+                                "s): a challenge late in the window could never be ruled")
+        _, _, evaluation = terms.deadlines(now)
+        resolution = evaluation + int(terms.challenge_period) + int(terms.resolution_period)
+        if jury.service_end() < resolution:
+            raise ArgumentError(f"arbiter: the jury {jury.address} serves until {format_utc(jury.service_end())}, "
+                                f"before this bounty's resolution deadline {format_utc(resolution)}")
 
     def open(self, prices: "Mapping[str, Any] | Any", terms: BountyTerms, *, factory: "str | None" = None,
              deploy_factory: bool = False, workers: int = 1, **prepare_kwargs: Any) -> "OpenedBounty":

@@ -231,3 +231,32 @@ def test_future_bounty__window_opening_during_the_reveals__refused_by_the_contra
     address = factory.created_address(receipt)
     with pytest.raises(VerificationError, match=r"test window start \(spec \d+, chain test_window_start \d+\)"):
         open_record(address, organizer.store)
+
+
+# ------------------------------------------------------------------ the arbiter's terms (review finding)
+@pytest.mark.parametrize("resolution, service, message", [
+    (2 * HOUR + 599, 30 * 86_400, r"resolution_period: 7799 s is shorter than the jury's commit and reveal periods "
+                                  r"plus its 600 s margin \(7800 s\)"),
+    (2 * HOUR + 600, HOUR, r"arbiter: the jury 0x\w+ serves until .* before this bounty's resolution deadline"),
+    (2 * HOUR + 600, 30 * 86_400, None),
+])
+def test_check_create_args__a_jury_that_could_not_rule_in_time__refused_before_anything_is_sent(
+        organizer, factory, accounts, resolution, service, message):
+    """A RerunJury whose commit + reveal periods plus RESOLVE_MARGIN exceed the resolution period, or
+    whose service ends before the resolution deadline, would refuse every late challenge (a false score
+    would pay): the organizer's client refuses such terms, at the boundary to the second."""
+    from bounty_client.chain import mined_timestamp
+    from bounty_client.chain.jury import Jury
+
+    jury = Jury.deploy(factory, [accounts[7], accounts[8], accounts[9]], sender=accounts[0], stake=10**17,
+                       fee=10**15, commit_period=HOUR, reveal_period=HOUR, tolerance_bps=200, slash_bps=2_000,
+                       service_end=mined_timestamp() + service)
+    terms = BountyTerms(reward="1 ether", submission_period=HOUR, reveal_period=HOUR, evaluation_period=4 * HOUR,
+                        arbiter=jury.address, challenge_period=HOUR, resolution_period=resolution)
+    nonce = accounts[0].nonce
+    if message is None:
+        assert organizer.check_create_args(terms) is terms
+    else:
+        with pytest.raises(ArgumentError, match=message):
+            organizer.check_create_args(terms)
+    assert accounts[0].nonce == nonce
