@@ -119,7 +119,8 @@ def test_reveal__works_for_one_bounty_while_another_record_on_the_chain_is_torn(
     org = Organizer(org_acct, store, vault=vault, factory=deploy_factory(org_acct))
     prepared = org.prepare(synthetic_prices(rows=300, seed=5), name="t", target="LTC", seq_len=6, future_period=2,
                            protocol=TrainingProtocol(epochs=1, seed=2),
-                           bounds=HyperparameterBounds(lstm_units=(2, 8)), min_accuracy_bps=0)
+                           bounds=HyperparameterBounds(lstm_layers=(1, 2), lstm_units=(2, 8), dense_layers=(0, 1)),
+                           min_accuracy_bps=0)
     bounty = org.create(prepared, reward="1 ether")
     sid = Participant(alice, store, vault=vault).commit(bounty, HP)
     torn = vault.root / str(chain.chain_id) / "submissions" / f"0x{'00' * 32}.json"
