@@ -407,8 +407,8 @@ def create(account, test_mode, market, rows, window_rows, data_dir, synthetic_ro
                                 **options)
     p, b = opened.prepared, opened.bounty
     if p.reused_test_set:
-        out.say("WARNING: this data gives the same hidden test set as an earlier bounty; if that one's test set "
-                "was revealed, everyone knows this one's. Use newer data.")
+        click.echo("WARNING: this data gives the same hidden test set as an earlier bounty; if that one's test set "
+                   "was revealed, everyone knows this one's. Use newer data.", err=True)  # a warning: on stderr
     if test_mode == "future":
         start, end = p.spec.test.window
         out.say(f"prices: {prices!r}, {rows} rows per coin up to the chain's time")
