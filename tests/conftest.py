@@ -50,6 +50,16 @@ def pytest_collection_modifyitems(session, config, items):
             item.add_marker(pytest.mark.chain)
 
 
+@pytest.fixture(autouse=True)
+def _own_deployments_record(tmp_path_factory, monkeypatch):
+    """Factories recorded in a test (``record_factory``) go to a folder of that test's, not to Ape's data
+    folder: an Anvil's genesis hash depends only on its start second, so a record from another test's (or
+    the user's) chain could name whatever contract sits at that deterministic address on this one.
+    Commands run as subprocesses have their own Ape data folder (``tests/support/e2e_support.py``)."""
+    folder = tmp_path_factory.mktemp("deployments")
+    monkeypatch.setattr("bounty_client.chain.project._deployments_file", lambda: folder / "BountyFactory.json")
+
+
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     """A private BOUNTY_HOME (vault, local IPFS store, search studies) for one test."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
+from bounty_client.chain.project import contract_at
 from bounty_harness import (JURY_COMMIT, JURY_FEE, JURY_REVEAL, JURY_SLASH_BPS, JURY_STAKE, JURY_TOLERANCE, REWARD,
                             BountyHarness, create_call, creation_args, jury_terms)
 
@@ -111,7 +113,10 @@ def make_bounty(project, chain, factory, organizer):
         args = creation_args(chain.pending_timestamp, **overrides)
         receipt = create_call(factory, sender, args, reward=reward)
         (event,) = receipt.decode_logs(factory.BountyCreated)
-        contract = project.Bounty.at(event.bounty)
+        # The client's merged type (Bounty's ABI with its extension's functions and events), with Ape's cache
+        # replaced: `project.Bounty.at` has only Bounty.vy's ABI, merged with whatever an earlier test cached at
+        # this (repeating) address, so events such as Challenged would exist in some orders only.
+        contract = contract_at("Bounty", event.bounty)
         challenge_deadline = args["evaluation_deadline"] + args["challenge_period"]
         harness = BountyHarness(
             contract=contract,

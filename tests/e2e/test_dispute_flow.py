@@ -54,7 +54,8 @@ def _evaluated(home, *, arbiter=True):
     org = Organizer(org_acct, store, vault=Vault(home / "organizer"), factory=factory)
     prepared = org.prepare(synthetic_prices(rows=300, seed=5), name="t", target="LTC", seq_len=6, future_period=2,
                            protocol=TrainingProtocol(epochs=1, seed=2, seeds=1),
-                           bounds=HyperparameterBounds(lstm_units=(2, 8)), min_accuracy_bps=0)
+                           bounds=HyperparameterBounds(lstm_layers=(1, 2), lstm_units=(2, 8), dense_layers=(0, 1)),
+                           min_accuracy_bps=0)
     bounty = org.create(prepared, terms)
     people = {"alice": alice, "bob": bob, "sock": sock}
     roles = {name: Participant(acct, store, vault=Vault(home / name)) for name, acct in people.items()}
@@ -136,9 +137,12 @@ def test_false_score__challenged_by_command__jury_overturns_it__true_winner_paid
     w["org"].finalize(bounty)
     assert bounty.outcome() is Outcome.PRIZES
     credited = {(c.account, c.reason) for c in bounty.credited()}
-    winner = str(bounty.contract.submission(best).submitter)
+    winner = dict(bounty.commits())[best]  # (a paid winner's record is cleared)
     assert (winner, CreditReason.PRIZE) in credited
-    assert (w["people"]["sock"].address, CreditReason.PRIZE) not in credited
+    # The sock is paid only if its true score wins (a tiny model may: near 5000 bps every model ties with a
+    # constant guess, and seeds decide); never for its forged 9999.
+    sock_wins = best == sock_id
+    assert ((w["people"]["sock"].address, CreditReason.PRIZE) in credited) == sock_wins
     assert (watcher.address, CreditReason.CHALLENGE_REWARD) in credited
     report = verify(bounty, w["store"])
     assert report.ok, report.problems
@@ -152,7 +156,11 @@ def test_false_score__challenged_by_command__jury_overturns_it__true_winner_paid
             bounty.withdraw(sender=acct)
     after = {a.address: int(a.balance) for a in (w["org_acct"], w["people"]["sock"], watcher)}
     cheat = sum(after[a] - balances[a] for a in (w["org_acct"].address, w["people"]["sock"].address))
-    assert cheat < -REWARD - FEE  # the reward, the challenger's reward from the bond, gas
+    # Since the snapshot (the reward and bond already escrowed), had the organizer posted the true scores:
+    # its bond back, the sock's deposit back, and the prize if the sock's true score wins.
+    c = bounty.creation()
+    honest = c.bond + c.commit_deposit + (REWARD if sock_wins else 0)
+    assert cheat <= honest - c.challenge_bond - FEE  # the challenger's reward (bond + fee) came from the bond
     assert after[watcher.address] > balances[watcher.address]  # bond back + reward, minus the fee and gas
     assert int(chain.provider.get_balance(bounty.address)) == 0
 
@@ -167,7 +175,7 @@ def test_honest_scores__the_watcher_finds_nothing_and_sends_nothing(home):
     assert lines == ["watch: 3 score(s) on record, 0 beyond the tolerance"]
     # After the window nobody may challenge: refused before anything is sent.
     chain.mine(timestamp=w["bounty"].challenge_deadline())
-    assert w["bounty"].stage() is Stage.EXPIRED
+    assert w["bounty"].stage is Stage.EXPIRED
     with pytest.raises(StageError, match="challenge window .* closed"):
         Challenger(w["watcher"], w["store"]).challenge(w["bounty"])
     assert w["watcher"].nonce == nonce

@@ -79,9 +79,15 @@ def test_lifecycle__dishonest_organizer__challenged_overturned_and_worse_off(hom
     assert challenge["challenger"] == accounts.test_accounts[1].address
     [ruling] = summary["rulings"]
     assert ruling == {"key": sock_id, "ruling_bps": challenge["claimed_bps"], "upheld": True}
-    assert bounty.scores_on_record()[sock_id] == challenge["claimed_bps"] < 9_999
-    assert summary["winner"] != sock.address and summary["verify"] == "ok" and summary["reward_paid_eth"] == 2.0
-    assert summary["organizer_net_eth"] < -2.0 - 0.1  # the reward and the challenger's reward from its bond
+    true = bounty.scores_on_record()
+    assert true[sock_id] == challenge["claimed_bps"] < 9_999
+    # The true winner (ties to the earlier commit) is paid: the sock only if its true score wins, which a
+    # constant guess's 5000 bps may against tiny models trained for an epoch; never for its forged 9999.
+    best = max(true, key=lambda i: (true[i], -i))
+    assert summary["winner"] == dict(bounty.commits())[best]
+    assert summary["verify"] == "ok" and summary["reward_paid_eth"] == 2.0
+    honest = 0.0 if best == sock_id else -2.0  # the coalition's result had the organizer posted the truth
+    assert summary["organizer_net_eth"] < honest - 0.1  # worse by the challenger's reward from its bond
     assert bounty.status().stage == Stage.FINALIZED and int(chain.provider.get_balance(bounty.address)) == 0
     text = "\n".join(lines)
     assert f"the organizer posted 9999 bps for its sock #{sock_id}" in text and "ruling: " in text

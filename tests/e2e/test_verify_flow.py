@@ -45,7 +45,8 @@ def _open_and_reveal(home, min_accuracy_bps=0, seeds=1):
     org = Organizer(org_acct, store, vault=vault, factory=deploy_factory(org_acct))
     prepared = org.prepare(synthetic_prices(rows=300, seed=5), name="t", target="LTC", seq_len=6, future_period=2,
                            protocol=TrainingProtocol(epochs=1, seed=2, **({} if seeds is None else {"seeds": seeds})),
-                           bounds=HyperparameterBounds(lstm_units=(2, 8)), min_accuracy_bps=min_accuracy_bps)
+                           bounds=HyperparameterBounds(lstm_layers=(1, 2), lstm_units=(2, 8), dense_layers=(0, 1)),
+                           min_accuracy_bps=min_accuracy_bps)
     bounty = org.create(prepared, reward="1 ether")
     for acct, hp in zip((alice, bob), CANDIDATES):
         Participant(acct, store, vault=vault).commit(bounty, hp)

@@ -279,8 +279,10 @@ def run_lifecycle(cfg: LifecycleConfig, say: Callable[[str], None] = print) -> d
     elif cfg.target not in coins:
         raise ArgumentError(f"--target: {cfg.target!r} is not among the coins {sorted(coins)}")
     factory, deployed = find_or_deploy_factory(organizer_acct, cfg.factory)
-    if deployed:
-        record_factory(factory)  # where `ape run bounty list/status/...` find it later, as create --deploy-factory
+    # On a node that stays, record the factory where `ape run bounty list/status/...` find it later (as create
+    # --deploy-factory does); Ape's throwaway node (a process Ape started) vanishes with its contracts.
+    if deployed and getattr(networks.provider, "process", None) is None:
+        record_factory(factory)
     jury = _deploy_jury(factory, juror_accts, organizer_acct, lambda line: None) if cfg.jury else None
     dispute_terms: dict[str, Any] = {}
     if jury is not None:

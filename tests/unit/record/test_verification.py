@@ -12,8 +12,12 @@ import pandas as pd
 import pytest
 
 from bounty_client.data import LocalMarket, fetch_window, window_grid
+from bounty_client.protocol.hyperparams import HyperparameterBounds
 from bounty_client.protocol.spec import TestRule
 from bounty_client.record.verification import check_future_rows
+
+#: Bounds the default evaluation window can re-train at its worst case (bounty_client.ml.budget).
+SMALL_BOUNDS = HyperparameterBounds(lstm_layers=(1, 2), lstm_units=(1, 8), dense_layers=(0, 1))
 
 STEP = 300
 ORIGIN = 1_700_000_100 // STEP * STEP
@@ -115,7 +119,7 @@ def test_check_seeds__reports_must_use_the_seeds_of_the_on_chain_randomness(acco
     store = open_store(f"local:{tmp_path / 'ipfs'}")
     org = Organizer(accounts[0], store, factory=factory, vault=Vault(tmp_path / "vault"))
     prepared = org.prepare(synthetic_prices(rows=200, seed=3), name="t", target="LTC", seq_len=5, future_period=2,
-                           protocol=TrainingProtocol(epochs=1, seeds=2))
+                           protocol=TrainingProtocol(epochs=1, seeds=2), bounds=SMALL_BOUNDS)
     bounty = org.create(prepared, reward="1 ether")
     record = open_record(bounty, store)
     report = EvaluationResult(results=[], protocol=prepared.spec.protocol, seeds=[1, 2])

@@ -13,6 +13,7 @@ from bounty_client.chain import deploy_factory
 from bounty_client.data import format_prices_csv, synthetic_prices
 from bounty_client.record import test_set_files
 from bounty_client.roles import Organizer
+from bounty_client.protocol.hyperparams import HyperparameterBounds
 from bounty_client.protocol.spec import TrainingProtocol
 from bounty_client.protocol.terms import BountyTerms
 from bounty_client.roles.vault import Vault
@@ -23,8 +24,9 @@ def test_create_with_a_kubo_store__sends_nothing_hidden_to_it(accounts, fake_kub
     organizer = Organizer(accounts[0], kubo_fake_store, factory=deploy_factory(accounts[0]),
                           vault=Vault(tmp_path / "home"))  # default private store: <home>/private-ipfs
     prepared = organizer.prepare(synthetic_prices(rows=200, seed=5), name="t", target="LTC", seq_len=5,
-                                 future_period=2, protocol=TrainingProtocol(epochs=1))
-    organizer.create(prepared, BountyTerms(reward="1 ether"))
+                                 future_period=2, protocol=TrainingProtocol(epochs=1),
+                                 bounds=HyperparameterBounds(lstm_layers=(1, 2), lstm_units=(1, 8), dense_layers=(0, 1)))
+    organizer.create(prepared, BountyTerms(reward="1 ether"))  # (bounds the default evaluation window can re-train)
 
     hidden_cids = [prepared.test_cid] + [f.cid for f in test_set_files(prepared.test_cid, organizer.private_store)]
     hidden_rows = [organizer.private_store.get(f.cid) for f in prepared.test_files]
