@@ -258,8 +258,11 @@ def test_ray__task_past_its_timeout__cancelled_retried_once_then_unpostable_and_
     assert not result.complete
     with pytest.raises(IncompleteEvaluationError, match=r"#1 timeout"):
         result.scores()
+    # Each try that reached the worker function recorded its pid (the reason above already says there were 2
+    # tries; on a loaded machine the retry may be cancelled while its worker still imports TensorFlow, before
+    # it records one); every recorded worker process was killed.
     pids = [int(p) for p in attempts.read_text().split()]
-    assert len(pids) == 2
+    assert 1 <= len(pids) <= 2
     assert all(wait_gone(pid) for pid in pids), "a hung worker process was not killed"
 
 
