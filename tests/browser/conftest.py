@@ -9,8 +9,6 @@ Without chromium the tests are skipped with the one line saying what to install,
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 
 import pytest
@@ -53,23 +51,11 @@ def page(browser):
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, chromium):
-    from explorer_world import XSS_NAME, build_trained
-
-    from bounty_client.storage import LocalStore
+    from explorer_world import XSS_NAME, build_trained, world_in
 
     home = tmp_path_factory.mktemp("browser-home")
-    saved = {k: os.environ.get(k) for k in ("BOUNTY_HOME", "BOUNTY_STORE_DIR")}
-    os.environ.update(BOUNTY_HOME=str(home), BOUNTY_STORE_DIR=str(home / "ipfs"))
-    store = LocalStore(home / "ipfs")
-    with contextlib.redirect_stdout(io.StringIO()):
-        built = build_trained(store, home, xss_name=XSS_NAME)
-    built.update(store=store, home=home)
-    yield built
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
+    with world_in(home, lambda store: build_trained(store, home, xss_name=XSS_NAME)) as built:
+        yield built
 
 
 @pytest.fixture(scope="module")

@@ -234,6 +234,31 @@ def build(store: Any, home: "str | Path", *, submissions: int = 100, bounties: i
             "jury": arbiter.address if arbiter else None}
 
 
+@contextlib.contextmanager
+def world_in(home: Path, build: Any) -> Any:
+    """``build(store)``'s world (a dict; ``store`` and ``home`` added) with ``$BOUNTY_HOME`` and
+    ``$BOUNTY_STORE_DIR`` pointing into ``home`` while it is in use (restored afterwards); the builders' own
+    lines are not printed."""
+    import os
+
+    from bounty_client.storage import LocalStore
+
+    saved = {k: os.environ.get(k) for k in ("BOUNTY_HOME", "BOUNTY_STORE_DIR")}
+    os.environ.update(BOUNTY_HOME=str(home), BOUNTY_STORE_DIR=str(home / "ipfs"))
+    try:
+        store = LocalStore(home / "ipfs")
+        with contextlib.redirect_stdout(io.StringIO()):
+            built = build(store)
+        built.update(store=store, home=home)
+        yield built
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def build_routes(store: Any, home: "str | Path") -> dict:
     """The route tests' world, no training: ``trusted`` (no arbiter, 6 submissions, finalized),
     ``disputed`` (a jury; a false score for the sock corrected by an upheld challenge, a rejected

@@ -21,7 +21,7 @@ from ..protocol.hyperparams import Hyperparameters
 from ..protocol.settlement import Claim, Credit, Settlement
 from ..protocol.wire import (BPS, CHECKPOINT_INTERVAL, MAX_SCORE_BATCH, TEST_DATA_KEY, CreditReason, DisputeKind,
                              Outcome, Stage, checksum_address, decode_revealed, decode_score_entry, encode_revealed,
-                             score_proof)
+                             score_proof, stage_at)
 from .authenticity import authenticate
 from .clock import block_seconds, format_time, format_utc, mined_timestamp, relative_time
 from .factory import BountyCreation, Factory
@@ -439,23 +439,10 @@ class Bounty:
         """The stage a transaction mined at ``timestamp`` meets: the contract's ``stage()`` rule applied to
         the stored outcome, the deadlines and the open disputes (not the view at the latest block, which
         is one block old)."""
-        outcome = Outcome(self.contract.outcome())
-        if outcome == Outcome.CANCELLED:
-            return Stage.CANCELLED
-        if outcome != Outcome.NONE:
-            return Stage.FINALIZED
         d1, d2, d3, _ = self.deadlines()
-        if timestamp < d1:
-            return Stage.SUBMISSION
-        if timestamp < d2:
-            return Stage.REVEAL
-        if timestamp < d3:
-            return Stage.EVALUATION
-        if timestamp < self.challenge_deadline():
-            return Stage.CHALLENGE
-        if self.open_disputes() and timestamp < self.resolution_deadline():
-            return Stage.ARBITRATION
-        return Stage.EXPIRED
+        return stage_at(Outcome(self.contract.outcome()), (d1, d2, d3), timestamp,
+                        challenge_deadline=self.challenge_deadline(), resolution_deadline=self.resolution_deadline(),
+                        open_disputes=self.open_disputes())
 
     def status(self) -> BountyStatus:
         from ape import chain

@@ -20,6 +20,7 @@ from ..errors import ArgumentError
 __all__ = [
     "Stage",
     "Outcome",
+    "stage_at",
     "CreditReason",
     "BPS",
     "SCORE_BITS",
@@ -86,6 +87,34 @@ class Outcome(IntEnum):
     REFUNDED = 2
     SHARED = 3
     CANCELLED = 4
+
+
+def stage_at(outcome: "Outcome | str", deadlines: "tuple[int, int, int]", now: int, *,
+             challenge_deadline: "int | None" = None, resolution_deadline: "int | None" = None,
+             open_disputes: int = 0) -> Stage:
+    """The contract's ``stage()`` rule (``Bounty.vy``) at chain time ``now`` (unix s): the stored ``outcome``
+    (an :class:`Outcome` or its name) first, then the deadlines (submission, reveal, evaluation), the
+    challenge deadline (the evaluation deadline without an arbiter) and, while disputes are open, the
+    resolution deadline."""
+    outcome = Outcome[outcome] if isinstance(outcome, str) else Outcome(outcome)
+    if outcome is Outcome.CANCELLED:
+        return Stage.CANCELLED
+    if outcome is not Outcome.NONE:
+        return Stage.FINALIZED
+    d1, d2, d3 = deadlines
+    challenge = d3 if challenge_deadline is None else challenge_deadline
+    resolution = challenge if resolution_deadline is None else resolution_deadline
+    if now < d1:
+        return Stage.SUBMISSION
+    if now < d2:
+        return Stage.REVEAL
+    if now < d3:
+        return Stage.EVALUATION
+    if now < challenge:
+        return Stage.CHALLENGE
+    if open_disputes and now < resolution:
+        return Stage.ARBITRATION
+    return Stage.EXPIRED
 
 
 class CreditReason(IntEnum):

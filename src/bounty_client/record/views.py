@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..protocol.wire import BPS, TEST_DATA_KEY, CreditReason, Stage
+from ..protocol.wire import BPS, TEST_DATA_KEY, CreditReason, Stage, stage_at
 from ..storage.base import ContentStore
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -424,31 +424,6 @@ class EventRow:
     summary: str
     tx: str
     accounts: tuple[str, ...] = ()
-
-
-def stage_at(outcome: str, deadlines: "tuple[int, int, int]", now: int, *, challenge_deadline: "int | None" = None,
-             resolution_deadline: "int | None" = None, open_disputes: int = 0) -> Stage:
-    """The contract's ``stage()`` rule over what a view read, at chain time ``now``: the stored outcome
-    (``Outcome`` name) first, then the deadlines (submission, reveal, evaluation), the challenge deadline
-    (the evaluation deadline without an arbiter) and, while disputes are open, the resolution deadline."""
-    if outcome == "CANCELLED":
-        return Stage.CANCELLED
-    if outcome != "NONE":
-        return Stage.FINALIZED
-    d1, d2, d3 = deadlines
-    challenge = d3 if challenge_deadline is None else challenge_deadline
-    resolution = challenge if resolution_deadline is None else resolution_deadline
-    if now < d1:
-        return Stage.SUBMISSION
-    if now < d2:
-        return Stage.REVEAL
-    if now < d3:
-        return Stage.EVALUATION
-    if now < challenge:
-        return Stage.CHALLENGE
-    if open_disputes and now < resolution:
-        return Stage.ARBITRATION
-    return Stage.EXPIRED
 
 
 def next_deadline(stage: Stage, view: Any) -> "tuple[str, int] | None":

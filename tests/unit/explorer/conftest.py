@@ -4,32 +4,17 @@ open, and one taking submissions whose spec name is HTML (``explorer_world.build
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
 
 import pytest
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    from explorer_world import build_routes
-
-    from bounty_client.storage import LocalStore
+    from explorer_world import build_routes, world_in
 
     home = tmp_path_factory.mktemp("explorer-home")
-    saved = {k: os.environ.get(k) for k in ("BOUNTY_HOME", "BOUNTY_STORE_DIR")}
-    os.environ.update(BOUNTY_HOME=str(home), BOUNTY_STORE_DIR=str(home / "ipfs"))
-    store = LocalStore(home / "ipfs")
-    with contextlib.redirect_stdout(io.StringIO()):
-        built = build_routes(store, home)
-    built.update(store=store, home=home)
-    yield built
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
+    with world_in(home, lambda store: build_routes(store, home)) as built:
+        yield built
 
 
 @pytest.fixture(scope="module")
